@@ -1,0 +1,35 @@
+import type { Logger } from '@fhir-bulk/logging';
+import express, { type Express } from 'express';
+import { errorHandler, notFoundHandler } from './error-handler';
+import type { ExportJobs } from './export-jobs';
+import { FHIR_MOUNTS } from './fhir-base';
+import { exportKickoffRoutes } from './routes/export-kickoff';
+import { exportStatusRoutes } from './routes/export-status';
+import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { metadataRoutes } from './routes/metadata';
+
+export interface AppDeps {
+  logger: Logger;
+  jobs: ExportJobs;
+  publicBaseUrl: string;
+  readiness: Record<string, ReadinessCheck>;
+  startedAt?: Date;
+}
+
+/** The HTTP surface. It maps requests to domain calls and back; it does no bulk work itself. */
+export function createApp({ logger, jobs, publicBaseUrl, readiness, startedAt = new Date() }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(healthRoutes(readiness));
+
+  const fhir = express.Router({ mergeParams: true });
+  fhir.use(metadataRoutes(publicBaseUrl, startedAt));
+  fhir.use(exportKickoffRoutes(jobs, publicBaseUrl));
+  fhir.use(exportStatusRoutes(jobs));
+  for (const mount of FHIR_MOUNTS) app.use(mount, fhir);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,34 @@
+import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import type { Logger } from '@fhir-bulk/logging';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+
+/** The one place FHIR errors become HTTP responses. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    if (error instanceof OperationOutcomeError) {
+      res.status(error.status).set(error.headers).type('application/fhir+json').send(error.outcome);
+      return;
+    }
+    // express.json() reports unparseable bodies with a status of their own (400, 413).
+    const status = (error as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res
+        .status(status)
+        .type('application/fhir+json')
+        .send(outcome('error', 'invalid', (error as Error).message));
+      return;
+    }
+    logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    res
+      .status(500)
+      .type('application/fhir+json')
+      .send(outcome('error', 'exception', 'Internal server error'));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res
+    .status(404)
+    .type('application/fhir+json')
+    .send(outcome('error', 'not-found', `No route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,46 @@
+import { loadConfig } from '@fhir-bulk/config';
+import { createLogger } from '@fhir-bulk/logging';
+import { objectStoreFromConfig } from '@fhir-bulk/object-store';
+import { connectMongo } from '@fhir-bulk/store';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from './app';
+import { TemporalExportJobs } from './temporal-export-jobs';
+
+/** API process: one Mongo client, one S3 client and one Temporal connection, shared by every request. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const mongo = await connectMongo(config.MONGODB_URL);
+  const objects = objectStoreFromConfig(config);
+  await objects.ensureBucket();
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+  const app = createApp({
+    logger,
+    jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    readiness: {
+      mongodb: () => mongo.db(config.MONGODB_DB).command({ ping: 1 }),
+      s3: () => objects.ping(),
+      temporal: () => connection.workflowService.getSystemInfo({}),
+    },
+  });
+  const server = app.listen(config.API_PORT, config.API_HOST, () => {
+    logger.info({ url: config.PUBLIC_BASE_URL, temporalUi: config.TEMPORAL_UI_URL }, 'api listening');
+  });
+
+  const shutdown = () => {
+    logger.info('api stopping');
+    server.close(() => {
+      void Promise.all([connection.close(), mongo.close()]).then(() => process.exit(0));
+    });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

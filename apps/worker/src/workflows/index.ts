@@ -1,0 +1,2 @@
+// The worker bundles this file and everything it imports into Temporal's deterministic sandbox.
+export { exportWorkflow } from './export-workflow';

@@ -1,0 +1,28 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+// @swc/jest strips types only (fast); `npm run typecheck` does the type checking.
+const transform: Config['transform'] = { '^.+\\.ts$': ['@swc/jest', {}] };
+
+const config: Config = {
+  projects: [
+    {
+      displayName: 'unit',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/{apps,packages}/*/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$'],
+    },
+    {
+      // Integration tests talk to the real Temporal, FerretDB and versitygw started by infra/stack.sh.
+      displayName: 'integration',
+      transform,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/{apps,packages}/*/test/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      testTimeout: 120_000,
+    },
+  ],
+};
+
+export default config;

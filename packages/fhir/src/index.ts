@@ -1,0 +1,4 @@
+export * from './outcome';
+export * from './capability-statement';
+export * from './resource';
+export * from './resource-types';

@@ -1,0 +1,3 @@
+export * from './resource-document';
+export * from './resource-store';
+export * from './mongo';
