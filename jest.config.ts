@@ -5,6 +5,8 @@ import type { Config } from 'jest';
 const transform: Config['transform'] = { '^.+\\.ts$': ['@swc/jest', {}] };
 
 const config: Config = {
+  // Jest reads testTimeout only at the top level; integration tests wait on real servers.
+  testTimeout: 120_000,
   projects: [
     {
       displayName: 'unit',
@@ -19,8 +21,7 @@ const config: Config = {
       transform,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/{apps,packages}/*/test/**/*.int.test.ts'],
-      globalSetup: '<rootDir>/test/global-setup.ts',
-      testTimeout: 120_000,
+      globalSetup: '<rootDir>/packages/test-support/src/global-setup.ts',
     },
   ],
 };

@@ -7,6 +7,7 @@ source "$here/versions.env"
 bin_dir=${FHIR_BULK_BIN_DIR:-$HOME/.cache/fhir-bulk/bin}
 mkdir -p "$bin_dir"
 export CGO_ENABLED=0 GOTOOLCHAIN=local
+command -v go >/dev/null || { echo "[build-servers] Go (>= 1.24) is needed to build the local servers; or point TEMPORAL_ADDRESS, MONGODB_URL and S3_ENDPOINT at existing ones" >&2; exit 1; }
 
 log() { printf '[build-servers] %s\n' "$*" >&2; }
 

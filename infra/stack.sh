@@ -4,7 +4,7 @@
 # and a server replaced through its environment variable (TEMPORAL_ADDRESS, MONGODB_URL, S3_ENDPOINT) is only
 # checked, never started. See infra/README.md.
 #
-#   infra/stack.sh start | stop | status | stop-all   (stop-all also stops the API and worker of `npm start`)
+#   infra/stack.sh start | stop [name...] | status | stop-all   (stop-all also stops the API and worker of `npm start`)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/infra/versions.env"
@@ -89,6 +89,7 @@ start_versitygw() {
 }
 
 stop_one() { # name
+  [[ "$1" =~ ^(api|worker|temporal|ferretdb|versitygw)$ ]] || { log "unknown server $1"; return 1; }
   local pid_file="$run_dir/$1.pid" pid i
   [[ -f "$pid_file" ]] || return 0
   pid=$(cat "$pid_file")
@@ -107,16 +108,24 @@ status_one() { # name probe
 
 case "${1:-}" in
   start)
-    "$repo/infra/build-servers.sh"
+    # Build only when some server is to be started here (not every one replaced by an existing service).
+    if [[ -z "${TEMPORAL_ADDRESS:-}" || -z "${MONGODB_URL:-}" || -z "${S3_ENDPOINT:-}" ]]; then
+      "$repo/infra/build-servers.sh"
+    fi
     # Temporal's start is the slowest (about 5 s), so the other two start while it comes up.
     start_ferretdb & f=$!
     start_versitygw & v=$!
     start_temporal & t=$!
     ok=0; for p in $f $v $t; do wait "$p" || ok=1; done
     exit $ok ;;
-  stop) for name in temporal ferretdb versitygw; do stop_one "$name"; done ;;
+  stop)
+    shift
+    names=("$@")
+    [[ ${#names[@]} -gt 0 ]] || names=(temporal ferretdb versitygw)
+    for name in "${names[@]}"; do stop_one "$name"; done ;;
   stop-all) for name in api worker temporal ferretdb versitygw; do stop_one "$name"; done ;;
   status)
-    status_one temporal temporal_ready; status_one mongodb ferretdb_ready; status_one s3 s3_ready ;;
+    status_one temporal temporal_ready; status_one mongodb ferretdb_ready; status_one s3 s3_ready
+    temporal_ready && ferretdb_ready && s3_ready ;;
   *) echo "usage: $0 start|stop|status|stop-all" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -120,6 +121,11 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }));
     }
     return keys.length;
+  }
+
+  /** Removes the (empty) bucket; used by tests that made a bucket of their own. */
+  async deleteBucket(): Promise<void> {
+    await this.client.send(new DeleteBucketCommand({ Bucket: this.bucket }));
   }
 
   async ping(): Promise<void> {

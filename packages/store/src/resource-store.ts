@@ -72,6 +72,14 @@ export class ResourceStore {
       .batchSize(options.batchSize ?? 1_000);
   }
 
+  /** Removes every resource of a tenant, in every collection (sample reloads and tests; never a FHIR operation). */
+  async deleteTenant(tenant: string): Promise<void> {
+    const range = tenantKeyRange(tenant);
+    for (const { name } of await this.db.listCollections({}, { nameOnly: true }).toArray()) {
+      await this.db.collection<{ _id: string }>(name).deleteMany({ _id: { $gte: range.gte, $lt: range.lt } });
+    }
+  }
+
   async countCurrent(tenant: string, type: string): Promise<number> {
     const range = tenantKeyRange(tenant);
     return this.collection(type).countDocuments({ _id: { $gte: range.gte, $lt: range.lt }, deleted: false });

@@ -6,5 +6,5 @@ import { resolve } from 'node:path';
  * starts them here too, through the same idempotent script, so both ways test against the same stack.
  */
 export default function globalSetup(): void {
-  execFileSync('bash', [resolve(__dirname, '../infra/stack.sh'), 'start'], { stdio: 'inherit' });
+  execFileSync('bash', [resolve(__dirname, '../../../infra/stack.sh'), 'start'], { stdio: 'inherit' });
 }

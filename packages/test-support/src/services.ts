@@ -1,0 +1,52 @@
+import { type Config, loadConfig } from '@fhir-bulk/config';
+import { objectStoreFromConfig, type S3ObjectStore } from '@fhir-bulk/object-store';
+import { connectMongo, ResourceStore } from '@fhir-bulk/store';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { MongoClient } from 'mongodb';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Connections to the real local stack, isolated per test suite: each suite gets its own database, bucket and
+ * task queue, so suites run in parallel, and a developer's own worker on the `bulk` queue never takes our tasks.
+ */
+export interface TestServices {
+  config: Config;
+  mongo: MongoClient;
+  store: ResourceStore;
+  objects: S3ObjectStore;
+  client: Client;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function connectTestServices(): Promise<TestServices> {
+  const suffix = randomBytes(4).toString('hex');
+  const config = loadConfig({
+    ...process.env,
+    MONGODB_DB: `test_${suffix}`,
+    S3_BUCKET: `test-${suffix}`,
+    TEMPORAL_TASK_QUEUE: `test-${suffix}`,
+    LOG_LEVEL: 'silent',
+  });
+  const mongo = await connectMongo(config.MONGODB_URL);
+  const db = mongo.db(config.MONGODB_DB);
+  const objects = objectStoreFromConfig(config);
+  await objects.ensureBucket();
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  return {
+    config,
+    mongo,
+    store: new ResourceStore(db),
+    objects,
+    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    nativeConnection,
+    async close() {
+      await objects.deletePrefix('');
+      await objects.deleteBucket();
+      await db.dropDatabase();
+      await Promise.all([mongo.close(), connection.close(), nativeConnection.close()]);
+    },
+  };
+}
