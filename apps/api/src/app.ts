@@ -3,6 +3,8 @@ import express, { type Express } from 'express';
 import { errorHandler, notFoundHandler } from './error-handler';
 import type { ExportJobs } from './export-jobs';
 import { FHIR_MOUNTS } from './fhir-base';
+import type { ObjectStore } from '@fhir-bulk/object-store';
+import { exportFileRoutes } from './routes/export-files';
 import { exportKickoffRoutes } from './routes/export-kickoff';
 import { exportStatusRoutes } from './routes/export-status';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
@@ -11,13 +13,21 @@ import { metadataRoutes } from './routes/metadata';
 export interface AppDeps {
   logger: Logger;
   jobs: ExportJobs;
+  objects: ObjectStore;
   publicBaseUrl: string;
   readiness: Record<string, ReadinessCheck>;
   startedAt?: Date;
 }
 
 /** The HTTP surface. It maps requests to domain calls and back; it does no bulk work itself. */
-export function createApp({ logger, jobs, publicBaseUrl, readiness, startedAt = new Date() }: AppDeps): Express {
+export function createApp({
+  logger,
+  jobs,
+  objects,
+  publicBaseUrl,
+  readiness,
+  startedAt = new Date(),
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
@@ -27,6 +37,7 @@ export function createApp({ logger, jobs, publicBaseUrl, readiness, startedAt = 
   fhir.use(metadataRoutes(publicBaseUrl, startedAt));
   fhir.use(exportKickoffRoutes(jobs, publicBaseUrl));
   fhir.use(exportStatusRoutes(jobs));
+  fhir.use(exportFileRoutes(objects));
   for (const mount of FHIR_MOUNTS) app.use(mount, fhir);
 
   app.use(notFoundHandler);

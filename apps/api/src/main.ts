@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const app = createApp({
     logger,
     jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE),
+    objects,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     readiness: {
       mongodb: () => mongo.db(config.MONGODB_DB).command({ ping: 1 }),

@@ -48,6 +48,25 @@ describe('system-level $export, end to end', () => {
     expect(new Set(lines.map((r) => r.id)).size).toBe(1_234);
     expect(lines[0]).toMatchObject({ resourceType: 'Patient', id: 'pt-00000', meta: { versionId: '1' } });
     expect(JSON.parse(await stack.objects.getText(manifestKey('default', jobId)))).toEqual(manifest);
+
+    const download = await fetch(manifest.output[0]!.url);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toMatch(/^application\/fhir\+ndjson/);
+    expect(await download.text()).toBe(ndjson);
+  });
+
+  it('serves output files only within their own tenant and job', async () => {
+    await stack.store.upsertMany('files', patients(2));
+    const statusUrl = (await kickoff('/tenant/files/$export?_type=Patient')).headers.get('content-location')!;
+    const manifest = (await (await pollUntilDone(statusUrl)).json()) as ExportManifest;
+    const url = manifest.output[0]!.url;
+    expect(url).toBe(`${statusUrl}/files/Patient-0-0.ndjson`);
+    expect((await fetch(url)).status).toBe(200);
+    expect((await fetch(url.replace('/tenant/files/', '/tenant/other/'))).status).toBe(404);
+    expect((await fetch(url.replace('/tenant/files/', '/'))).status).toBe(404);
+    expect((await fetch(`${statusUrl}/files/Patient-0-1.ndjson`)).status).toBe(404);
+    expect((await fetch(`${statusUrl}/files/manifest.json`)).status).toBe(404);
+    expect((await fetch(`${statusUrl}/files/..%2F..%2Fsecret.ndjson`)).status).toBe(404);
   });
 
   it('keeps tenants apart: another tenant exports only its own data and cannot see this job', async () => {

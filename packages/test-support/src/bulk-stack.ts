@@ -36,6 +36,7 @@ export async function startBulkStack(): Promise<BulkStack> {
     createApp({
       logger: createLogger('api-test', 'silent'),
       jobs: new TemporalExportJobs(services.client, config.TEMPORAL_TASK_QUEUE),
+      objects: services.objects,
       publicBaseUrl: baseUrl,
       readiness: {
         mongodb: () => services.mongo.db(config.MONGODB_DB).command({ ping: 1 }),
