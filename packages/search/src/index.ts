@@ -1,0 +1,14 @@
+export { compartmentsOf, extractSearchKeys, DATES_PRESENT, dateEndKey, dateStartKey, type SearchKeys } from './extract';
+export { toMongoFilter, CONTROL_PARAMETERS, type SearchTranslation, type TranslateOptions } from './translate';
+export {
+  patientCompartmentParams,
+  patientCompartmentPaths,
+  searchParameter,
+  searchParameters,
+  SEARCH_PARAMETERS_SOURCE,
+  type SearchParameterDefinition,
+  type SearchParamType,
+} from './definitions';
+export { evaluatePath } from './paths';
+export { parseDateRange, type DateRange } from './dates';
+export type { Condition } from './date-filter';
