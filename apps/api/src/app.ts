@@ -5,6 +5,7 @@ import type { ExportJobs } from './export-jobs';
 import { FHIR_MOUNTS } from './fhir-base';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { exportFileRoutes } from './routes/export-files';
+import { fhirRestRoutes, type RestDeps } from './routes/fhir-rest';
 import { exportKickoffRoutes } from './routes/export-kickoff';
 import { exportStatusRoutes } from './routes/export-status';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
@@ -14,6 +15,9 @@ export interface AppDeps {
   logger: Logger;
   jobs: ExportJobs;
   objects: ObjectStore;
+  rest: Omit<RestDeps, 'publicBaseUrl'>;
+  /** Request bodies above this size are refused with 413. */
+  bodyLimitBytes?: number;
   publicBaseUrl: string;
   readiness: Record<string, ReadinessCheck>;
   startedAt?: Date;
@@ -24,20 +28,25 @@ export function createApp({
   logger,
   jobs,
   objects,
+  rest,
   publicBaseUrl,
   readiness,
   startedAt = new Date(),
+  bodyLimitBytes = 10 * 1024 * 1024,
 }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   app.use(healthRoutes(readiness));
+  app.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes }));
 
   const fhir = express.Router({ mergeParams: true });
   fhir.use(metadataRoutes(publicBaseUrl, startedAt));
   fhir.use(exportKickoffRoutes(jobs, publicBaseUrl));
   fhir.use(exportStatusRoutes(jobs));
   fhir.use(exportFileRoutes(objects));
+  // Last: its `/:type/:id` patterns would otherwise shadow the operation routes above.
+  fhir.use(fhirRestRoutes({ ...rest, publicBaseUrl }));
   for (const mount of FHIR_MOUNTS) app.use(mount, fhir);
 
   app.use(notFoundHandler);

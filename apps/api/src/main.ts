@@ -1,7 +1,7 @@
 import { loadConfig } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
-import { connectMongo } from '@fhir-bulk/store';
+import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
 import { TemporalExportJobs } from './temporal-export-jobs';
@@ -15,11 +15,18 @@ async function main(): Promise<void> {
   await objects.ensureBucket();
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const store = new ResourceStore(mongo.db(config.MONGODB_DB));
+  const transactions = await TransactionRunner.create(store, mongo);
+  // A transaction Bundle cut off by a crash of this service is rolled back before new requests arrive.
+  const recovered = await transactions.recover();
+  if (recovered > 0) logger.warn({ recovered }, 'rolled back unfinished transactions');
 
   const app = createApp({
     logger,
     jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE),
     objects,
+    rest: { store, transactions },
+    bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     readiness: {
       mongodb: () => mongo.db(config.MONGODB_DB).command({ ping: 1 }),

@@ -1,4 +1,5 @@
 import { type ExportManifest, manifestKey, outputKey } from '@fhir-bulk/export';
+import { bulkLoad } from '@fhir-bulk/store';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { type BulkStack, pollUntilDone, startBulkStack } from '@fhir-bulk/test-support';
 
@@ -20,7 +21,7 @@ const kickoff = (path: string, headers: Record<string, string> = { Prefer: 'resp
 
 describe('system-level $export, end to end', () => {
   it('exports every Patient exactly once to NDJSON in S3 and answers with the manifest', async () => {
-    await stack.store.upsertMany('default', patients(1_234));
+    await bulkLoad(stack.store, 'default', patients(1_234));
     const response = await kickoff('/$export?_type=Patient');
     expect(response.status).toBe(202);
     const statusUrl = response.headers.get('content-location')!;
@@ -56,7 +57,7 @@ describe('system-level $export, end to end', () => {
   });
 
   it('serves output files only within their own tenant and job', async () => {
-    await stack.store.upsertMany('files', patients(2));
+    await bulkLoad(stack.store, 'files', patients(2));
     const statusUrl = (await kickoff('/tenant/files/$export?_type=Patient')).headers.get('content-location')!;
     const manifest = (await (await pollUntilDone(statusUrl)).json()) as ExportManifest;
     const url = manifest.output[0]!.url;
@@ -70,7 +71,7 @@ describe('system-level $export, end to end', () => {
   });
 
   it('keeps tenants apart: another tenant exports only its own data and cannot see this job', async () => {
-    await stack.store.upsertMany('acme', patients(3));
+    await bulkLoad(stack.store, 'acme', patients(3));
     const response = await kickoff('/tenant/acme/$export?_type=Patient');
     const statusUrl = response.headers.get('content-location')!;
     expect(statusUrl).toContain('/tenant/acme/_export/');

@@ -44,6 +44,13 @@ const schema = z.object({
   /** The URL clients use to reach the API; manifests and Content-Location headers are built from it. */
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:8080'),
 
+  /** Request bodies above this many bytes are refused with 413 (transaction Bundles are the big ones). */
+  API_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+
   /** How many export activities one worker runs at once. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
 

@@ -1,3 +1,6 @@
+export * from './bulk-load';
+export * from './errors';
+export * from './mongo';
 export * from './resource-document';
 export * from './resource-store';
-export * from './mongo';
+export * from './transaction';

@@ -1,9 +1,13 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
+import { compartmentsOf, extractSearchKeys, type SearchKeys } from '@fhir-bulk/search';
 
 /**
- * How a resource's current version is stored: one collection per resource type, the resource itself under
- * `resource`, and the fields queries need beside it. `_id` is `${tenant}/${id}`: unique per tenant, and the
- * stable sort key that export partitions split on (a key range is a contiguous slice of one tenant).
+ * How resources are stored: one collection per type holds each resource's current version (or its tombstone),
+ * `<Type>_history` holds every version including the current one.
+ *
+ * `_id` is `${tenant}/${id}`: unique per tenant, and the stable sort key export partitions split on (a key range
+ * is a contiguous slice of one tenant). `search` and `compartments` are derived from the resource at write time
+ * (packages/search), so queries never evaluate FHIRPath.
  */
 export interface ResourceDocument {
   _id: string;
@@ -11,13 +15,77 @@ export interface ResourceDocument {
   id: string;
   versionId: number;
   lastUpdated: Date;
+  /** A tombstone: the resource was deleted at `lastUpdated`; kept for `_history`, `_since` and `deleted`. */
   deleted: boolean;
   resource: FhirResource;
+  search: SearchKeys;
+  compartments: string[];
 }
 
+/** A version in `<Type>_history`; `_id` is `${tenant}/${id}/${versionId}`. */
+export type HistoryDocument = Omit<ResourceDocument, 'search' | 'compartments'>;
+
 export const documentKey = (tenant: string, id: string) => `${tenant}/${id}`;
+export const historyKey = (tenant: string, id: string, versionId: number) => `${tenant}/${id}/${versionId}`;
+export const historyCollectionName = (type: string) => `${type}_history`;
 
 /** The key range of one tenant: every key starts with `${tenant}/`, and '0' is the character after '/'. */
 export function tenantKeyRange(tenant: string): { gte: string; lt: string } {
   return { gte: `${tenant}/`, lt: `${tenant}0` };
+}
+
+export interface VersionStamp {
+  versionId: number;
+  lastUpdated: Date;
+  deleted?: boolean;
+}
+
+/** The stored form of one version: meta.versionId/lastUpdated are the store's, never the client's. */
+export function toDocument(
+  tenant: string,
+  resource: FhirResource & { id: string },
+  stamp: VersionStamp,
+): ResourceDocument {
+  const deleted = stamp.deleted ?? false;
+  const meta = { ...resource.meta, versionId: String(stamp.versionId), lastUpdated: stamp.lastUpdated.toISOString() };
+  const stored: FhirResource = deleted
+    ? { resourceType: resource.resourceType, id: resource.id, meta }
+    : { ...resource, meta };
+  return {
+    _id: documentKey(tenant, resource.id),
+    tenant,
+    id: resource.id,
+    versionId: stamp.versionId,
+    lastUpdated: stamp.lastUpdated,
+    deleted,
+    resource: stored,
+    search: deleted ? {} : extractSearchKeys(stored),
+    compartments: deleted ? [] : compartmentsOf(stored),
+  };
+}
+
+export function toHistory(doc: ResourceDocument): HistoryDocument {
+  const { search: _search, compartments: _compartments, ...version } = doc;
+  return { ...version, _id: historyKey(doc.tenant, doc.id, doc.versionId) };
+}
+
+/** Content equality ignoring meta.versionId/lastUpdated: a write of identical content adds no version. */
+export function sameContent(a: FhirResource, b: FhirResource): boolean {
+  return canonical(withoutVersionMeta(a)) === canonical(withoutVersionMeta(b));
+}
+
+function withoutVersionMeta(resource: FhirResource): FhirResource {
+  const { versionId: _v, lastUpdated: _l, ...meta } = resource.meta ?? {};
+  const { meta: _meta, ...rest } = resource;
+  return Object.keys(meta).length > 0 ? { ...rest, meta } : (rest as FhirResource);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

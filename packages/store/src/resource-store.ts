@@ -1,61 +1,170 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
-import type { AnyBulkWriteOperation, Collection, Db, FindCursor } from 'mongodb';
-import { documentKey, type ResourceDocument, tenantKeyRange } from './resource-document';
+import type { ClientSession, Collection, Db, Document, Filter, FindCursor, IndexDescription } from 'mongodb';
+import {
+  documentKey,
+  type HistoryDocument,
+  historyCollectionName,
+  type ResourceDocument,
+  sameContent,
+  tenantKeyRange,
+  toDocument,
+  toHistory,
+} from './resource-document';
+import { VersionConflictError } from './errors';
 
 export interface StreamOptions {
   /** Resume strictly after this `_id` (the key of the last resource already written). */
   afterKey?: string;
   /** Only resources last updated at or before this instant (an export's transactionTime). */
   until?: Date;
+  /** Extra conditions, e.g. a translated `_typeFilter`. */
+  filter?: Filter<ResourceDocument>;
   /** Mongo cursor batch size: how many documents travel per round trip. */
   batchSize?: number;
 }
 
-/** Reads and writes FHIR resources in MongoDB (one collection per type); knows nothing of HTTP or Temporal. */
+export interface WriteResult {
+  doc: ResourceDocument;
+  /** True when the write made a new resource (201), false when it made a new version of one (200). */
+  created: boolean;
+  /** False when the content was identical to the current version, so no version was added. */
+  changed: boolean;
+}
+
+export interface WriteOptions {
+  /** The version the client last saw (If-Match); a different current version is a conflict. */
+  ifMatch?: number;
+  /** Set inside a MongoDB transaction (transaction Bundles on servers that have them). */
+  session?: ClientSession;
+}
+
+/** Reads and writes FHIR resources in MongoDB; knows nothing of HTTP or Temporal. */
 export class ResourceStore {
   constructor(
-    private readonly db: Db,
+    readonly db: Db,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  private readonly indexed = new Map<string, Promise<void>>();
+
+  /**
+   * Creates a type's indexes the first time this process writes it (146 types × 2 collections at every start
+   * would be slow and mostly useless).
+   */
+  prepare(type: string): Promise<void> {
+    let done = this.indexed.get(type);
+    if (!done) {
+      done = (async () => {
+        await createMissingIndexes(this.collection(type), [
+          { key: { tenant: 1, lastUpdated: 1, _id: 1 }, name: 'tenant_lastUpdated' },
+          { key: { tenant: 1, compartments: 1 }, name: 'tenant_compartments' },
+        ]);
+        await createMissingIndexes(this.history(type), [
+          { key: { tenant: 1, id: 1, versionId: 1 }, name: 'tenant_id_version' },
+        ]);
+      })();
+      this.indexed.set(type, done);
+      done.catch(() => this.indexed.delete(type));
+    }
+    return done;
+  }
 
   collection(type: string): Collection<ResourceDocument> {
     return this.db.collection<ResourceDocument>(type);
   }
 
-  /** Creates the indexes queries rely on; safe to call at every start. */
-  async ensureIndexes(types: readonly string[]): Promise<void> {
-    for (const type of types) {
-      await this.collection(type).createIndex({ tenant: 1, lastUpdated: 1, _id: 1 }, { name: 'tenant_lastUpdated' });
-    }
+  history(type: string): Collection<HistoryDocument> {
+    return this.db.collection<HistoryDocument>(historyCollectionName(type));
+  }
+
+  clock(): Date {
+    return this.now();
+  }
+
+  async read(tenant: string, type: string, id: string, session?: ClientSession): Promise<ResourceDocument | null> {
+    return this.collection(type).findOne({ _id: documentKey(tenant, id) }, { session });
+  }
+
+  async readVersion(tenant: string, type: string, id: string, versionId: number): Promise<HistoryDocument | null> {
+    const doc = await this.history(type).findOne({ _id: `${documentKey(tenant, id)}/${versionId}` });
+    // A version above the current one is the residue of a write that died between its two steps: not real.
+    const current = doc && (await this.read(tenant, type, id));
+    return doc && current && doc.versionId <= current.versionId ? doc : null;
+  }
+
+  /** All versions of one resource, newest first (tombstones included). */
+  async versions(tenant: string, type: string, id: string, limit: number): Promise<HistoryDocument[]> {
+    const current = await this.read(tenant, type, id);
+    if (!current) return [];
+    return this.history(type)
+      .find({ tenant, id, versionId: { $lte: current.versionId } })
+      .sort({ versionId: -1 })
+      .limit(limit)
+      .toArray();
   }
 
   /**
-   * The bulk write path: upserts resources by (tenant, type, id) in one round trip per call. Each resource gets
-   * `meta.versionId` and `meta.lastUpdated` set here, not by the caller.
+   * Writes a new version of `resource` (create or update). The version goes to history first, then the current
+   * document is replaced only if it is still the version we read: a concurrent writer makes this fail with a
+   * VersionConflictError instead of silently losing one of the two writes.
    */
-  async upsertMany(tenant: string, resources: readonly FhirResource[]): Promise<void> {
-    const byType = new Map<string, AnyBulkWriteOperation<ResourceDocument>[]>();
-    const lastUpdated = this.now();
-    for (const resource of resources) {
-      if (!resource.id) throw new Error(`upsertMany needs ids; got a ${resource.resourceType} without one`);
-      const stored: FhirResource = {
-        ...resource,
-        meta: { ...resource.meta, versionId: '1', lastUpdated: lastUpdated.toISOString() },
-      };
-      const doc: ResourceDocument = {
-        _id: documentKey(tenant, resource.id),
-        tenant,
-        id: resource.id,
-        versionId: 1,
-        lastUpdated,
-        deleted: false,
-        resource: stored,
-      };
-      const ops = byType.get(resource.resourceType) ?? [];
-      ops.push({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } });
-      byType.set(resource.resourceType, ops);
+  async write(
+    tenant: string,
+    resource: FhirResource & { id: string },
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    const current = await this.read(tenant, resource.resourceType, resource.id, options.session);
+    if (options.ifMatch !== undefined && (current?.versionId ?? 0) !== options.ifMatch) {
+      throw new VersionConflictError(resource.resourceType, resource.id, options.ifMatch, current?.versionId, true);
     }
-    for (const [type, ops] of byType) await this.collection(type).bulkWrite(ops, { ordered: false });
+    if (current && !current.deleted && sameContent(current.resource, resource)) {
+      return { doc: current, created: false, changed: false };
+    }
+    return this.putVersion(tenant, resource, current, false, options.session);
+  }
+
+  /** Deletes by writing a tombstone version; deleting what is absent or already deleted changes nothing. */
+  async delete(tenant: string, type: string, id: string, options: WriteOptions = {}): Promise<ResourceDocument | null> {
+    const current = await this.read(tenant, type, id, options.session);
+    if (options.ifMatch !== undefined && (current?.versionId ?? 0) !== options.ifMatch) {
+      throw new VersionConflictError(type, id, options.ifMatch, current?.versionId, true);
+    }
+    if (!current || current.deleted) return current;
+    return (await this.putVersion(tenant, { resourceType: type, id }, current, true, options.session)).doc;
+  }
+
+  private async putVersion(
+    tenant: string,
+    resource: FhirResource & { id: string },
+    current: ResourceDocument | null,
+    deleted: boolean,
+    session?: ClientSession,
+  ): Promise<WriteResult> {
+    await this.prepare(resource.resourceType);
+    const doc = toDocument(tenant, resource, {
+      versionId: (current?.versionId ?? 0) + 1,
+      lastUpdated: this.now(),
+      deleted,
+    });
+    const history = toHistory(doc);
+    // Replace, not insert: a leftover of a write that died after this step is simply overwritten.
+    await this.history(resource.resourceType).replaceOne({ _id: history._id }, history, { upsert: true, session });
+    const collection = this.collection(resource.resourceType);
+    if (current) {
+      const { matchedCount } = await collection.replaceOne({ _id: doc._id, versionId: current.versionId }, doc, {
+        session,
+      });
+      if (matchedCount === 0) {
+        throw new VersionConflictError(resource.resourceType, resource.id, current.versionId, undefined, false);
+      }
+    } else {
+      await collection.insertOne(doc, { session }).catch((error: { code?: number }) => {
+        if (error.code === 11000)
+          throw new VersionConflictError(resource.resourceType, resource.id, 0, undefined, false);
+        throw error;
+      });
+    }
+    return { doc, created: !current || current.deleted, changed: true };
   }
 
   /** A cursor over a tenant's current (not deleted) resources of one type, in key order. */
@@ -67,9 +176,15 @@ export class ResourceStore {
         _id: { ...(gt ? { $gt: gt } : { $gte: range.gte }), $lt: range.lt },
         deleted: false,
         ...(options.until ? { lastUpdated: { $lte: options.until } } : {}),
+        ...options.filter,
       })
       .sort({ _id: 1 })
       .batchSize(options.batchSize ?? 1_000);
+  }
+
+  async countCurrent(tenant: string, type: string, filter: Filter<ResourceDocument> = {}): Promise<number> {
+    const range = tenantKeyRange(tenant);
+    return this.collection(type).countDocuments({ _id: { $gte: range.gte, $lt: range.lt }, deleted: false, ...filter });
   }
 
   /** Removes every resource of a tenant, in every collection (sample reloads and tests; never a FHIR operation). */
@@ -79,9 +194,24 @@ export class ResourceStore {
       await this.db.collection<{ _id: string }>(name).deleteMany({ _id: { $gte: range.gte, $lt: range.lt } });
     }
   }
+}
 
-  async countCurrent(tenant: string, type: string): Promise<number> {
-    const range = tenantKeyRange(tenant);
-    return this.collection(type).countDocuments({ _id: { $gte: range.gte, $lt: range.lt }, deleted: false });
-  }
+/**
+ * Creates only the indexes a collection lacks: FerretDB v1 drops the connection ("slice bounds out of range"
+ * panic) when createIndexes is sent again for indexes that already exist, which every restart would do.
+ */
+async function createMissingIndexes<T extends Document>(
+  collection: Collection<T>,
+  indexes: IndexDescription[],
+): Promise<void> {
+  const existing = await collection
+    .listIndexes()
+    .toArray()
+    .catch((error: { code?: number }) => {
+      if (error.code === 26) return []; // NamespaceNotFound: the collection does not exist yet
+      throw error;
+    });
+  const names = new Set(existing.map((index) => index.name as string));
+  const missing = indexes.filter((index) => !names.has(index.name!));
+  if (missing.length > 0) await collection.createIndexes(missing);
 }

@@ -1,5 +1,5 @@
 import { connectTestServices, type TestServices } from '@fhir-bulk/test-support';
-import { ResourceStore } from '../src';
+import { bulkLoad, ResourceStore } from '../src';
 
 let services: TestServices;
 beforeAll(async () => {
@@ -20,17 +20,16 @@ describe('ResourceStore on FerretDB', () => {
   it('upserts resources with version and lastUpdated set by the store', async () => {
     const clock = new Date('2026-03-01T10:00:00.000Z');
     const store = new ResourceStore(services.mongo.db(services.config.MONGODB_DB), () => clock);
-    await store.ensureIndexes(['Patient']);
-    await store.upsertMany('t-meta', [{ resourceType: 'Patient', id: 'a', meta: { versionId: '9' } }]);
+    await bulkLoad(store, 't-meta', [{ resourceType: 'Patient', id: 'a', meta: { versionId: '9' } }]);
     const doc = await store.collection('Patient').findOne({ _id: 't-meta/a' });
     expect(doc).toMatchObject({ tenant: 't-meta', id: 'a', versionId: 1, deleted: false, lastUpdated: clock });
     expect(doc?.resource.meta).toEqual({ versionId: '1', lastUpdated: '2026-03-01T10:00:00.000Z' });
   });
 
   it('streams one tenant in key order and never another tenant', async () => {
-    await services.store.upsertMany('t-a', patients('a', 30));
-    await services.store.upsertMany('t-a2', patients('x', 5)); // a tenant whose name extends t-a
-    await services.store.upsertMany('t-b', patients('b', 7));
+    await bulkLoad(services.store, 't-a', patients('a', 30));
+    await bulkLoad(services.store, 't-a2', patients('x', 5)); // a tenant whose name extends t-a
+    await bulkLoad(services.store, 't-b', patients('b', 7));
     const streamed = await ids(services.store.streamCurrent('t-a', 'Patient', { batchSize: 4 }));
     expect(streamed).toEqual(patients('a', 30).map((p) => p.id));
     expect(await services.store.countCurrent('t-b', 'Patient')).toBe(7);
@@ -44,15 +43,15 @@ describe('ResourceStore on FerretDB', () => {
 
   it('leaves out what was updated after the cut-off', async () => {
     const later = new ResourceStore(services.mongo.db(services.config.MONGODB_DB), () => new Date('2100-01-01'));
-    await later.upsertMany('t-until', patients('u', 2));
-    await services.store.upsertMany('t-until', patients('v', 3));
+    await bulkLoad(later, 't-until', patients('u', 2));
+    await bulkLoad(services.store, 't-until', patients('v', 3));
     const streamed = await ids(services.store.streamCurrent('t-until', 'Patient', { until: new Date() }));
     expect(streamed).toEqual(['v0000', 'v0001', 'v0002']);
   });
 
   it('replaces a resource written twice instead of duplicating it', async () => {
-    await services.store.upsertMany('t-twice', patients('p', 3));
-    await services.store.upsertMany('t-twice', patients('p', 3));
+    await bulkLoad(services.store, 't-twice', patients('p', 3));
+    await bulkLoad(services.store, 't-twice', patients('p', 3));
     expect(await services.store.countCurrent('t-twice', 'Patient')).toBe(3);
   });
 });

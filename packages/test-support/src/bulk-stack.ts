@@ -1,4 +1,5 @@
 import { createLogger } from '@fhir-bulk/logging';
+import { TransactionRunner } from '@fhir-bulk/store';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { connectTestServices, type TestServices } from './services';
 /** The API (over real HTTP on a free port) and a worker, both on the suite's own isolated services. */
 export interface BulkStack extends TestServices {
   baseUrl: string;
+  transactions: TransactionRunner;
   worker: Worker;
   stop(): Promise<void>;
 }
@@ -24,6 +26,7 @@ export async function startBulkStack(): Promise<BulkStack> {
   }
   const services = await connectTestServices();
   const { config } = services;
+  const transactions = await TransactionRunner.create(services.store, services.mongo);
   const worker = await createWorker({ ...services, connection: services.nativeConnection });
   const running = worker.run();
 
@@ -37,6 +40,8 @@ export async function startBulkStack(): Promise<BulkStack> {
       logger: createLogger('api-test', 'silent'),
       jobs: new TemporalExportJobs(services.client, config.TEMPORAL_TASK_QUEUE),
       objects: services.objects,
+      rest: { store: services.store, transactions },
+      bodyLimitBytes: 64 * 1024,
       publicBaseUrl: baseUrl,
       readiness: {
         mongodb: () => services.mongo.db(config.MONGODB_DB).command({ ping: 1 }),
@@ -48,6 +53,7 @@ export async function startBulkStack(): Promise<BulkStack> {
   return {
     ...services,
     baseUrl,
+    transactions,
     worker,
     async stop() {
       server.closeAllConnections();

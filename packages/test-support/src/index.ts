@@ -1,2 +1,3 @@
 export * from './services';
 export * from './bulk-stack';
+export * from './fhir-client';

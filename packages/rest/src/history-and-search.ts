@@ -1,0 +1,113 @@
+import { badRequest, notSupported } from '@fhir-bulk/fhir';
+import { toMongoFilter } from '@fhir-bulk/search';
+import { checkId, versionUrl } from './crud';
+import { etag, type FhirResponse } from './fhir-response';
+import type { RestContext } from './rest-context';
+
+const DEFAULT_COUNT = 50;
+const MAX_COUNT = 1_000;
+/** Result parameters this server does not implement; rejected (or ignored when lenient) rather than faked. */
+const UNSUPPORTED_RESULT_PARAMS = new Set([
+  '_sort',
+  '_include',
+  '_revinclude',
+  '_summary',
+  '_elements',
+  '_total',
+  '_contained',
+]);
+
+/** GET [base]/{type}/{id}/_history: every version, newest first, tombstones as DELETE entries. */
+export async function history(
+  ctx: RestContext,
+  type: string,
+  id: string,
+  params: Array<[string, string]>,
+): Promise<FhirResponse> {
+  checkId(id);
+  const count = parseCount(params);
+  const versions = await ctx.store.versions(ctx.tenant, type, id, count);
+  return {
+    status: 200,
+    body: {
+      resourceType: 'Bundle',
+      type: 'history',
+      total: versions.length,
+      link: [{ relation: 'self', url: `${ctx.baseUrl}/${type}/${id}/_history` }],
+      entry: versions.map((v) => ({
+        fullUrl: `${ctx.baseUrl}/${type}/${id}`,
+        ...(v.deleted ? {} : { resource: v.resource }),
+        request: {
+          method: v.deleted ? 'DELETE' : v.versionId === 1 ? 'POST' : 'PUT',
+          url: v.versionId === 1 ? type : `${type}/${id}`,
+        },
+        response: {
+          status: v.deleted ? '204 No Content' : v.versionId === 1 ? '201 Created' : '200 OK',
+          etag: etag(v.versionId),
+          lastModified: v.lastUpdated.toISOString(),
+          location: versionUrl(type, id, v.versionId),
+        },
+      })),
+    },
+  };
+}
+
+/**
+ * GET [base]/{type}?params: the shared search translator (also used by export's _typeFilter), paged by key so a
+ * page costs the same at any depth; `next` carries the last key seen.
+ */
+export async function search(ctx: RestContext, type: string, params: Array<[string, string]>): Promise<FhirResponse> {
+  const count = parseCount(params);
+  const cursor = params.find(([name]) => name === '_cursor')?.[1];
+  if (cursor !== undefined) checkId(cursor, '_cursor');
+  const criteria = params.filter(([name]) => {
+    if (name === '_count' || name === '_cursor' || name === '_format') return false;
+    if (!UNSUPPORTED_RESULT_PARAMS.has(name)) return true;
+    if (ctx.lenient) return false;
+    throw notSupported(`Search result parameter ${name} is not supported`, name);
+  });
+  const { filter } = toMongoFilter(type, criteria, { lenient: ctx.lenient });
+  const afterKey = cursor === undefined ? undefined : `${ctx.tenant}/${cursor}`;
+  const [docs, total] = await Promise.all([
+    ctx.store
+      .streamCurrent(ctx.tenant, type, { filter, afterKey, batchSize: count + 1 })
+      .limit(count + 1)
+      .toArray(),
+    ctx.store.countCurrent(ctx.tenant, type, filter),
+  ]);
+  const page = docs.slice(0, count);
+  const query = new URLSearchParams(criteria);
+  query.set('_count', String(count));
+  const link = [{ relation: 'self', url: `${ctx.baseUrl}/${type}?${queryWith(query, cursor)}` }];
+  if (docs.length > count)
+    link.push({ relation: 'next', url: `${ctx.baseUrl}/${type}?${queryWith(query, page.at(-1)!.id)}` });
+  return {
+    status: 200,
+    body: {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total,
+      link,
+      entry: page.map((doc) => ({
+        fullUrl: `${ctx.baseUrl}/${type}/${doc.id}`,
+        resource: doc.resource,
+        search: { mode: 'match' },
+      })),
+    },
+  };
+}
+
+function queryWith(query: URLSearchParams, cursor: string | undefined): string {
+  const copy = new URLSearchParams(query);
+  if (cursor !== undefined) copy.set('_cursor', cursor);
+  return copy.toString();
+}
+
+function parseCount(params: Array<[string, string]>): number {
+  const raw = params.find(([name]) => name === '_count')?.[1];
+  if (raw === undefined) return DEFAULT_COUNT;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1)
+    throw badRequest(`_count must be a positive integer, got "${raw}"`, '_count');
+  return Math.min(count, MAX_COUNT);
+}

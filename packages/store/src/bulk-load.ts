@@ -1,0 +1,85 @@
+import type { FhirResource } from '@fhir-bulk/fhir';
+import type { MongoBulkWriteError } from 'mongodb';
+import { type ResourceDocument, toDocument, toHistory } from './resource-document';
+import type { ResourceStore } from './resource-store';
+
+export interface BulkLoadResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * The bulk write path (seeding, $import): idempotent upserts by (tenant, type, id).
+ *
+ * It inserts optimistically, because a bulk load is mostly new resources and `insertMany` is one round trip per
+ * batch (FerretDB v1 does not push `$in` down, so reading the batch's current versions first would scan the
+ * collection). Only the ids that already exist take the per-resource path, which adds a version when content
+ * changed and nothing when it did not. History goes in after the current documents and ignores duplicates, so a
+ * batch retried after a crash converges on exactly one version per content.
+ */
+export async function bulkLoad(
+  store: ResourceStore,
+  tenant: string,
+  resources: readonly FhirResource[],
+): Promise<BulkLoadResult> {
+  const result: BulkLoadResult = { created: 0, updated: 0, unchanged: 0 };
+  const lastUpdated = store.clock();
+  for (const [type, group] of groupByType(resources)) {
+    await store.prepare(type);
+    const docs = group.map((resource) => toDocument(tenant, withId(resource), { versionId: 1, lastUpdated }));
+    const existing = await insertNew(store, type, docs);
+    result.created += docs.length - existing.size;
+    const current: ResourceDocument[] = docs.filter((_, i) => !existing.has(i));
+    for (const i of existing) {
+      const { doc, changed } = await store.write(tenant, withId(group[i]!));
+      if (changed) result.updated++;
+      else result.unchanged++;
+      current.push(doc);
+    }
+    await insertIgnoringDuplicates(store.history(type), current.map(toHistory));
+  }
+  return result;
+}
+
+/** Inserts the documents; returns the indexes of those whose id already existed. */
+async function insertNew(store: ResourceStore, type: string, docs: ResourceDocument[]): Promise<Set<number>> {
+  if (docs.length === 0) return new Set();
+  try {
+    await store.collection(type).insertMany(docs, { ordered: false });
+    return new Set();
+  } catch (error) {
+    return duplicateIndexes(error);
+  }
+}
+
+async function insertIgnoringDuplicates<T extends { _id: string }>(
+  collection: { insertMany(docs: T[], options: { ordered: false }): Promise<unknown> },
+  docs: T[],
+): Promise<void> {
+  if (docs.length === 0) return;
+  await collection.insertMany(docs, { ordered: false }).catch((error: unknown) => duplicateIndexes(error));
+}
+
+/** The indexes of the documents a bulk insert refused as duplicates; any other failure is rethrown. */
+function duplicateIndexes(error: unknown): Set<number> {
+  const writeErrors = (error as MongoBulkWriteError).writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  if (list.length === 0 || list.some((e) => e.code !== 11000)) throw error;
+  return new Set(list.map((e) => e.index));
+}
+
+function groupByType(resources: readonly FhirResource[]): Map<string, FhirResource[]> {
+  const byType = new Map<string, FhirResource[]>();
+  for (const resource of resources) {
+    const group = byType.get(resource.resourceType) ?? [];
+    group.push(resource);
+    byType.set(resource.resourceType, group);
+  }
+  return byType;
+}
+
+function withId(resource: FhirResource): FhirResource & { id: string } {
+  if (!resource.id) throw new Error(`bulk load needs ids; got a ${resource.resourceType} without one`);
+  return resource as FhirResource & { id: string };
+}

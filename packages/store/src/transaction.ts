@@ -1,0 +1,157 @@
+import type { FhirResource } from '@fhir-bulk/fhir';
+import type { ClientSession, MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { toDocument } from './resource-document';
+import type { ResourceDocument } from './resource-document';
+import type { ResourceStore } from './resource-store';
+
+/** One write of a transaction: a resource to write, or (without `resource`) a delete. */
+export interface TransactionOp {
+  type: string;
+  id: string;
+  resource?: FhirResource & { id: string };
+  ifMatch?: number;
+}
+
+export interface OpOutcome {
+  doc: ResourceDocument | null;
+  created: boolean;
+}
+
+interface JournalOp {
+  type: string;
+  id: string;
+  /** The version before the transaction; 0 when the resource did not exist. */
+  from: number;
+}
+
+interface Journal {
+  _id: string;
+  tenant: string;
+  state: 'pending';
+  expiresAt: Date;
+  ops: JournalOp[];
+}
+
+export interface TransactionOptions {
+  /** How long a transaction may take before recovery treats its writer as dead and rolls it back. */
+  leaseMs?: number;
+  /** Test hook run after each applied op: throwing (or killing the process) simulates a fault midway. */
+  afterOp?: (index: number) => Promise<void> | void;
+}
+
+const JOURNAL = 'transaction_journal';
+
+/**
+ * All-or-nothing multi-resource writes (transaction Bundles). On MongoDB replica sets and mongos this is a real
+ * MongoDB transaction. FerretDB v1 has none, so there the writer first journals each target's current version,
+ * then applies the writes with If-Match on exactly those versions; any failure restores them. A writer killed
+ * midway leaves its journal behind, and `recover` (run at API start and before each transaction) rolls back
+ * journals whose lease has expired. Readers can see a transaction's writes while it is being applied (no
+ * isolation on FerretDB), but never a partial transaction once it has ended, either way.
+ */
+export class TransactionRunner {
+  private constructor(
+    private readonly store: ResourceStore,
+    private readonly client: MongoClient,
+    readonly native: boolean,
+    private readonly options: TransactionOptions,
+  ) {}
+
+  static async create(
+    store: ResourceStore,
+    client: MongoClient,
+    options: TransactionOptions = {},
+  ): Promise<TransactionRunner> {
+    return new TransactionRunner(store, client, await supportsTransactions(store), options);
+  }
+
+  async run(tenant: string, ops: readonly TransactionOp[]): Promise<OpOutcome[]> {
+    if (this.native) {
+      return this.client.withSession((session) => session.withTransaction(() => this.apply(tenant, ops, session)));
+    }
+    await this.recover();
+    const journal: Journal = {
+      _id: randomUUID(),
+      tenant,
+      state: 'pending',
+      expiresAt: new Date(Date.now() + (this.options.leaseMs ?? 60_000)),
+      ops: [],
+    };
+    for (const op of ops) {
+      journal.ops.push({
+        type: op.type,
+        id: op.id,
+        from: (await this.store.read(tenant, op.type, op.id))?.versionId ?? 0,
+      });
+    }
+    await this.journal().insertOne(journal);
+    try {
+      const outcomes = await this.apply(
+        tenant,
+        ops.map((op, i) => ({ ...op, ifMatch: op.ifMatch ?? journal.ops[i]!.from })),
+      );
+      const { deletedCount } = await this.journal().deleteOne({ _id: journal._id });
+      if (deletedCount === 0) throw new Error('transaction took longer than its lease and was rolled back');
+      return outcomes;
+    } catch (error) {
+      await this.rollback(journal);
+      throw error;
+    }
+  }
+
+  /** Rolls back every journal whose writer has outlived its lease (a crashed or killed process). */
+  async recover(now = new Date()): Promise<number> {
+    const expired = await this.journal()
+      .find({ expiresAt: { $lt: now } })
+      .toArray();
+    for (const journal of expired) await this.rollback(journal);
+    return expired.length;
+  }
+
+  private async apply(tenant: string, ops: readonly TransactionOp[], session?: ClientSession): Promise<OpOutcome[]> {
+    const outcomes: OpOutcome[] = [];
+    for (const [index, op] of ops.entries()) {
+      const options = { ifMatch: op.ifMatch, session };
+      if (op.resource) {
+        const { doc, created } = await this.store.write(tenant, op.resource, options);
+        outcomes.push({ doc, created });
+      } else {
+        outcomes.push({ doc: await this.store.delete(tenant, op.type, op.id, options), created: false });
+      }
+      await this.options.afterOp?.(index);
+    }
+    return outcomes;
+  }
+
+  /** Puts every journaled resource back at its `from` version, newest op first, then drops the journal. */
+  private async rollback(journal: Journal): Promise<void> {
+    for (const op of [...journal.ops].reverse()) {
+      const current = await this.store.read(journal.tenant, op.type, op.id);
+      if (current && current.versionId > op.from) {
+        const previous =
+          op.from > 0 ? await this.store.history(op.type).findOne({ _id: `${current._id}/${op.from}` }) : null;
+        if (previous) {
+          const restored = toDocument(journal.tenant, { ...previous.resource, id: op.id }, previous);
+          await this.store.collection(op.type).replaceOne({ _id: current._id, versionId: current.versionId }, restored);
+        } else {
+          await this.store.collection(op.type).deleteOne({ _id: current._id, versionId: current.versionId });
+        }
+      }
+      await this.store.history(op.type).deleteMany({ tenant: journal.tenant, id: op.id, versionId: { $gt: op.from } });
+    }
+    await this.journal().deleteOne({ _id: journal._id });
+  }
+
+  private journal() {
+    return this.store.db.collection<Journal>(JOURNAL);
+  }
+}
+
+/** MongoDB replica sets and mongos have transactions; FerretDB v1 (which says so in buildInfo) does not. */
+async function supportsTransactions(store: ResourceStore): Promise<boolean> {
+  const admin = store.db.admin();
+  const [hello, buildInfo] = await Promise.all([admin.command({ hello: 1 }), admin.command({ buildInfo: 1 })]);
+  if ('ferretdbVersion' in buildInfo) return false;
+  return typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
+}
