@@ -8,3 +8,4 @@ export {
 export type { FhirResource } from './fhir';
 export { Random, mulberry32, deriveSeed } from './random';
 export * from './vocabulary';
+export { loadPopulation, type LoadOptions } from './load';
