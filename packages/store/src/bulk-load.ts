@@ -1,6 +1,6 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
 import type { MongoBulkWriteError } from 'mongodb';
-import { type ResourceDocument, toDocument, toHistory } from './resource-document';
+import { type ResourceDocument, toDocument } from './resource-document';
 import type { ResourceStore } from './resource-store';
 
 export interface BulkLoadResult {
@@ -14,9 +14,9 @@ export interface BulkLoadResult {
  *
  * It inserts optimistically, because a bulk load is mostly new resources and `insertMany` is one round trip per
  * batch (FerretDB v1 does not push `$in` down, so reading the batch's current versions first would scan the
- * collection). Only the ids that already exist take the per-resource path, which adds a version when content
- * changed and nothing when it did not. History goes in after the current documents and ignores duplicates, so a
- * batch retried after a crash converges on exactly one version per content.
+ * collection). Only the ids that already exist take the per-resource path (a few at a time), which adds a
+ * version when content changed and nothing when it did not, so a batch retried after a crash converges on
+ * exactly one version per content.
  */
 export async function bulkLoad(
   store: ResourceStore,
@@ -28,19 +28,23 @@ export async function bulkLoad(
   for (const [type, group] of groupByType(resources)) {
     await store.prepare(type);
     const docs = group.map((resource) => toDocument(tenant, withId(resource), { versionId: 1, lastUpdated }));
-    const existing = await insertNew(store, type, docs);
-    result.created += docs.length - existing.size;
-    const current: ResourceDocument[] = docs.filter((_, i) => !existing.has(i));
-    for (const i of existing) {
-      const { doc, changed } = await store.write(tenant, withId(group[i]!));
-      if (changed) result.updated++;
-      else result.unchanged++;
-      current.push(doc);
+    const existing = [...(await insertNew(store, type, docs))];
+    result.created += docs.length - existing.length;
+    for (let i = 0; i < existing.length; i += EXISTING_IN_FLIGHT) {
+      const writes = existing
+        .slice(i, i + EXISTING_IN_FLIGHT)
+        .map((index) => store.write(tenant, withId(group[index]!)));
+      for (const { changed } of await Promise.all(writes)) {
+        if (changed) result.updated++;
+        else result.unchanged++;
+      }
     }
-    await insertIgnoringDuplicates(store.history(type), current.map(toHistory));
   }
   return result;
 }
+
+/** Resources that already exist are read, compared and written one by one; this many at once hides latency. */
+const EXISTING_IN_FLIGHT = 16;
 
 /** Inserts the documents; returns the indexes of those whose id already existed. */
 async function insertNew(store: ResourceStore, type: string, docs: ResourceDocument[]): Promise<Set<number>> {
@@ -51,14 +55,6 @@ async function insertNew(store: ResourceStore, type: string, docs: ResourceDocum
   } catch (error) {
     return duplicateIndexes(error);
   }
-}
-
-async function insertIgnoringDuplicates<T extends { _id: string }>(
-  collection: { insertMany(docs: T[], options: { ordered: false }): Promise<unknown> },
-  docs: T[],
-): Promise<void> {
-  if (docs.length === 0) return;
-  await collection.insertMany(docs, { ordered: false }).catch((error: unknown) => duplicateIndexes(error));
 }
 
 /** The indexes of the documents a bulk insert refused as duplicates; any other failure is rethrown. */

@@ -3,7 +3,8 @@ import { compartmentsOf, extractSearchKeys, type SearchKeys } from '@fhir-bulk/s
 
 /**
  * How resources are stored: one collection per type holds each resource's current version (or its tombstone),
- * `<Type>_history` holds every version including the current one.
+ * `<Type>_history` holds the versions before it. Keeping the current version out of history makes a create one
+ * write, not two: bulk loads are bound by write volume (FerretDB/SQLite takes about 4,300 documents/s here).
  *
  * `_id` is `${tenant}/${id}`: unique per tenant, and the stable sort key export partitions split on (a key range
  * is a contiguous slice of one tenant). `search` and `compartments` are derived from the resource at write time

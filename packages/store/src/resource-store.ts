@@ -4,6 +4,7 @@ import {
   documentKey,
   type HistoryDocument,
   historyCollectionName,
+  historyKey,
   type ResourceDocument,
   sameContent,
   tenantKeyRange,
@@ -37,6 +38,8 @@ export interface WriteOptions {
   /** Set inside a MongoDB transaction (transaction Bundles on servers that have them). */
   session?: ClientSession;
 }
+
+const DELETE_CHUNK = 500;
 
 /** Reads and writes FHIR resources in MongoDB; knows nothing of HTTP or Temporal. */
 export class ResourceStore {
@@ -86,27 +89,30 @@ export class ResourceStore {
   }
 
   async readVersion(tenant: string, type: string, id: string, versionId: number): Promise<HistoryDocument | null> {
-    const doc = await this.history(type).findOne({ _id: `${documentKey(tenant, id)}/${versionId}` });
-    // A version above the current one is the residue of a write that died between its two steps: not real.
-    const current = doc && (await this.read(tenant, type, id));
-    return doc && current && doc.versionId <= current.versionId ? doc : null;
+    const current = await this.read(tenant, type, id);
+    if (!current || versionId > current.versionId) return null;
+    if (versionId === current.versionId) return current;
+    return this.history(type).findOne({ _id: historyKey(tenant, id, versionId) });
   }
 
   /** All versions of one resource, newest first (tombstones included). */
   async versions(tenant: string, type: string, id: string, limit: number): Promise<HistoryDocument[]> {
     const current = await this.read(tenant, type, id);
     if (!current) return [];
-    return this.history(type)
-      .find({ tenant, id, versionId: { $lte: current.versionId } })
+    if (limit <= 1) return [current]; // limit(0) would mean "no limit" to MongoDB
+    // Below the current version only: a write that died after archiving may have left a copy of the current one.
+    const older = await this.history(type)
+      .find({ tenant, id, versionId: { $lt: current.versionId } })
       .sort({ versionId: -1 })
-      .limit(limit)
+      .limit(limit - 1)
       .toArray();
+    return [current, ...older];
   }
 
   /**
-   * Writes a new version of `resource` (create or update). The version goes to history first, then the current
-   * document is replaced only if it is still the version we read: a concurrent writer makes this fail with a
-   * VersionConflictError instead of silently losing one of the two writes.
+   * Writes a new version of `resource` (create or update). An update first archives the current version to
+   * history, then replaces the current document only if it is still the version we read: a concurrent writer
+   * makes this fail with a VersionConflictError instead of silently losing one of the two writes.
    */
   async write(
     tenant: string,
@@ -146,11 +152,11 @@ export class ResourceStore {
       lastUpdated: this.now(),
       deleted,
     });
-    const history = toHistory(doc);
-    // Replace, not insert: a leftover of a write that died after this step is simply overwritten.
-    await this.history(resource.resourceType).replaceOne({ _id: history._id }, history, { upsert: true, session });
     const collection = this.collection(resource.resourceType);
     if (current) {
+      const archived = toHistory(current);
+      // Replace, not insert: the leftover of a write that died right after this step is simply overwritten.
+      await this.history(resource.resourceType).replaceOne({ _id: archived._id }, archived, { upsert: true, session });
       const { matchedCount } = await collection.replaceOne({ _id: doc._id, versionId: current.versionId }, doc, {
         session,
       });
@@ -191,7 +197,18 @@ export class ResourceStore {
   async deleteTenant(tenant: string): Promise<void> {
     const range = tenantKeyRange(tenant);
     for (const { name } of await this.db.listCollections({}, { nameOnly: true }).toArray()) {
-      await this.db.collection<{ _id: string }>(name).deleteMany({ _id: { $gte: range.gte, $lt: range.lt } });
+      const collection = this.db.collection<{ _id: string }>(name);
+      // FerretDB/SQLite deletes by listing ids as SQL variables and fails past a few thousand, so delete
+      // contiguous key ranges of at most DELETE_CHUNK documents each.
+      for (;;) {
+        const keys = await collection
+          .find({ _id: { $gte: range.gte, $lt: range.lt } }, { projection: { _id: 1 } })
+          .sort({ _id: 1 })
+          .limit(DELETE_CHUNK)
+          .toArray();
+        if (keys.length === 0) break;
+        await collection.deleteMany({ _id: { $gte: keys[0]!._id, $lte: keys.at(-1)!._id } });
+      }
     }
   }
 }

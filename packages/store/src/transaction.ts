@@ -138,7 +138,8 @@ export class TransactionRunner {
           await this.store.collection(op.type).deleteOne({ _id: current._id, versionId: current.versionId });
         }
       }
-      await this.store.history(op.type).deleteMany({ tenant: journal.tenant, id: op.id, versionId: { $gt: op.from } });
+      // Every archived version from `from` on was archived by this transaction (`from` is current again).
+      await this.store.history(op.type).deleteMany({ tenant: journal.tenant, id: op.id, versionId: { $gte: op.from } });
     }
     await this.journal().deleteOne({ _id: journal._id });
   }
