@@ -15,4 +15,12 @@ export function tenantOf(req: Request): string {
 }
 
 /** The [base] URL of this request as the client sees it (public origin + mount path). */
-export const baseUrlOf = (publicBaseUrl: string, req: Request) => `${publicBaseUrl.replace(/\/$/, '')}${req.baseUrl}`;
+export const baseUrlOf = (publicBaseUrl: string, req: Request) => `${withoutSlash(publicBaseUrl)}${req.baseUrl}`;
+
+/** The URL of this request as the client sees it, query string included (the manifest's `request`). */
+export const requestUrlOf = (publicBaseUrl: string, req: Request) => `${withoutSlash(publicBaseUrl)}${req.originalUrl}`;
+
+const withoutSlash = (url: string) => url.replace(/\/$/, '');
+
+/** Job ids are UUIDs; anything else in a job URL is answered 404 without asking Temporal or S3. */
+export const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;

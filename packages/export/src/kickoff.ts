@@ -1,4 +1,4 @@
-import { badRequest, isResourceType, notSupported } from '@fhir-bulk/fhir';
+import { badRequest, isResourceType, notSupported, preferHas } from '@fhir-bulk/fhir';
 import { type ExportLevel, type ExportRequest, NDJSON } from './export-job';
 
 /** Every spelling of NDJSON the Bulk Data IG lets a client send in `_outputFormat`. */
@@ -19,7 +19,7 @@ export interface KickoffInput {
 
 /** Validates a kick-off request; throws a 400 OperationOutcomeError naming the parameter at fault. */
 export function parseKickoff({ level, query, prefer, requestUrl }: KickoffInput): ExportRequest {
-  if (!/(^|[\s,;])respond-async($|[\s,;])/.test(prefer ?? '')) {
+  if (!preferHas(prefer, 'respond-async')) {
     throw badRequest('The Prefer header must include respond-async for a bulk export kick-off', 'Prefer');
   }
   for (const name of Object.keys(query)) {

@@ -2,3 +2,4 @@ export * from './outcome';
 export * from './capability-statement';
 export * from './resource';
 export * from './resource-types';
+export * from './prefer';

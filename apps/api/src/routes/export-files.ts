@@ -3,11 +3,10 @@ import { notFound } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { Router } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { tenantOf } from '../fhir-base';
+import { JOB_ID, tenantOf } from '../fhir-base';
 
 /** Output file names as the worker writes them (`{Type}-{partition}-{seq}.ndjson`); nothing else is served. */
 const OUTPUT_FILE = /^[A-Z][A-Za-z]{1,63}-\d{1,6}-\d{1,9}\.ndjson$/;
-const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** Streams an export's output file from S3 to the client; the tenant in the URL scopes what can be read. */
 export function exportFileRoutes(objects: ObjectStore): Router {

@@ -2,7 +2,7 @@ import { parseKickoff } from '@fhir-bulk/export';
 import { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { ExportJobs } from '../export-jobs';
-import { baseUrlOf, tenantOf } from '../fhir-base';
+import { baseUrlOf, requestUrlOf, tenantOf } from '../fhir-base';
 
 /** Bulk Data kick-off: validate, start the job, answer 202 with where to poll. Nothing is exported here. */
 export function exportKickoffRoutes(jobs: ExportJobs, publicBaseUrl: string): Router {
@@ -14,7 +14,7 @@ export function exportKickoffRoutes(jobs: ExportJobs, publicBaseUrl: string): Ro
       level: 'system',
       query: req.query,
       prefer: req.get('Prefer'),
-      requestUrl: `${publicBaseUrl.replace(/\/$/, '')}${req.originalUrl}`,
+      requestUrl: requestUrlOf(publicBaseUrl, req),
     });
     const jobId = randomUUID();
     await jobs.start({

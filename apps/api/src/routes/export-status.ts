@@ -1,11 +1,10 @@
 import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { Router } from 'express';
 import type { ExportJobs } from '../export-jobs';
-import { tenantOf } from '../fhir-base';
+import { JOB_ID, tenantOf } from '../fhir-base';
 
 /** Seconds a client should wait between polls. */
 const RETRY_AFTER_SECONDS = 2;
-const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** Bulk Data status request: 202 + X-Progress while running, 200 + manifest when done, an outcome on failure. */
 export function exportStatusRoutes(jobs: ExportJobs): Router {

@@ -1,4 +1,4 @@
-import { badRequest, isResourceType, notFound } from '@fhir-bulk/fhir';
+import { badRequest, isResourceType, notFound, preferHas } from '@fhir-bulk/fhir';
 import {
   create,
   type FhirResponse,
@@ -30,7 +30,7 @@ export function fhirRestRoutes(deps: RestDeps): Router {
     baseUrl: baseUrlOf(deps.publicBaseUrl, req),
     store: deps.store,
     transactions: deps.transactions,
-    lenient: /(^|[\s,;])handling=lenient($|[\s,;])/.test(req.get('Prefer') ?? ''),
+    lenient: preferHas(req.get('Prefer'), 'handling=lenient'),
   });
 
   router.post('/', async (req, res) => send(res, await processBundle(ctx(req), req.body)));
