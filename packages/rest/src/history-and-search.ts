@@ -73,7 +73,7 @@ export async function search(ctx: RestContext, type: string, params: Array<[stri
       .streamCurrent(ctx.tenant, type, { filter, afterKey, batchSize: count + 1 })
       .limit(count + 1)
       .toArray(),
-    ctx.store.countCurrent(ctx.tenant, type, filter),
+    ctx.store.countCurrent(ctx.tenant, type, { filter }),
   ]);
   const page = docs.slice(0, count);
   const query = new URLSearchParams(criteria);

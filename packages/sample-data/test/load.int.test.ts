@@ -22,7 +22,7 @@ describe('loadPopulation on FerretDB', () => {
     }
     const firstPatient = await services.store.streamCurrent('pop', 'Patient').limit(1).next();
     const own = await services.store.countCurrent('pop', 'Observation', {
-      compartments: `Patient/${firstPatient!.id}`,
+      filter: { compartments: `Patient/${firstPatient!.id}` },
     });
     expect(own).toBeGreaterThan(0);
 

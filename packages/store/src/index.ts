@@ -4,3 +4,4 @@ export * from './mongo';
 export * from './resource-document';
 export * from './resource-store';
 export * from './transaction';
+export * from './server-kind';

@@ -1,4 +1,4 @@
-import type { FhirResource } from '@fhir-bulk/fhir';
+import { type FhirResource, isResourceType } from '@fhir-bulk/fhir';
 import type { ClientSession, Collection, Db, Document, Filter, FindCursor, IndexDescription } from 'mongodb';
 import {
   documentKey,
@@ -16,8 +16,16 @@ import { VersionConflictError } from './errors';
 export interface StreamOptions {
   /** Resume strictly after this `_id` (the key of the last resource already written). */
   afterKey?: string;
+  /** Start at this key (inclusive); an export partition's lower bound. Defaults to the tenant's first key. */
+  fromKey?: string;
+  /** Stop before this key (exclusive); an export partition's upper bound. Defaults to past the tenant's last key. */
+  beforeKey?: string;
+  /** Only resources last updated after this instant (`_since`). */
+  since?: Date;
   /** Only resources last updated at or before this instant (an export's transactionTime). */
   until?: Date;
+  /** Stream tombstones (deleted resources) instead of live ones: an export's `deleted` output. */
+  tombstones?: boolean;
   /** Extra conditions, e.g. a translated `_typeFilter`. */
   filter?: Filter<ResourceDocument>;
   /** Mongo cursor batch size: how many documents travel per round trip. */
@@ -40,6 +48,24 @@ export interface WriteOptions {
 }
 
 const DELETE_CHUNK = 500;
+
+/** The query behind streamCurrent: a key range of one tenant, live or tombstones, within a time window. */
+export function streamFilter(tenant: string, options: StreamOptions): Filter<ResourceDocument> {
+  const range = tenantKeyRange(tenant);
+  const from = options.fromKey && options.fromKey > range.gte ? options.fromKey : range.gte;
+  const before = options.beforeKey && options.beforeKey < range.lt ? options.beforeKey : range.lt;
+  const lower = options.afterKey && options.afterKey >= from ? { $gt: options.afterKey } : { $gte: from };
+  const lastUpdated = {
+    ...(options.since ? { $gt: options.since } : {}),
+    ...(options.until ? { $lte: options.until } : {}),
+  };
+  return {
+    _id: { ...lower, $lt: before },
+    deleted: options.tombstones ?? false,
+    ...(options.since || options.until ? { lastUpdated } : {}),
+    ...options.filter,
+  };
+}
 
 /** Reads and writes FHIR resources in MongoDB; knows nothing of HTTP or Temporal. */
 export class ResourceStore {
@@ -175,22 +201,59 @@ export class ResourceStore {
 
   /** A cursor over a tenant's current (not deleted) resources of one type, in key order. */
   streamCurrent(tenant: string, type: string, options: StreamOptions = {}): FindCursor<ResourceDocument> {
-    const range = tenantKeyRange(tenant);
-    const gt = options.afterKey && options.afterKey > range.gte ? options.afterKey : undefined;
     return this.collection(type)
-      .find({
-        _id: { ...(gt ? { $gt: gt } : { $gte: range.gte }), $lt: range.lt },
-        deleted: false,
-        ...(options.until ? { lastUpdated: { $lte: options.until } } : {}),
-        ...options.filter,
-      })
+      .find(streamFilter(tenant, options))
       .sort({ _id: 1 })
       .batchSize(options.batchSize ?? 1_000);
   }
 
-  async countCurrent(tenant: string, type: string, filter: Filter<ResourceDocument> = {}): Promise<number> {
+  /**
+   * Every document (live or tombstone) in a key range of one tenant, in the server's storage order, after `skip`.
+   * For servers that cannot range-scan by index (FerretDB v1): no sort means no in-memory sort of the whole
+   * collection before the first document, and the order is stable because updates keep a document's place and
+   * inserts go to the end. The caller filters (so the scanned sequence, and thus `skip`, never shifts).
+   */
+  scanRange(
+    tenant: string,
+    type: string,
+    options: Pick<StreamOptions, 'fromKey' | 'beforeKey' | 'batchSize'> & { skip?: number },
+  ): FindCursor<ResourceDocument> {
+    const { _id } = streamFilter(tenant, options);
+    return this.collection(type)
+      .find({ _id })
+      .skip(options.skip ?? 0)
+      .batchSize(options.batchSize ?? 1_000);
+  }
+
+  /**
+   * Keys that cut a tenant's type into slices of about `every` resources, for parallel export partitions. Walks
+   * the `_id` index with skip, so it is only worth asking of a server whose range scans use the index (MongoDB).
+   */
+  async keyBoundaries(tenant: string, type: string, every: number, count: number): Promise<string[]> {
     const range = tenantKeyRange(tenant);
-    return this.collection(type).countDocuments({ _id: { $gte: range.gte, $lt: range.lt }, deleted: false, ...filter });
+    const keys: string[] = [];
+    for (let skip = every; skip < count; skip += every) {
+      const [doc] = await this.collection(type)
+        .find({ _id: { $gt: keys.at(-1) ?? range.gte, $lt: range.lt } }, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .skip(keys.length === 0 ? skip : every)
+        .limit(1)
+        .toArray();
+      if (!doc) break;
+      keys.push(doc._id);
+    }
+    return keys;
+  }
+
+  /** The resource types that have a collection (were ever written, by any tenant). */
+  async storedTypes(): Promise<Set<string>> {
+    const collections = await this.db.listCollections({}, { nameOnly: true }).toArray();
+    return new Set(collections.map((c) => c.name).filter((name) => isResourceType(name)));
+  }
+
+  /** Counts what streamCurrent with the same options would return. */
+  countCurrent(tenant: string, type: string, options: StreamOptions = {}): Promise<number> {
+    return this.collection(type).countDocuments(streamFilter(tenant, options));
   }
 
   /** Removes every resource of a tenant, in every collection (sample reloads and tests; never a FHIR operation). */

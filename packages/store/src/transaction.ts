@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { toDocument } from './resource-document';
 import type { ResourceDocument } from './resource-document';
 import type { ResourceStore } from './resource-store';
+import { detectServer } from './server-kind';
 
 /** One write of a transaction: a resource to write, or (without `resource`) a delete. */
 export interface TransactionOp {
@@ -63,7 +64,7 @@ export class TransactionRunner {
     client: MongoClient,
     options: TransactionOptions = {},
   ): Promise<TransactionRunner> {
-    return new TransactionRunner(store, client, await supportsTransactions(store), options);
+    return new TransactionRunner(store, client, (await detectServer(store.db)).transactions, options);
   }
 
   async run(tenant: string, ops: readonly TransactionOp[]): Promise<OpOutcome[]> {
@@ -147,12 +148,4 @@ export class TransactionRunner {
   private journal() {
     return this.store.db.collection<Journal>(JOURNAL);
   }
-}
-
-/** MongoDB replica sets and mongos have transactions; FerretDB v1 (which says so in buildInfo) does not. */
-async function supportsTransactions(store: ResourceStore): Promise<boolean> {
-  const admin = store.db.admin();
-  const [hello, buildInfo] = await Promise.all([admin.command({ hello: 1 }), admin.command({ buildInfo: 1 })]);
-  if ('ferretdbVersion' in buildInfo) return false;
-  return typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
 }
