@@ -10,6 +10,7 @@ export function objectStoreFromConfig(config: Config): S3ObjectStore {
     secretAccessKey: config.S3_SECRET_ACCESS_KEY,
     bucket: config.S3_BUCKET,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    publicEndpoint: config.S3_PUBLIC_ENDPOINT,
     serverSideEncryption: config.S3_SSE === 'none' ? undefined : config.S3_SSE,
   });
 }

@@ -5,13 +5,15 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable, Transform } from 'node:stream';
-import type { ObjectStore } from './object-store';
+import type { ByteRange, ObjectInfo, ObjectStore } from './object-store';
 
 export interface S3Settings {
   endpoint: string;
@@ -20,6 +22,8 @@ export interface S3Settings {
   secretAccessKey: string;
   bucket: string;
   forcePathStyle: boolean;
+  /** The endpoint clients reach, when it differs from `endpoint`: presigned URLs are signed for its host. */
+  publicEndpoint?: string;
   /** Server-side encryption requested for every object; undefined sends no header. */
   serverSideEncryption?: ServerSideEncryption;
 }
@@ -30,14 +34,19 @@ const QUEUE_SIZE = 4;
 
 export class S3ObjectStore implements ObjectStore {
   readonly client: S3Client;
+  /** Signs presigned URLs only; it never sends a request, so it may name a host this process cannot reach. */
+  private readonly presigner: S3Client;
 
   constructor(private readonly settings: S3Settings) {
-    this.client = new S3Client({
-      endpoint: settings.endpoint,
-      region: settings.region,
-      forcePathStyle: settings.forcePathStyle,
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    });
+    const clientFor = (endpoint: string) =>
+      new S3Client({
+        endpoint,
+        region: settings.region,
+        forcePathStyle: settings.forcePathStyle,
+        credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+      });
+    this.client = clientFor(settings.endpoint);
+    this.presigner = settings.publicEndpoint ? clientFor(settings.publicEndpoint) : this.client;
   }
 
   get bucket(): string {
@@ -86,9 +95,32 @@ export class S3ObjectStore implements ObjectStore {
     return { size };
   }
 
-  async get(key: string): Promise<Readable> {
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
+    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }));
     return response.Body as Readable;
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        size: head.ContentLength ?? 0,
+        contentType: head.ContentType,
+        etag: head.ETag,
+        lastModified: head.LastModified,
+      };
+    } catch (error) {
+      // A HEAD answer has no body, so a missing key shows only as its status (the SDK names it NotFound or 404).
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
   }
 
   async getText(key: string): Promise<string> {

@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import type { Config } from '@fhir-bulk/config';
+import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectTestServices, type TestServices } from '@fhir-bulk/test-support';
 
 let services: TestServices;
@@ -7,11 +9,16 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
-async function text(stream: Readable): Promise<string> {
+async function bytes(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
+
+const text = async (stream: Readable) => (await bytes(stream)).toString('utf8');
+
+/** The suite's store with some settings changed; tests only presign with it, which sends no request. */
+const storeWith = (settings: Partial<Config>) => objectStoreFromConfig({ ...services.config, ...settings });
 
 describe('S3ObjectStore on versitygw', () => {
   it('streams a body larger than one part as a multipart upload and reads back the same bytes', async () => {
@@ -37,5 +44,55 @@ describe('S3ObjectStore on versitygw', () => {
     expect(await services.objects.deletePrefix('job-1/')).toBe(2);
     expect(await services.objects.list('job-1')).toEqual(['job-10/c.ndjson']);
     expect(await services.objects.getText('job-10/c.ndjson')).toBe('c\n');
+  });
+
+  it('reads a range across a part boundary without the rest of the object', async () => {
+    // 9 MiB of distinct bytes: two parts, so the range below spans the seam between them.
+    const body = Buffer.alloc(9 * 1024 * 1024, 0);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i);
+    await services.objects.put('range/file.bin', body, 'application/octet-stream');
+    const start = 8 * 1024 * 1024 - 100;
+    const part = await bytes(await services.objects.get('range/file.bin', { start, end: start + 199 }));
+    expect(part).toEqual(body.subarray(start, start + 200));
+    const last = await bytes(
+      await services.objects.get('range/file.bin', { start: body.length - 1, end: body.length - 1 }),
+    );
+    expect(last).toEqual(body.subarray(body.length - 1));
+  });
+
+  it('tells size and metadata without reading, and undefined for a missing key', async () => {
+    const before = Date.now() - 1_000;
+    await services.objects.put('stat/a.ndjson', '{"a":1}\n', 'application/fhir+ndjson');
+    const info = await services.objects.stat('stat/a.ndjson');
+    expect(info).toEqual({
+      size: 8,
+      contentType: 'application/fhir+ndjson',
+      etag: expect.stringMatching(/^"[^"]+"$/),
+      lastModified: expect.any(Date),
+    });
+    // HTTP dates have whole seconds only.
+    expect(info!.lastModified!.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(await services.objects.stat('stat/missing.ndjson')).toBeUndefined();
+  });
+
+  it('presigns GET URLs that download the object without credentials, and only that object', async () => {
+    await services.objects.put('signed/a.ndjson', 'signed\n', 'application/fhir+ndjson');
+    const url = await services.objects.presignGet('signed/a.ndjson', 60);
+    expect(url).toMatch(/X-Amz-Expires=60/);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('signed\n');
+    // The signature covers the key: pointing it elsewhere is refused.
+    expect((await fetch(url.replace('signed/a.ndjson', 'signed/b.ndjson'))).status).toBe(403);
+    const forged = await storeWith({ S3_SECRET_ACCESS_KEY: 'not-the-secret' }).presignGet('signed/a.ndjson', 60);
+    expect((await fetch(forged)).status).toBe(403);
+  });
+
+  it('signs presigned URLs for the public endpoint when one is set', async () => {
+    const publicEndpoint = services.config.S3_ENDPOINT.replace('127.0.0.1', 'localhost');
+    await services.objects.put('signed/public.ndjson', 'public\n', 'application/fhir+ndjson');
+    const url = await storeWith({ S3_PUBLIC_ENDPOINT: publicEndpoint }).presignGet('signed/public.ndjson', 60);
+    expect(url.startsWith(`${publicEndpoint}/`)).toBe(true);
+    expect(await (await fetch(url)).text()).toBe('public\n');
   });
 });
