@@ -1,59 +1,121 @@
-import { badRequest, isResourceType, notSupported, preferHas } from '@fhir-bulk/fhir';
-import { type ExportLevel, type ExportRequest, NDJSON } from './export-job';
-
-/** Every spelling of NDJSON the Bulk Data IG lets a client send in `_outputFormat`. */
-const NDJSON_ALIASES = new Set([NDJSON, 'application/ndjson', 'ndjson']);
-
-/** Parameters this build understands; anything else is rejected rather than silently ignored. */
-const KNOWN = new Set(['_type', '_outputFormat']);
-
-/** The types a system-level export covers when `_type` is absent. */
-export const DEFAULT_EXPORT_TYPES = ['Patient'];
+import { badRequest, FHIR_ID, notSupported, preferHas } from '@fhir-bulk/fhir';
+import { parseElements } from './elements';
+import { type ExportLevel, type ExportRequest, NDJSON, type OutputFormat } from './export-job';
+import { parseTypes } from './export-types';
+import { Handling } from './handling';
+import { type KickoffParameter, ParameterList } from './kickoff-parameters';
+import { parsePatients } from './patients';
+import { parseTimeWindow } from './time-window';
+import { parseTypeFilters } from './type-filter';
 
 export interface KickoffInput {
   level: ExportLevel;
-  query: Record<string, unknown>;
+  /** `Group/{id}/$export`. */
+  groupId?: string;
+  /** `Patient/{id}/$export` (level `patient`): the export is limited to this patient. */
+  patientId?: string;
+  /** Query-string parameters, then (POST) the body's. */
+  parameters: KickoffParameter[];
   prefer: string | undefined;
   requestUrl: string;
 }
 
-/** Validates a kick-off request; throws a 400 OperationOutcomeError naming the parameter at fault. */
-export function parseKickoff({ level, query, prefer, requestUrl }: KickoffInput): ExportRequest {
-  if (!preferHas(prefer, 'respond-async')) {
+/**
+ * Every spelling of NDJSON the IG requires ("the full content type of application/fhir+ndjson as well as the
+ * abbreviated representations application/ndjson and ndjson"), and the one an unencoded `+` turns into.
+ */
+const NDJSON_ALIASES = new Set([NDJSON, 'application/ndjson', 'ndjson', 'application/fhir ndjson']);
+const PARQUET = new Set(['application/vnd.apache.parquet', 'parquet']);
+
+/** The custom `includeAssociatedData` value (the IG reserves `_`-prefixed ones) asking for the `deleted` array. */
+export const INCLUDE_DELETED = '_deleted';
+
+/**
+ * Validates a kick-off request into what the workflow needs. Throws a 400 OperationOutcomeError naming the
+ * parameter at fault; under `Prefer: handling=lenient` what the server cannot do is skipped and listed in `ignored`.
+ */
+export function parseKickoff(input: KickoffInput): ExportRequest {
+  const handling = new Handling(preferHas(input.prefer, 'handling=lenient'));
+  // IG 3.0.0: without respond-async "the server MAY return an error or MAY process the request as if respond-async
+  // was supplied": an error, so clients learn the header, unless they asked for leniency.
+  if (!handling.lenient && !preferHas(input.prefer, 'respond-async')) {
     throw badRequest('The Prefer header must include respond-async for a bulk export kick-off', 'Prefer');
   }
-  for (const name of Object.keys(query)) {
-    if (!KNOWN.has(name)) throw notSupported(`Parameter ${name} is not supported by this server`, name);
+  const { level, groupId, patientId } = input;
+  for (const id of [groupId, patientId]) {
+    if (id !== undefined && !FHIR_ID.test(id)) throw badRequest(`"${id}" is not a FHIR id`);
   }
-  return { level, types: parseTypes(query._type), outputFormat: parseOutputFormat(query._outputFormat), requestUrl };
+  const parameters = new ParameterList(input.parameters);
+  const types = parseTypes(parameters.list('_type'), level, handling);
+  const outputFormat = parseOutputFormat(parameters.one('_outputFormat'));
+  const window = parseTimeWindow(parameters.one('_since'), parameters.one('_until'));
+  const typeFilters = parseTypeFilters(
+    parameters.take('_typeFilter').map((p) => p.value),
+    types,
+    handling,
+  );
+  const elements = parseElements(parameters.list('_elements'), handling);
+  const patients = parsePatients(parameters.take('patient'), level, patientId, handling);
+  // IG 3.0.0 on the manifest's `deleted`: "When a _since timestamp is supplied in the export request, this array
+  // SHOULD be populated"; `_deleted` asks for it without one (every deletion up to transactionTime).
+  const includeDeleted = parseIncludeDeleted(parameters.list('includeAssociatedData'), handling) || !!window.since;
+  const organizeOutputBy = parseOrganizeOutputBy(parameters.one('organizeOutputBy'), handling);
+  const allowPartialManifests = parseBoolean('allowPartialManifests', parameters.one('allowPartialManifests'));
+  for (const { name } of parameters.remaining()) {
+    handling.unsupported(name, `Parameter ${name} is not supported by this server`);
+  }
+  return {
+    level,
+    ...(groupId === undefined ? {} : { groupId }),
+    ...(patients === undefined ? {} : { patients }),
+    types,
+    outputFormat,
+    ...window,
+    typeFilters,
+    ...(elements === undefined ? {} : { elements }),
+    includeDeleted,
+    ...(organizeOutputBy === undefined ? {} : { organizeOutputBy }),
+    allowPartialManifests,
+    ignored: handling.ignored,
+    requestUrl: input.requestUrl,
+  };
 }
 
-function single(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) return value.map((v) => single(v, name)).join(',');
-  if (typeof value !== 'string') throw badRequest(`${name} must be a string`, name);
-  return value;
+/**
+ * Never lenient: unlike a filter, which a client can survive being ignored, files in another format than the one
+ * asked for would break the client's reader.
+ */
+function parseOutputFormat(value: string | undefined): OutputFormat {
+  if (value === undefined || NDJSON_ALIASES.has(value)) return NDJSON;
+  if (PARQUET.has(value)) {
+    throw notSupported(`Parquet output (${value}) is not supported yet; use ${NDJSON}`, '_outputFormat');
+  }
+  throw notSupported(`_outputFormat ${value} is not supported; use ${NDJSON}`, '_outputFormat');
 }
 
-function parseTypes(value: unknown): string[] {
-  const raw = single(value, '_type');
-  if (raw === undefined) return DEFAULT_EXPORT_TYPES;
-  const types = [
-    ...new Set(
-      raw
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (types.length === 0) throw badRequest('_type must name at least one resource type', '_type');
-  const unknown = types.filter((t) => !isResourceType(t));
-  if (unknown.length > 0) throw badRequest(`_type names unknown resource types: ${unknown.join(', ')}`, '_type');
-  return types;
+/**
+ * Whether `includeAssociatedData` asks for deleted resources. The IG's provenance values are unsupported: the server
+ * does not track which Provenance belongs to which exported resource. Provenance is exported as a type like any
+ * other, which is what the IG asks of a server without support for the parameter.
+ */
+function parseIncludeDeleted(values: string[] | undefined, handling: Handling): boolean {
+  for (const value of values ?? []) {
+    if (value !== INCLUDE_DELETED) {
+      handling.unsupported('includeAssociatedData', `includeAssociatedData ${value} is not supported`);
+    }
+  }
+  return values?.includes(INCLUDE_DELETED) ?? false;
 }
 
-function parseOutputFormat(value: unknown): typeof NDJSON {
-  const raw = single(value, '_outputFormat');
-  if (raw === undefined || NDJSON_ALIASES.has(raw)) return NDJSON;
-  throw notSupported(`_outputFormat ${raw} is not supported; use ${NDJSON}`, '_outputFormat');
+function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw badRequest(`${name} must be true or false, not "${value}"`, name);
+}
+
+/** Only `Patient` blocks are supported: the Patient compartment defines what belongs in each. */
+function parseOrganizeOutputBy(value: string | undefined, handling: Handling): 'Patient' | undefined {
+  if (value === undefined || value === 'Patient') return value;
+  handling.unsupported('organizeOutputBy', `organizeOutputBy ${value} is not supported; only Patient is`);
+  return undefined;
 }

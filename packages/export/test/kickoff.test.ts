@@ -1,65 +1,255 @@
-import { OperationOutcomeError } from '@fhir-bulk/fhir';
-import { NDJSON, parseKickoff } from '../src';
-
-const base = { level: 'system' as const, prefer: 'respond-async', requestUrl: 'http://x/$export' };
-
-function rejection(run: () => unknown): OperationOutcomeError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OperationOutcomeError) return error;
-    throw error;
-  }
-  throw new Error('expected an OperationOutcomeError');
-}
+import { R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
+import { type KickoffInput, NDJSON, PATIENT_EXPORT_TYPES, parseKickoff } from '../src';
+import { get, issueOf, lenient, post } from './kickoff-helpers';
 
 describe('parseKickoff', () => {
-  it('accepts a request for several types and echoes the request URL', () => {
-    expect(parseKickoff({ ...base, query: { _type: 'Patient,Observation' } })).toEqual({
-      level: 'system',
+  it('fills every field of a full GET request', () => {
+    const query =
+      '_type=Patient,Observation&_outputFormat=ndjson&_since=2024-01-01T00:00:00Z&_until=2024-02-01T00:00:00Z' +
+      '&_typeFilter=Observation%3Fstatus%3Dfinal&_elements=Patient.name,id&includeAssociatedData=_deleted' +
+      '&organizeOutputBy=Patient&allowPartialManifests=true';
+    expect(get(query, { level: 'group', groupId: 'g-1', requestUrl: 'http://x/Group/g-1/$export' })).toEqual({
+      level: 'group',
+      groupId: 'g-1',
       types: ['Patient', 'Observation'],
       outputFormat: NDJSON,
+      since: '2024-01-01T00:00:00.000Z',
+      until: '2024-02-01T00:00:00.000Z',
+      typeFilters: { Observation: ['status=final'] },
+      elements: { Patient: ['name'], '*': ['id'] },
+      includeDeleted: true,
+      organizeOutputBy: 'Patient',
+      allowPartialManifests: true,
+      ignored: [],
+      requestUrl: 'http://x/Group/g-1/$export',
+    });
+  });
+
+  it('reads the same request from a POST Parameters body', () => {
+    const request = post(
+      [
+        { name: '_type', valueString: 'Observation' },
+        { name: '_type', valueString: 'Condition' },
+        { name: '_since', valueInstant: '2024-01-01T00:00:00+01:00' },
+        { name: '_typeFilter', valueString: 'Observation?code=http://loinc.org|1234-5' },
+        { name: 'patient', valueReference: { reference: 'Patient/p1' } },
+        { name: 'patient', valueReference: { reference: 'https://ehr.example/fhir/Patient/p2' } },
+        { name: 'allowPartialManifests', valueBoolean: false },
+      ],
+      { level: 'patient' },
+    );
+    expect(request).toMatchObject({
+      level: 'patient',
+      types: ['Observation', 'Condition'],
+      since: '2023-12-31T23:00:00.000Z',
+      typeFilters: { Observation: ['code=http://loinc.org|1234-5'] },
+      patients: ['p1', 'p2'],
+      allowPartialManifests: false,
+    });
+  });
+
+  it('leaves optional fields out when their parameters are absent', () => {
+    expect(get('_type=Patient')).toEqual({
+      level: 'system',
+      types: ['Patient'],
+      outputFormat: NDJSON,
+      typeFilters: {},
+      includeDeleted: false,
+      allowPartialManifests: false,
+      ignored: [],
       requestUrl: 'http://x/$export',
     });
   });
 
-  it('reads repeated _type parameters and drops duplicates', () => {
-    expect(parseKickoff({ ...base, query: { _type: ['Patient', 'Patient,Condition'] } }).types).toEqual([
-      'Patient',
-      'Condition',
-    ]);
-  });
+  describe('default types', () => {
+    it('exports every R4 type at system level', () => {
+      expect(get('').types).toEqual(R4_RESOURCE_TYPES);
+    });
 
-  it.each(['application/fhir+ndjson', 'application/ndjson', 'ndjson'])('takes %s as NDJSON', (format) => {
-    expect(parseKickoff({ ...base, query: { _outputFormat: format } }).outputFormat).toBe(NDJSON);
-  });
+    it('exports the Patient and its compartment at Patient and Group level', () => {
+      for (const level of ['patient', 'group'] as const) {
+        const { types } = get('', { level, groupId: 'g' });
+        expect(types).toEqual(PATIENT_EXPORT_TYPES);
+      }
+      expect(PATIENT_EXPORT_TYPES[0]).toBe('Patient');
+      expect(PATIENT_EXPORT_TYPES).toEqual(expect.arrayContaining(['Observation', 'Encounter', 'Condition']));
+      expect(PATIENT_EXPORT_TYPES).not.toContain('Practitioner');
+      expect(PATIENT_EXPORT_TYPES).not.toContain('Organization');
+    });
 
-  it('finds respond-async among other preferences', () => {
-    expect(() => parseKickoff({ ...base, prefer: 'handling=strict, respond-async', query: {} })).not.toThrow();
-  });
-
-  it('rejects a kick-off without Prefer: respond-async', () => {
-    const error = rejection(() => parseKickoff({ ...base, prefer: undefined, query: {} }));
-    expect(error.status).toBe(400);
-    expect(error.outcome.issue[0]?.expression).toEqual(['Prefer']);
-  });
-
-  it('names an unknown resource type', () => {
-    const error = rejection(() => parseKickoff({ ...base, query: { _type: 'Patient,Foo' } }));
-    expect(error.status).toBe(400);
-    expect(error.outcome.issue[0]).toMatchObject({
-      diagnostics: '_type names unknown resource types: Foo',
-      expression: ['_type'],
+    it('hands out a copy, so a caller cannot change the defaults', () => {
+      get('').types.pop();
+      expect(get('').types).toHaveLength(R4_RESOURCE_TYPES.length);
     });
   });
 
-  it('rejects an output format it cannot write', () => {
-    const error = rejection(() => parseKickoff({ ...base, query: { _outputFormat: 'text/csv' } }));
-    expect(error.outcome.issue[0]).toMatchObject({ code: 'not-supported', expression: ['_outputFormat'] });
+  describe('_type', () => {
+    it('reads repeated and comma-separated values, dropping blanks and duplicates', () => {
+      expect(get('_type=Patient&_type=Patient,%20Condition,&_type=').types).toEqual(['Patient', 'Condition']);
+    });
+
+    it('names unknown resource types', () => {
+      expect(issueOf(() => get('_type=Patient,Foo'))).toMatchObject({
+        status: 400,
+        code: 'invalid',
+        diagnostics: '_type names unknown resource types: Foo',
+        expression: ['_type'],
+      });
+    });
+
+    it('refuses types outside the Patient compartment at Patient level', () => {
+      expect(issueOf(() => get('_type=Observation,Practitioner', { level: 'patient' }))).toMatchObject({
+        code: 'not-supported',
+        expression: ['_type'],
+        diagnostics: expect.stringContaining('Practitioner'),
+      });
+      expect(get('_type=Practitioner').types).toEqual(['Practitioner']); // fine at system level
+    });
+
+    it('skips unknown and out-of-compartment types under lenient handling, and says so', () => {
+      const request = get('_type=Observation,Foo,Practitioner', { level: 'group', groupId: 'g', ...lenient });
+      expect(request.types).toEqual(['Observation']);
+      expect(request.ignored).toEqual([
+        { parameter: '_type', reason: '_type names unknown resource types: Foo' },
+        { parameter: '_type', reason: expect.stringContaining('Practitioner') },
+      ]);
+    });
+
+    it('is a 400 even when lenient if no type is left', () => {
+      expect(issueOf(() => get('_type=Foo', lenient))).toMatchObject({ status: 400, expression: ['_type'] });
+    });
   });
 
-  it('rejects a parameter it does not implement instead of ignoring it', () => {
-    const error = rejection(() => parseKickoff({ ...base, query: { _since: '2020-01-01' } }));
-    expect(error.outcome.issue[0]).toMatchObject({ code: 'not-supported', expression: ['_since'] });
+  describe('_outputFormat', () => {
+    it.each(['application/fhir+ndjson', 'application/ndjson', 'ndjson'])('takes %s as NDJSON', (format) => {
+      expect(get(`_outputFormat=${encodeURIComponent(format)}`).outputFormat).toBe(NDJSON);
+    });
+
+    it('takes an unencoded + (a space once decoded) as NDJSON too', () => {
+      expect(get('_outputFormat=application/fhir+ndjson').outputFormat).toBe(NDJSON);
+    });
+
+    it.each(['application/vnd.apache.parquet', 'parquet'])('says %s is not supported yet', (format) => {
+      expect(issueOf(() => get(`_outputFormat=${format}`))).toMatchObject({
+        code: 'not-supported',
+        expression: ['_outputFormat'],
+        diagnostics: expect.stringContaining('Parquet'),
+      });
+    });
+
+    it('refuses other formats even under lenient handling', () => {
+      expect(issueOf(() => get('_outputFormat=text/csv', lenient))).toMatchObject({
+        code: 'not-supported',
+        expression: ['_outputFormat'],
+      });
+    });
+
+    it('may be given only once', () => {
+      expect(issueOf(() => get('_outputFormat=ndjson&_outputFormat=ndjson'))).toMatchObject({
+        expression: ['_outputFormat'],
+      });
+    });
+  });
+
+  describe('_since and _until', () => {
+    it('accepts dates and dateTimes, as the start of their period in UTC', () => {
+      expect(get('_since=2024-03-01&_until=2024-03-02T10:00:00-05:00')).toMatchObject({
+        since: '2024-03-01T00:00:00.000Z',
+        until: '2024-03-02T15:00:00.000Z',
+      });
+    });
+
+    it('repairs a timezone whose + was not encoded', () => {
+      expect(get('_since=2024-03-01T10:00:00+02:00').since).toBe('2024-03-01T08:00:00.000Z');
+    });
+
+    it('accepts an _until in the future', () => {
+      expect(get('_until=2999-01-01T00:00:00Z').until).toBe('2999-01-01T00:00:00.000Z');
+    });
+
+    it.each([
+      ['_since=yesterday', '_since'],
+      ['_since=2024-02-30', '_since'],
+      ['_until=2024-01-01T25:00:00Z', '_until'],
+      ['_since=2024-02-01&_until=2024-01-01', '_since'],
+      ['_since=2024-01-01&_since=2024-01-02', '_since'],
+    ])('rejects %s even when lenient', (query, parameter) => {
+      expect(issueOf(() => get(query, lenient))).toMatchObject({ status: 400, expression: [parameter] });
+    });
+  });
+
+  describe('includeAssociatedData', () => {
+    it('turns on deleted resources with _deleted', () => {
+      expect(get('includeAssociatedData=_deleted').includeDeleted).toBe(true);
+    });
+
+    it('turns them on whenever _since is given, as the IG asks of the manifest', () => {
+      expect(get('_since=2024-01-01T00:00:00Z').includeDeleted).toBe(true);
+    });
+
+    it.each(['LatestProvenanceResources', 'RelevantProvenanceResources', '_other'])('does not support %s', (value) => {
+      expect(issueOf(() => get(`includeAssociatedData=_deleted,${value}`))).toMatchObject({
+        code: 'not-supported',
+        expression: ['includeAssociatedData'],
+      });
+      const request = get(`includeAssociatedData=${value},_deleted`, lenient);
+      expect(request).toMatchObject({ includeDeleted: true, ignored: [{ parameter: 'includeAssociatedData' }] });
+    });
+  });
+
+  describe('organizeOutputBy and allowPartialManifests', () => {
+    it('supports organizing by Patient only', () => {
+      expect(issueOf(() => get('organizeOutputBy=Encounter'))).toMatchObject({
+        code: 'not-supported',
+        expression: ['organizeOutputBy'],
+      });
+      const request = get('organizeOutputBy=Encounter', lenient);
+      expect(request.organizeOutputBy).toBeUndefined();
+      expect(request.ignored).toEqual([{ parameter: 'organizeOutputBy', reason: expect.any(String) }]);
+    });
+
+    it('wants a boolean for allowPartialManifests', () => {
+      expect(get('allowPartialManifests=false').allowPartialManifests).toBe(false);
+      expect(issueOf(() => get('allowPartialManifests=yes', lenient))).toMatchObject({
+        expression: ['allowPartialManifests'],
+      });
+    });
+  });
+
+  describe('Prefer and unknown parameters', () => {
+    it('finds respond-async among other preferences', () => {
+      expect(() => get('', { prefer: 'handling=strict, respond-async' })).not.toThrow();
+    });
+
+    it('rejects a kick-off without Prefer: respond-async', () => {
+      expect(issueOf(() => get('', { prefer: undefined }))).toMatchObject({ status: 400, expression: ['Prefer'] });
+    });
+
+    it('runs a lenient kick-off without respond-async', () => {
+      expect(() => get('', { prefer: 'handling=lenient' })).not.toThrow();
+    });
+
+    it('rejects a parameter it does not implement, naming it', () => {
+      expect(issueOf(() => get('_count=10'))).toMatchObject({ code: 'not-supported', expression: ['_count'] });
+    });
+
+    it('skips unknown parameters under lenient handling and lists them', () => {
+      expect(get('_type=Patient&_count=10&foo=bar', lenient).ignored).toEqual([
+        { parameter: '_count', reason: 'Parameter _count is not supported by this server' },
+        { parameter: 'foo', reason: 'Parameter foo is not supported by this server' },
+      ]);
+    });
+
+    it('ignores parameters with empty values, as FHIR search does', () => {
+      expect(get('_type=Patient&_since=&foo=').since).toBeUndefined();
+    });
+  });
+
+  it('rejects a Group or Patient id that is not a FHIR id', () => {
+    const input: KickoffInput = { level: 'group', parameters: [], prefer: 'respond-async', requestUrl: 'x' };
+    expect(issueOf(() => parseKickoff({ ...input, groupId: 'a b' }))).toMatchObject({ status: 400 });
+    expect(issueOf(() => parseKickoff({ ...input, level: 'patient', patientId: 'x'.repeat(65) }))).toMatchObject({
+      status: 400,
+    });
   });
 });

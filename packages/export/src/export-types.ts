@@ -1,0 +1,44 @@
+import { badRequest, isResourceType, R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
+import { patientCompartmentParams } from '@fhir-bulk/search';
+import type { ExportLevel } from './export-job';
+import type { Handling } from './handling';
+
+/**
+ * A system-level export without `_type`: IG 3.0.0, "If this parameter is omitted, the server SHALL return all
+ * supported resources". This server stores every R4 type, so that is all of them; the worker is expected to skip
+ * the types a tenant has no data for while planning, rather than run one empty activity per type.
+ */
+export const SYSTEM_EXPORT_TYPES: readonly string[] = R4_RESOURCE_TYPES;
+
+/**
+ * A Patient- or Group-level export: the Patient, then the types of the Patient compartment (CompartmentDefinition
+ * /patient, from the generated search tables). IG 3.0.0: "the Patient Compartment SHOULD be used as a point of
+ * reference for recommended resources to be returned and, where applicable, Patient resources SHOULD be returned."
+ */
+export const PATIENT_EXPORT_TYPES: readonly string[] = [
+  'Patient',
+  ...R4_RESOURCE_TYPES.filter((type) => type !== 'Patient' && patientCompartmentParams(type).length > 0),
+];
+
+const inCompartment = new Set(PATIENT_EXPORT_TYPES);
+
+/**
+ * `_type` (already split on commas), or the level's default when absent. Unknown types, and at Patient/Group level
+ * types outside the compartment (the worker can select only compartment resources by patient), are unsupported:
+ * a 400, or skipped under lenient handling. A request left with no type at all is a 400 either way.
+ */
+export function parseTypes(values: string[] | undefined, level: ExportLevel, handling: Handling): string[] {
+  if (values === undefined) return [...(level === 'system' ? SYSTEM_EXPORT_TYPES : PATIENT_EXPORT_TYPES)];
+  const unknown = values.filter((type) => !isResourceType(type));
+  if (unknown.length > 0) {
+    handling.unsupported('_type', `_type names unknown resource types: ${unknown.join(', ')}`, badRequest);
+  }
+  const outside = level === 'system' ? [] : values.filter((type) => isResourceType(type) && !inCompartment.has(type));
+  if (outside.length > 0) {
+    const reason = `_type names types outside the Patient compartment, which a ${level}-level export cannot select`;
+    handling.unsupported('_type', `${reason}: ${outside.join(', ')}`);
+  }
+  const types = values.filter((type) => !unknown.includes(type) && !outside.includes(type));
+  if (types.length === 0) throw badRequest('_type names no resource type this export can hold', '_type');
+  return types;
+}

@@ -1,0 +1,32 @@
+import { OperationOutcomeError } from '@fhir-bulk/fhir';
+import { bodyParameters, type ExportRequest, type KickoffInput, parseKickoff, queryParameters } from '../src';
+
+const defaults = { level: 'system', prefer: 'respond-async', requestUrl: 'http://x/$export' } as const;
+
+/** A GET kick-off with this query string (URL-encoded as a client would send it). */
+export const get = (query: string, input: Partial<KickoffInput> = {}): ExportRequest =>
+  parseKickoff({ ...defaults, parameters: queryParameters(query), ...input });
+
+/** A POST kick-off whose body holds these `Parameters.parameter` entries. */
+export const post = (parameter: object[], input: Partial<KickoffInput> = {}): ExportRequest =>
+  parseKickoff({ ...defaults, parameters: bodyParameters({ resourceType: 'Parameters', parameter }), ...input });
+
+export const lenient = { prefer: 'respond-async, handling=lenient' };
+
+/** The OperationOutcomeError `run` throws; fails the test when it throws nothing or something else. */
+export function rejection(run: () => unknown): OperationOutcomeError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof OperationOutcomeError) return error;
+    throw error;
+  }
+  throw new Error('expected an OperationOutcomeError');
+}
+
+/** The single issue of what `run` throws, for `toMatchObject`. */
+export const issueOf = (run: () => unknown) => {
+  const error = rejection(run);
+  expect(error.outcome.issue).toHaveLength(1);
+  return { status: error.status, ...error.outcome.issue[0] };
+};
