@@ -1,19 +1,18 @@
 import type { Logger } from '@fhir-bulk/logging';
 import express, { type Express } from 'express';
 import { errorHandler, notFoundHandler } from './error-handler';
-import type { ExportJobs } from './export-jobs';
 import { FHIR_MOUNTS } from './fhir-base';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { exportFileRoutes } from './routes/export-files';
 import { fhirRestRoutes, type RestDeps } from './routes/fhir-rest';
 import { exportKickoffRoutes } from './routes/export-kickoff';
-import { exportStatusRoutes } from './routes/export-status';
+import { type ExportStatusDeps, exportStatusRoutes } from './routes/export-status';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { metadataRoutes } from './routes/metadata';
 
 export interface AppDeps {
   logger: Logger;
-  jobs: ExportJobs;
+  exports: ExportStatusDeps;
   objects: ObjectStore;
   rest: Omit<RestDeps, 'publicBaseUrl'>;
   /** Request bodies above this size are refused with 413. */
@@ -26,7 +25,7 @@ export interface AppDeps {
 /** The HTTP surface. It maps requests to domain calls and back; it does no bulk work itself. */
 export function createApp({
   logger,
-  jobs,
+  exports,
   objects,
   rest,
   publicBaseUrl,
@@ -42,8 +41,8 @@ export function createApp({
 
   const fhir = express.Router({ mergeParams: true });
   fhir.use(metadataRoutes(publicBaseUrl, startedAt));
-  fhir.use(exportKickoffRoutes(jobs, publicBaseUrl));
-  fhir.use(exportStatusRoutes(jobs));
+  fhir.use(exportKickoffRoutes(exports.jobs, publicBaseUrl));
+  fhir.use(exportStatusRoutes(exports));
   fhir.use(exportFileRoutes(objects));
   // Last: its `/:type/:id` patterns would otherwise shadow the operation routes above.
   fhir.use(fhirRestRoutes({ ...rest, publicBaseUrl }));

@@ -1,16 +1,19 @@
-import type { ExportJobInput, ExportManifest, ExportProgress } from '@fhir-bulk/export';
+import type { ExportErrorCode, ExportJobInput, ExportManifest, ExportProgress } from '@fhir-bulk/export';
 
 /** What the API can learn about an export job, independent of how jobs run. */
 export type ExportJobStatus =
-  | { state: 'running'; progress?: ExportProgress }
-  | { state: 'completed'; manifest: ExportManifest; completedAt: Date }
-  | { state: 'failed'; message: string }
-  | { state: 'cancelled' }
-  | { state: 'not-found' };
+  /** `partial`: the files finished so far, for clients that allowed partial manifests. */
+  | { state: 'running'; progress?: ExportProgress; partial?: ExportManifest }
+  | { state: 'completed'; manifestKey: string; expiresAt: Date }
+  | { state: 'failed'; message: string; code?: ExportErrorCode }
+  | { state: 'gone' };
 
-/** Routes depend on this interface; `temporal-export-jobs.ts` implements it over Temporal. */
+/** Routes depend on this interface; `temporal-export-jobs.ts` implements it over Temporal and MongoDB. */
 export interface ExportJobs {
+  /** Throws a 429 OperationOutcomeError when the tenant already runs as many exports as it may. */
   start(input: ExportJobInput): Promise<void>;
-  /** A job of another tenant is `not-found`: tenants never see each other's jobs. */
+  /** A job of another tenant is `gone`, like a cancelled, deleted or expired one: tenants never see each other's. */
   status(tenant: string, jobId: string): Promise<ExportJobStatus>;
+  /** Cancels a running job or deletes a completed job's files; false when there is no such job (any more). */
+  cancel(tenant: string, jobId: string): Promise<boolean>;
 }

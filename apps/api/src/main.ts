@@ -4,7 +4,7 @@ import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
-import { TemporalExportJobs } from './temporal-export-jobs';
+import { createExportApi } from './export-api';
 
 /** API process: one Mongo client, one S3 client and one Temporal connection, shared by every request. */
 async function main(): Promise<void> {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
 
   const app = createApp({
     logger,
-    jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE),
+    exports: createExportApi(config, { client, db: store.db, objects }),
     objects,
     rest: { store, transactions },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,

@@ -1,28 +1,63 @@
 import {
+  buildManifest,
+  EXPORT_FILES_QUERY,
   EXPORT_PROGRESS_QUERY,
   EXPORT_WORKFLOW,
+  type ExportedFile,
   type ExportJobInput,
-  type ExportManifest,
+  type ExportJobRecords,
   type ExportProgress,
+  type PartitionCheckpoint,
+  PURGE_EXPORT_WORKFLOW,
   SEARCH_ATTRIBUTES,
 } from '@fhir-bulk/export';
-import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { tooManyRequests } from '@fhir-bulk/fhir';
+import {
+  type Client,
+  type WorkflowExecutionDescription,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ExportJobs, ExportJobStatus } from './export-jobs';
+import { failureOf } from './export-failure';
 
 const kindKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD);
 const tenantKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
 const typesKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.types, SearchAttributeType.KEYWORD_LIST);
 const formatKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.format, SearchAttributeType.KEYWORD);
 
-/** Export jobs as Temporal workflows: workflowId = job id, so a job's whole history is one workflow in the UI. */
+export interface ExportLimits {
+  maxConcurrentPerTenant: number;
+  /** Seconds a client is told to wait before retrying a refused kick-off. */
+  retryAfterSeconds: number;
+}
+
+/**
+ * Export jobs as Temporal workflows (workflowId = job id, so a job's whole history is one workflow in the UI) plus
+ * their MongoDB job records, which remember cancellations, deletions and expiry after Temporal is done.
+ */
 export class TemporalExportJobs implements ExportJobs {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly records: ExportJobRecords,
+    private readonly limits: ExportLimits,
   ) {}
 
   async start(input: ExportJobInput): Promise<void> {
+    // Visibility is eventually consistent, so two kick-offs in the same instant may both pass: a soft cap. Counted
+    // per task queue: deployments sharing a Temporal namespace keep their own limits.
+    const { count } = await this.client.workflow.count(
+      `${SEARCH_ATTRIBUTES.kind}="export" AND ${SEARCH_ATTRIBUTES.tenant}="${input.tenant}" AND ` +
+        `TaskQueue="${this.taskQueue}" AND ExecutionStatus="Running"`,
+    );
+    if (count >= this.limits.maxConcurrentPerTenant) {
+      throw tooManyRequests(
+        `Tenant ${input.tenant} already runs ${count} exports (the limit is ${this.limits.maxConcurrentPerTenant}); retry later`,
+        this.limits.retryAfterSeconds,
+      );
+    }
     await this.client.workflow.start(EXPORT_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId: input.jobId,
@@ -30,50 +65,112 @@ export class TemporalExportJobs implements ExportJobs {
       typedSearchAttributes: [
         { key: kindKey, value: 'export' },
         { key: tenantKey, value: input.tenant },
-        { key: typesKey, value: input.types },
+        { key: typesKey, value: searchableTypes(input.types) },
         { key: formatKey, value: input.outputFormat },
       ],
-      memo: { tenant: input.tenant, request: input.requestUrl },
+      // What the status route needs without asking the worker: partial manifests are built from it.
+      memo: {
+        tenant: input.tenant,
+        request: input.requestUrl,
+        transactionTime: input.transactionTime,
+        baseUrl: input.baseUrl,
+        allowPartialManifests: input.allowPartialManifests,
+      },
     });
   }
 
   async status(tenant: string, jobId: string): Promise<ExportJobStatus> {
+    const description = await this.describe(tenant, jobId);
+    if (!description) return { state: 'gone' };
+    const record = await this.records.find(jobId);
+    if (record && ['cancelled', 'deleted', 'expired'].includes(record.status)) return { state: 'gone' };
     const handle = this.client.workflow.getHandle(jobId);
-    let description;
-    try {
-      description = await handle.describe();
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return { state: 'not-found' };
-      throw error;
-    }
-    if (description.memo?.tenant !== tenant) return { state: 'not-found' };
     switch (description.status.name) {
-      case 'RUNNING':
-        // A query needs a live worker; without one the job is still running, just without details.
+      case 'RUNNING': {
+        const memo = description.memo as unknown as JobMemo;
+        // Queries need a live worker; without one the job is still running, just without details.
+        const [progress, files] = await Promise.all([
+          handle.query<ExportProgress>(EXPORT_PROGRESS_QUERY).catch(() => undefined),
+          memo.allowPartialManifests ? handle.query<ExportedFile[]>(EXPORT_FILES_QUERY).catch(() => []) : [],
+        ]);
+        const partial = buildManifest({ jobId, ...memo, requestUrl: memo.request, requiresAccessToken: true }, files);
         return {
           state: 'running',
-          progress: await handle.query<ExportProgress>(EXPORT_PROGRESS_QUERY).catch(() => undefined),
+          ...(progress ? { progress: withRunningPartitions(progress, description) } : {}),
+          ...(memo.allowPartialManifests ? { partial } : {}),
         };
-      case 'COMPLETED':
-        return {
-          state: 'completed',
-          manifest: (await handle.result()) as ExportManifest,
-          completedAt: description.closeTime ?? new Date(),
-        };
+      }
+      case 'COMPLETED': {
+        const summary = (await handle.result()) as { manifestKey: string };
+        const closed = description.closeTime ?? new Date();
+        return { state: 'completed', manifestKey: summary.manifestKey, expiresAt: record?.expiresAt ?? closed };
+      }
       case 'CANCELLED':
-        return { state: 'cancelled' };
+        return { state: 'gone' };
       default:
-        return { state: 'failed', message: await failureMessage(handle.result(), description.status.name) };
+        return { state: 'failed', ...(await failureOf(handle, description.status.name)) };
+    }
+  }
+
+  async cancel(tenant: string, jobId: string): Promise<boolean> {
+    const description = await this.describe(tenant, jobId);
+    const record = await this.records.find(jobId);
+    if (!description || (record && ['cancelled', 'deleted', 'expired'].includes(record.status))) return false;
+    if (description.status.name === 'RUNNING') {
+      // Marked first, so polls answer 404 at once while the workflow is still stopping its activities.
+      await this.records.cancelRequested(jobId, tenant);
+      await this.client.workflow.getHandle(jobId).cancel();
+      return true;
+    }
+    if (description.status.name !== 'COMPLETED') return false;
+    await this.client.workflow
+      .start(PURGE_EXPORT_WORKFLOW, {
+        taskQueue: this.taskQueue,
+        workflowId: `${jobId}/purge`,
+        args: [{ tenant, jobId }],
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      });
+    await this.records.purged(jobId, 'deleted');
+    return true;
+  }
+
+  private async describe(tenant: string, jobId: string): Promise<WorkflowExecutionDescription | undefined> {
+    try {
+      const description = await this.client.workflow.getHandle(jobId).describe();
+      return description.memo?.tenant === tenant && description.type === EXPORT_WORKFLOW ? description : undefined;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
     }
   }
 }
 
-async function failureMessage(result: Promise<unknown>, statusName: string): Promise<string> {
-  try {
-    await result;
-    return `export ended with status ${statusName}`;
-  } catch (error) {
-    if (error instanceof WorkflowFailedError) return error.cause?.message ?? error.message;
-    return error instanceof Error ? error.message : String(error);
+/**
+ * Temporal caps a search attribute at 2 KB; an export of every type (146 names) would not fit, so it is listed
+ * as `*`, which operators can filter on just the same.
+ */
+function searchableTypes(types: string[]): string[] {
+  return types.join(',').length > 1_500 ? ['*'] : types;
+}
+
+interface JobMemo {
+  tenant: string;
+  request: string;
+  transactionTime: string;
+  baseUrl: string;
+  allowPartialManifests: boolean;
+}
+
+/** Adds what running partitions have written (their last heartbeat) to what finished partitions wrote. */
+function withRunningPartitions(progress: ExportProgress, description: WorkflowExecutionDescription): ExportProgress {
+  let running = 0;
+  for (const activity of description.raw.pendingActivities ?? []) {
+    const payload = activity.heartbeatDetails?.payloads?.[0];
+    if (!payload) continue;
+    const checkpoint = defaultPayloadConverter.fromPayload<PartitionCheckpoint>(payload);
+    running += checkpoint?.written ?? 0;
   }
+  return { ...progress, done: progress.done + running };
 }

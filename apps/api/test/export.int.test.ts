@@ -40,7 +40,9 @@ describe('system-level $export, end to end', () => {
     });
     expect(Date.parse(manifest.transactionTime)).not.toBeNaN();
 
-    const ndjson = await stack.objects.getText(outputKey('default', jobId, 'Patient', 0, 0));
+    const ndjson = await stack.objects.getText(
+      outputKey('default', jobId, { type: 'Patient', kind: 'output', index: 0 }, 0),
+    );
     const lines = ndjson
       .trimEnd()
       .split('\n')

@@ -30,6 +30,8 @@ const schema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(true),
   /** Server-side encryption asked of S3 for every object ("none" for stores that reject the header). */
   S3_SSE: z.enum(['AES256', 'aws:kms', 'none']).default('AES256'),
+  /** The S3 endpoint as clients reach it, for presigned URLs, when S3_ENDPOINT is a name only the services resolve. */
+  S3_PUBLIC_ENDPOINT: url.optional(),
 
   TEMPORAL_ADDRESS: z
     .string()
@@ -53,6 +55,52 @@ const schema = z.object({
 
   /** How many export activities one worker runs at once. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
+
+  /**
+   * How export reads a type: `key` (partitioned key ranges, filtered and sorted by the database: MongoDB),
+   * `storage` (one storage-order scan per type, filtered in the worker: FerretDB v1), or `auto` (by server).
+   */
+  EXPORT_SCAN: z.enum(['auto', 'key', 'storage']).default('auto'),
+  /** Partition activities one export runs at once (each worker also caps its own activities, above). */
+  EXPORT_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** Resources per partition when the database can range-scan by index (MongoDB); FerretDB gets one per type. */
+  EXPORT_PARTITION_SIZE: z.coerce.number().int().min(1).default(250_000),
+  /** Record limits per output file, `Type=n,…` (`*=n` for the rest) over the built-in defaults. */
+  EXPORT_FILE_MAX_RECORDS: z
+    .string()
+    .regex(/^\s*(([A-Za-z]+|\*)\s*=\s*[1-9]\d*\s*(,\s*|$))*$/, 'expected Type=n,Type=n (n a positive integer)')
+    .default(''),
+  /** An output file rolls over before it passes this many bytes. */
+  EXPORT_FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024 * 1024),
+  /** A partition activity silent for this long is presumed dead and retried from its checkpoint elsewhere. */
+  EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
+  /** How long outputs are kept after an export completes; then the retention schedule deletes them. */
+  EXPORT_RETENTION_HOURS: z.coerce.number().min(0).default(24),
+  /** Exports one tenant may run at once; more are refused with 429 at kick-off. */
+  EXPORT_MAX_CONCURRENT_PER_TENANT: z.coerce.number().int().min(1).default(3),
+  /** An export over this many resources fails with EXCEEDED_SIZE_LIMIT (0: no limit). */
+  EXPORT_MAX_RESOURCES: z.coerce.number().int().min(0).default(0),
+  /** Clients polling a job's status more often than this get 429 + Retry-After. */
+  EXPORT_STATUS_MIN_INTERVAL_SECONDS: z.coerce.number().min(0).default(1),
+  /** Output files per manifest page, for clients that send allowPartialManifests. */
+  EXPORT_MANIFEST_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
+
+  /**
+   * How clients download export files: `api` streams them through this API (manifests say requiresAccessToken
+   * true); `presigned` puts presigned S3 GET URLs in manifests (requiresAccessToken false), so the bytes bypass it.
+   */
+  EXPORT_FILE_ACCESS: z.enum(['api', 'presigned']).default('api'),
+  /** How long a presigned download URL works; SigV4 allows at most 7 days. */
+  EXPORT_PRESIGNED_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(3600),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

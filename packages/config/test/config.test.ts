@@ -21,6 +21,29 @@ describe('loadConfig', () => {
     expect(config.API_PORT).toBe(9000);
   });
 
+  it('serves export files through the API unless presigned URLs are asked for', () => {
+    const config = loadConfig({});
+    expect(config.EXPORT_FILE_ACCESS).toBe('api');
+    expect(config.EXPORT_PRESIGNED_URL_TTL_SECONDS).toBe(3600);
+    expect(config.S3_PUBLIC_ENDPOINT).toBeUndefined();
+    const presigned = loadConfig({
+      EXPORT_FILE_ACCESS: 'presigned',
+      EXPORT_PRESIGNED_URL_TTL_SECONDS: '600',
+      S3_PUBLIC_ENDPOINT: 'https://s3.example.org',
+    });
+    expect(presigned.EXPORT_FILE_ACCESS).toBe('presigned');
+    expect(presigned.EXPORT_PRESIGNED_URL_TTL_SECONDS).toBe(600);
+    expect(presigned.S3_PUBLIC_ENDPOINT).toBe('https://s3.example.org');
+  });
+
+  it('refuses presigned URL settings that S3 or clients could not use', () => {
+    expect(() => loadConfig({ EXPORT_FILE_ACCESS: 'redirect' })).toThrow(/^ {2}- EXPORT_FILE_ACCESS="redirect"/m);
+    expect(() => loadConfig({ EXPORT_PRESIGNED_URL_TTL_SECONDS: '604801' })).toThrow(
+      /EXPORT_PRESIGNED_URL_TTL_SECONDS="604801"/,
+    );
+    expect(() => loadConfig({ S3_PUBLIC_ENDPOINT: 's3.example.org' })).toThrow(/S3_PUBLIC_ENDPOINT="s3.example.org"/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ S3_BUCKET: '' }).S3_BUCKET).toBe('fhir-bulk');
   });

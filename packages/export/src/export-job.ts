@@ -4,17 +4,53 @@
  */
 export const EXPORT_WORKFLOW = 'exportWorkflow';
 export const EXPORT_PROGRESS_QUERY = 'progress';
+/** Files of completed partitions, for partial manifests while the job runs. */
+export const EXPORT_FILES_QUERY = 'files';
+/** Deletes a completed export's files (a client's DELETE); workflowId `${jobId}/purge`. */
+export const PURGE_EXPORT_WORKFLOW = 'purgeExportWorkflow';
+/** Run by the schedule RETENTION_SCHEDULE_ID: deletes outputs past their retention. */
+export const RETENTION_WORKFLOW = 'exportRetentionWorkflow';
+export const RETENTION_SCHEDULE_ID = 'export-retention';
 
 export const NDJSON = 'application/fhir+ndjson';
 export type OutputFormat = typeof NDJSON;
 
+/** Where the kick-off was sent: `[base]/$export`, `[base]/Patient/$export`, `[base]/Group/{id}/$export`. */
 export type ExportLevel = 'system' | 'patient' | 'group';
+
+/** A kick-off parameter the server skipped under `Prefer: handling=lenient`; reported in the manifest's `error`. */
+export interface IgnoredParameter {
+  parameter: string;
+  reason: string;
+}
 
 /** What a client asked for, validated; everything the workflow needs to run without looking back at HTTP. */
 export interface ExportRequest {
   level: ExportLevel;
+  /** Group level: the Group whose members are exported. */
+  groupId?: string;
+  /**
+   * Patient ids the export is limited to: the `patient` parameter, or the id of `Patient/{id}/$export`.
+   * Bounded by the request body limit; Group members are resolved by the worker and never travel in here.
+   */
+  patients?: string[];
   types: string[];
   outputFormat: OutputFormat;
+  /** `_since`: only resources last updated after this instant (ISO 8601). */
+  since?: string;
+  /** `_until`: only resources last updated at or before this instant; capped at transactionTime. */
+  until?: string;
+  /** `_typeFilter` by type: each entry is one search query string (`code=x&date=gt2020`); entries are ORed. */
+  typeFilters: Record<string, string[]>;
+  /** `_elements` by type (`*` applies to every type): element names kept besides the mandatory ones. */
+  elements?: Record<string, string[]>;
+  /** `includeAssociatedData=_deleted`-style: list resources deleted since `_since` in the manifest's `deleted`. */
+  includeDeleted: boolean;
+  /** `organizeOutputBy=Patient`: each file holds whole patients (the Patient, then its compartment). */
+  organizeOutputBy?: 'Patient';
+  allowPartialManifests: boolean;
+  /** Parameters skipped under `Prefer: handling=lenient`. */
+  ignored: IgnoredParameter[];
   /** The kick-off URL as the client sent it, echoed in the manifest's `request`. */
   requestUrl: string;
 }
@@ -27,20 +63,29 @@ export interface ExportJobInput extends ExportRequest {
   requiresAccessToken: boolean;
   /** The FHIR base the client used (`…/tenant/x`, `…/fhir`); manifest URLs are built on it. */
   baseUrl: string;
+  /** Who asked (the authenticated client, or `anonymous`), for the audit event. */
+  requestedBy: string;
 }
 
 /** One output object written by an export activity. */
 export interface ExportedFile {
-  type: string;
+  /** Omitted for `organizeOutputBy` files, which mix types. */
+  type?: string;
   key: string;
   count: number;
   size: number;
+  /** Which manifest array the file belongs in. */
+  kind: 'output' | 'deleted' | 'error';
 }
 
 export interface ExportProgress {
   phase: 'planning' | 'exporting' | 'finalizing' | 'done';
-  typesDone: number;
-  typesTotal: number;
+  /** Resources to export in total, from the plan; 0 when the database cannot count cheaply (FerretDB). */
+  total: number;
+  /** Resources written to completed or running files. */
+  done: number;
+  /** A type being exported now, for `X-Progress` (`Exporting Observation 45%`). */
+  current?: string;
 }
 
 /** Temporal search attributes operators filter export jobs by in the Web UI (registered by infra/stack.sh). */

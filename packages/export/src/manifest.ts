@@ -2,7 +2,7 @@ import type { ExportedFile, ExportJobInput } from './export-job';
 import { fileName } from './output-files';
 
 export interface ManifestOutput {
-  type: string;
+  type?: string;
   url: string;
   count: number;
 }
@@ -15,24 +15,50 @@ export interface ExportManifest {
   output: ManifestOutput[];
   deleted: ManifestOutput[];
   error: ManifestOutput[];
+  /** Partial manifests (`allowPartialManifests`): where the next page of files is. */
+  link?: Array<{ relation: 'next'; url: string }>;
 }
 
+const byTypeThenName = (a: ManifestOutput, b: ManifestOutput) =>
+  (a.type ?? '').localeCompare(b.type ?? '') || a.url.localeCompare(b.url, undefined, { numeric: true });
+
 /**
- * Builds the manifest. Files come back from parallel activities in any order; outputs are sorted by type and
+ * Builds the manifest. Files come back from parallel activities in any order; entries are sorted by type and
  * name so two runs of the same export give the same manifest. Empty files are left out, as the IG allows.
  */
-export function buildManifest(input: ExportJobInput, files: readonly ExportedFile[]): ExportManifest {
+export function buildManifest(
+  input: Pick<ExportJobInput, 'jobId' | 'baseUrl' | 'transactionTime' | 'requestUrl' | 'requiresAccessToken'>,
+  files: readonly ExportedFile[],
+): ExportManifest {
   const fileBaseUrl = `${input.baseUrl}/_export/${input.jobId}/files`;
-  const output = files
-    .filter((f) => f.count > 0)
-    .map((f) => ({ type: f.type, url: `${fileBaseUrl}/${fileName(f.key)}`, count: f.count }))
-    .sort((a, b) => a.type.localeCompare(b.type) || a.url.localeCompare(b.url, undefined, { numeric: true }));
+  const entries = (kind: ExportedFile['kind']) =>
+    files
+      .filter((f) => f.kind === kind && f.count > 0)
+      .map((f) => ({ ...(f.type ? { type: f.type } : {}), url: `${fileBaseUrl}/${fileName(f.key)}`, count: f.count }))
+      .sort(byTypeThenName);
   return {
     transactionTime: input.transactionTime,
     request: input.requestUrl,
     requiresAccessToken: input.requiresAccessToken,
+    output: entries('output'),
+    deleted: entries('deleted'),
+    error: entries('error'),
+  };
+}
+
+/**
+ * One page of a manifest for clients that allowed partial manifests: `pageSize` output files per page, `deleted`
+ * and `error` on the first page, and a `next` link while files remain. Pages are 1-based (`?page=2`).
+ */
+export function manifestPage(manifest: ExportManifest, page: number, pageSize: number, statusUrl: string) {
+  const start = (page - 1) * pageSize;
+  const output = manifest.output.slice(start, start + pageSize);
+  const more = start + pageSize < manifest.output.length;
+  return {
+    ...manifest,
     output,
-    deleted: [],
-    error: [],
+    deleted: page === 1 ? manifest.deleted : [],
+    error: page === 1 ? manifest.error : [],
+    ...(more ? { link: [{ relation: 'next' as const, url: `${statusUrl}?page=${page + 1}` }] } : {}),
   };
 }

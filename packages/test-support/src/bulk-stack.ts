@@ -4,7 +4,7 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '@fhir-bulk/api/src/app';
-import { TemporalExportJobs } from '@fhir-bulk/api/src/temporal-export-jobs';
+import { createExportApi } from '@fhir-bulk/api/src/export-api';
 import { createWorker } from '@fhir-bulk/worker/src/worker';
 import { connectTestServices, type TestServices } from './services';
 
@@ -12,23 +12,37 @@ import { connectTestServices, type TestServices } from './services';
 export interface BulkStack extends TestServices {
   baseUrl: string;
   transactions: TransactionRunner;
-  worker: Worker;
+  worker?: Worker;
   stop(): Promise<void>;
 }
 
 let runtimeInstalled = false;
 
-export async function startBulkStack(): Promise<BulkStack> {
+export interface BulkStackOptions {
+  /** Configuration overrides for this suite (its own database, bucket and task queue are always set). */
+  env?: Record<string, string>;
+  /** Run a worker in this process (default); fault tests run theirs as child processes to kill them. */
+  inProcessWorker?: boolean;
+}
+
+/** The suite's services as environment variables, for a worker or API started as a child process. */
+export function stackEnv(stack: Pick<BulkStack, 'config'>): Record<string, string> {
+  return Object.fromEntries(Object.entries(stack.config).map(([name, value]) => [name, String(value)]));
+}
+
+export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkStackOptions = {}): Promise<BulkStack> {
   if (!runtimeInstalled) {
     // The SDK's default logger prints every worker state change; tests want only problems.
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const services = await connectTestServices();
+  const services = await connectTestServices(env);
   const { config } = services;
   const transactions = await TransactionRunner.create(services.store, services.mongo);
-  const worker = await createWorker({ ...services, connection: services.nativeConnection });
-  const running = worker.run();
+  const worker = inProcessWorker
+    ? await createWorker({ ...services, connection: services.nativeConnection })
+    : undefined;
+  const running = worker?.run();
 
   // Listen first: the app needs its public URL, which holds the port the OS picked.
   const server = createServer();
@@ -38,7 +52,12 @@ export async function startBulkStack(): Promise<BulkStack> {
     'request',
     createApp({
       logger: createLogger('api-test', 'silent'),
-      jobs: new TemporalExportJobs(services.client, config.TEMPORAL_TASK_QUEUE),
+      exports: createExportApi(config, {
+        client: services.client,
+        db: services.store.db,
+        objects: services.objects,
+        publicBaseUrl: baseUrl,
+      }),
       objects: services.objects,
       rest: { store: services.store, transactions },
       bodyLimitBytes: 64 * 1024,
@@ -56,9 +75,17 @@ export async function startBulkStack(): Promise<BulkStack> {
     transactions,
     worker,
     async stop() {
+      // Jobs left running (a failed test, a killed worker) would otherwise stay in the shared Temporal forever.
+      const query = `TaskQueue="${config.TEMPORAL_TASK_QUEUE}" AND ExecutionStatus="Running"`;
+      for await (const execution of services.client.workflow.list({ query })) {
+        await services.client.workflow
+          .getHandle(execution.workflowId)
+          .terminate('test suite ended')
+          .catch(() => undefined);
+      }
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await services.close();
     },
@@ -70,6 +97,10 @@ export async function pollUntilDone(statusUrl: string, timeoutMs = 60_000): Prom
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await fetch(statusUrl);
+    if (response.status === 429) {
+      await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
+      continue;
+    }
     if (response.status !== 202) return response;
     if (Date.now() > deadline) throw new Error(`export still running after ${timeoutMs} ms: ${statusUrl}`);
     await new Promise((resolve) => setTimeout(resolve, 200));

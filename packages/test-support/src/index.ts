@@ -1,3 +1,5 @@
 export * from './services';
 export * from './bulk-stack';
 export * from './fhir-client';
+export * from './processes';
+export * from './export-output';

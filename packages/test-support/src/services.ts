@@ -20,7 +20,8 @@ export interface TestServices {
   close(): Promise<void>;
 }
 
-export async function connectTestServices(): Promise<TestServices> {
+/** `env` overrides configuration for this suite (e.g. small EXPORT_FILE_MAX_RECORDS to get many files). */
+export async function connectTestServices(env: Record<string, string> = {}): Promise<TestServices> {
   const suffix = randomBytes(4).toString('hex');
   const config = loadConfig({
     ...process.env,
@@ -28,6 +29,9 @@ export async function connectTestServices(): Promise<TestServices> {
     S3_BUCKET: `test-${suffix}`,
     TEMPORAL_TASK_QUEUE: `test-${suffix}`,
     LOG_LEVEL: 'silent',
+    // Tests poll fast; the suite that checks the 429 sets its own interval.
+    EXPORT_STATUS_MIN_INTERVAL_SECONDS: '0',
+    ...env,
   });
   const mongo = await connectMongo(config.MONGODB_URL);
   const db = mongo.db(config.MONGODB_DB);

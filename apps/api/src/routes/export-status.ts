@@ -1,37 +1,96 @@
-import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
-import { Router } from 'express';
-import type { ExportJobs } from '../export-jobs';
-import { JOB_ID, tenantOf } from '../fhir-base';
+import { EXPORT_ERRORS, type ExportManifest, manifestPage, progressText } from '@fhir-bulk/export';
+import { notFound, OperationOutcomeError, outcome, tooManyRequests } from '@fhir-bulk/fhir';
+import type { ObjectStore } from '@fhir-bulk/object-store';
+import { type Request, type Response, Router } from 'express';
+import type { ExportJobs, ExportJobStatus } from '../export-jobs';
+import { baseUrlOf, JOB_ID, tenantOf } from '../fhir-base';
+import type { PollThrottle } from '../poll-throttle';
 
-/** Seconds a client should wait between polls. */
-const RETRY_AFTER_SECONDS = 2;
+export interface ExportStatusDeps {
+  jobs: ExportJobs;
+  objects: ObjectStore;
+  throttle: PollThrottle;
+  publicBaseUrl: string;
+  /** Seconds a client should wait between polls (Retry-After). */
+  retryAfterSeconds: number;
+  /** Output files per manifest page for clients that allowed partial manifests. */
+  manifestPageSize: number;
+  /** Rewrites file URLs (presigned S3 URLs) before a manifest is sent; identity when files go through the API. */
+  publishManifest: (tenant: string, jobId: string, manifest: ExportManifest) => Promise<ExportManifest>;
+}
 
-/** Bulk Data status request: 202 + X-Progress while running, 200 + manifest when done, an outcome on failure. */
-export function exportStatusRoutes(jobs: ExportJobs): Router {
+/**
+ * Bulk Data status and cancel: 202 + X-Progress while running, 200 + manifest when done, an OperationOutcome on
+ * failure, 404 once cancelled, deleted or expired; 429 to clients polling faster than Retry-After.
+ */
+export function exportStatusRoutes(deps: ExportStatusDeps): Router {
   const router = Router({ mergeParams: true });
-  router.get('/_export/:jobId', async (req, res) => {
+  const poll = async (req: Request, res: Response) => {
     const { jobId } = req.params as { jobId: string };
+    const tenant = tenantOf(req);
     if (!JOB_ID.test(jobId)) throw notFound(`No export job ${jobId}`);
-    const status = await jobs.status(tenantOf(req), jobId);
-    switch (status.state) {
-      case 'running': {
-        const p = status.progress;
-        const progress = p ? `${p.phase} (${p.typesDone}/${p.typesTotal} types)` : 'in progress';
-        res
-          .status(202)
-          .set({ 'X-Progress': progress, 'Retry-After': String(RETRY_AFTER_SECONDS) })
-          .end();
-        return;
-      }
-      case 'completed':
-        res.status(200).type('application/json').send(status.manifest);
-        return;
-      case 'failed':
-        throw new OperationOutcomeError(500, outcome('error', 'exception', `Export failed: ${status.message}`));
-      case 'cancelled':
-      case 'not-found':
-        throw notFound(`No export job ${jobId}`);
+    const wait = deps.throttle.check(`${tenant}/${jobId}`);
+    if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
+    const page = Number(req.query.page ?? 1);
+    const status = await deps.jobs.status(tenant, jobId);
+    const statusUrl = `${baseUrlOf(deps.publicBaseUrl, req)}/_export/${jobId}`;
+    await answer(deps, res, status, { tenant, jobId, page: Number.isInteger(page) && page > 0 ? page : 1, statusUrl });
+  };
+  router.get('/_export/:jobId', poll);
+  // The IG's alternative status URL, for clients built against servers that use it.
+  router.get('/\\$bulk-export-status/:jobId', poll);
+
+  router.delete('/_export/:jobId', async (req, res) => {
+    const { jobId } = req.params as { jobId: string };
+    if (!JOB_ID.test(jobId) || !(await deps.jobs.cancel(tenantOf(req), jobId))) {
+      throw notFound(`No export job ${jobId}`);
     }
+    res
+      .status(202)
+      .json(outcome('information', 'informational', `Export ${jobId} is cancelled; its files are deleted`));
   });
   return router;
+}
+
+interface PollContext {
+  tenant: string;
+  jobId: string;
+  page: number;
+  statusUrl: string;
+}
+
+async function answer(deps: ExportStatusDeps, res: Response, status: ExportJobStatus, poll: PollContext) {
+  switch (status.state) {
+    case 'running': {
+      res
+        .status(202)
+        .set({ 'X-Progress': progressText(status.progress), 'Retry-After': String(deps.retryAfterSeconds) });
+      // IG 3.0: a client that allowed partial manifests may be given the files finished so far.
+      if (status.partial && status.partial.output.length > 0) {
+        res.json(await deps.publishManifest(poll.tenant, poll.jobId, status.partial));
+      } else {
+        res.end();
+      }
+      return;
+    }
+    case 'completed': {
+      const manifest = JSON.parse(await deps.objects.getText(status.manifestKey)) as ExportManifest;
+      const page = manifestPage(manifest, poll.page, deps.manifestPageSize, poll.statusUrl);
+      res
+        .status(200)
+        .set('Expires', status.expiresAt.toUTCString())
+        .json(await deps.publishManifest(poll.tenant, poll.jobId, page));
+      return;
+    }
+    case 'failed': {
+      const { code, message } = status;
+      const { status: http, issue } = code ? EXPORT_ERRORS[code] : ({ status: 500, issue: 'exception' } as const);
+      throw new OperationOutcomeError(
+        http,
+        outcome('error', issue, `Export failed${code ? ` (${code})` : ''}: ${message}`),
+      );
+    }
+    case 'gone':
+      throw notFound(`No export job ${poll.jobId}: it does not exist, or was cancelled, deleted or expired`);
+  }
 }

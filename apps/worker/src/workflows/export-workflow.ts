@@ -1,35 +1,93 @@
-import type { ExportJobInput, ExportManifest, ExportProgress } from '@fhir-bulk/export';
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { ExportActivities } from '../activities/export-activities';
+import type { ExportedFile, ExportJobInput, ExportPlan, ExportProgress } from '@fhir-bulk/export';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { ExportActivities } from '../export/activities';
+import type { ExportSummary } from '../export/finish-export';
+import { mapBounded } from './bounded';
 
-// Same string as EXPORT_PROGRESS_QUERY; defined here so the sandbox imports no runtime code from packages.
+// Same strings as EXPORT_PROGRESS_QUERY / EXPORT_FILES_QUERY; defined here so the sandbox imports no package code.
 export const progressQuery = defineQuery<ExportProgress>('progress');
+export const filesQuery = defineQuery<ExportedFile[]>('files');
 
-const { exportType, finalizeExport } = proxyActivities<ExportActivities>({
-  startToCloseTimeout: '2 hours',
-  // A worker that dies stops heartbeating; after this long another worker retries its activity.
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: ['InvalidExportRequest'],
-  },
+/** Short steps: planning, manifest, cleanup. Retried without end on infrastructure faults, never on ExportError. */
+const steps = proxyActivities<ExportActivities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ExportError'] },
 });
 
-/** One export job: every requested type in parallel, then the manifest, which is the workflow's result. */
-export async function exportWorkflow(input: ExportJobInput): Promise<ExportManifest> {
-  const progress: ExportProgress = { phase: 'exporting', typesDone: 0, typesTotal: input.types.length };
-  setHandler(progressQuery, () => progress);
+/**
+ * One export job: plan, export every partition in parallel (bounded), then write the manifest. Large data never
+ * passes through here: patient ids stay in MongoDB, resources in S3; history holds partitions and file names.
+ * Cancelled or failed, it deletes what it wrote (in a scope that cannot itself be cancelled) and ends so.
+ */
+export async function exportWorkflow(input: ExportJobInput): Promise<ExportSummary> {
+  const progress: ExportProgress = { phase: 'planning', total: 0, done: 0 };
+  const files: ExportedFile[] = [];
+  const running = new Map<number, string>();
+  setHandler(progressQuery, () => ({ ...progress, current: running.values().next().value ?? progress.current }));
+  setHandler(filesQuery, () => files);
 
-  const files = await Promise.all(
-    input.types.map(async (type) => {
-      const file = await exportType({ input, type });
-      progress.typesDone++;
-      return file;
-    }),
-  );
-  progress.phase = 'finalizing';
-  const manifest = await finalizeExport({ input, files });
-  progress.phase = 'done';
-  return manifest;
+  // Patient ids travel once, in the start event; the plan saves them to MongoDB for the partitions.
+  const job: ExportJobInput = { ...input };
+  delete job.patients;
+  let plan: ExportPlan | undefined;
+  try {
+    plan = await steps.planExport(input);
+    files.push(...plan.files);
+    progress.total = plan.total;
+    progress.phase = 'exporting';
+    const { exportPartition } = proxyActivities<ExportActivities>({
+      startToCloseTimeout: '24 hours',
+      // A worker that dies stops heartbeating; after this long another worker resumes from the checkpoint.
+      heartbeatTimeout: `${plan.heartbeatTimeoutSeconds} seconds`,
+      // Cleanup must not delete files a still-running attempt is writing: wait until activities have stopped.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: {
+        initialInterval: '1 second',
+        maximumInterval: '30 seconds',
+        maximumAttempts: 20,
+        nonRetryableErrorTypes: ['ExportError'],
+      },
+    });
+    const patientSet = plan.patientSet;
+    let started = 0;
+    await mapBounded(plan.partitions, plan.concurrency, async (partition) => {
+      const slot = started++;
+      running.set(slot, partition.type);
+      progress.current = partition.type;
+      const written = await exportPartition({ job, partition, ...(patientSet ? { patientSet } : {}) });
+      running.delete(slot);
+      files.push(...written);
+      progress.done += written.reduce((sum, f) => sum + (f.kind === 'output' ? f.count : 0), 0);
+    });
+    progress.phase = 'finalizing';
+    const summary = await steps.finalizeExport({ job, files, ...(patientSet ? { patientSet } : {}) });
+    progress.phase = 'done';
+    return summary;
+  } catch (error) {
+    const status = isCancellation(error) ? 'cancelled' : 'failed';
+    const patientSet = plan?.patientSet;
+    await CancellationScope.nonCancellable(() =>
+      steps.abandonExport({
+        job,
+        status,
+        ...(status === 'failed' ? { message: messageOf(error) } : {}),
+        ...(patientSet ? { patientSet } : {}),
+      }),
+    );
+    throw error;
+  }
+}
+
+function messageOf(error: unknown): string {
+  let current: unknown = error;
+  // Activity failures wrap the activity's own error in `cause`; the innermost message is the useful one.
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
 }

@@ -1,2 +1,3 @@
 // The worker bundles this file and everything it imports into Temporal's deterministic sandbox.
 export { exportWorkflow } from './export-workflow';
+export { exportRetentionWorkflow, purgeExportWorkflow } from './purge-workflows';

@@ -1,0 +1,53 @@
+import type { Config } from '@fhir-bulk/config';
+import { ExportJobRecords } from '@fhir-bulk/export';
+import type { ObjectStore } from '@fhir-bulk/object-store';
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import { presignManifest } from './manifest-urls';
+import { PollThrottle } from './poll-throttle';
+import type { ExportStatusDeps } from './routes/export-status';
+import { TemporalExportJobs } from './temporal-export-jobs';
+
+export type ExportApiConfig = Pick<
+  Config,
+  | 'TEMPORAL_TASK_QUEUE'
+  | 'EXPORT_MAX_CONCURRENT_PER_TENANT'
+  | 'EXPORT_STATUS_MIN_INTERVAL_SECONDS'
+  | 'EXPORT_MANIFEST_PAGE_SIZE'
+  | 'EXPORT_FILE_ACCESS'
+  | 'EXPORT_PRESIGNED_URL_TTL_SECONDS'
+  | 'PUBLIC_BASE_URL'
+>;
+
+/** The export routes' dependencies from configuration; shared by main.ts and the test stack so both wire alike. */
+export function createExportApi(
+  config: ExportApiConfig,
+  {
+    client,
+    db,
+    objects,
+    publicBaseUrl = config.PUBLIC_BASE_URL,
+  }: { client: Client; db: Db; objects: ObjectStore; publicBaseUrl?: string },
+): ExportStatusDeps {
+  const retryAfterSeconds = Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS));
+  return {
+    jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, new ExportJobRecords(db), {
+      maxConcurrentPerTenant: config.EXPORT_MAX_CONCURRENT_PER_TENANT,
+      retryAfterSeconds: 30,
+    }),
+    objects,
+    throttle: new PollThrottle(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS * 1000),
+    publicBaseUrl,
+    retryAfterSeconds,
+    manifestPageSize: config.EXPORT_MANIFEST_PAGE_SIZE,
+    publishManifest:
+      config.EXPORT_FILE_ACCESS === 'presigned'
+        ? (tenant, jobId, manifest) =>
+            presignManifest(manifest, objects, {
+              tenant,
+              jobId,
+              expiresInSeconds: config.EXPORT_PRESIGNED_URL_TTL_SECONDS,
+            })
+        : async (_tenant, _jobId, manifest) => manifest,
+  };
+}

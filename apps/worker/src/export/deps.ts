@@ -1,0 +1,25 @@
+import type { ExportJobRecords, PatientSets } from '@fhir-bulk/export';
+import type { ObjectStore } from '@fhir-bulk/object-store';
+import type { ResourceStore, ServerKind } from '@fhir-bulk/store';
+
+/** Worker-side export settings, from the config module (EXPORT_* variables). */
+export interface ExportSettings {
+  partitionConcurrency: number;
+  partitionSize: number;
+  recordLimits: Record<string, number>;
+  maxFileBytes: number;
+  heartbeatTimeoutSeconds: number;
+  retentionHours: number;
+  maxResources: number;
+}
+
+/** Everything export activities touch, passed in (no singletons), so tests can wire their own. */
+export interface ExportDeps {
+  store: ResourceStore;
+  objects: ObjectStore;
+  jobs: ExportJobRecords;
+  patientSets: PatientSets;
+  server: ServerKind;
+  settings: ExportSettings;
+  now: () => Date;
+}

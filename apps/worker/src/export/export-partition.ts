@@ -1,0 +1,75 @@
+import {
+  deletedBundleLine,
+  type ExportJobInput,
+  type ExportPartition,
+  fileLimitsFor,
+  keptElements,
+  outputKey,
+  type PartitionCheckpoint,
+  type PatientSetRef,
+  subsetResource,
+} from '@fhir-bulk/export';
+import type { ResourceDocument } from '@fhir-bulk/store';
+import { Context } from '@temporalio/activity';
+import type { ExportDeps } from './deps';
+import { type OutputLine, writePartitionFiles } from './partition-writer';
+import { patientScope } from './partition-query';
+import { partitionDocuments, type SourceDocument } from './partition-source';
+
+export interface PartitionTask {
+  /** The job without its `patients` list, which travels once, in the workflow's start, and then via patientSet. */
+  job: ExportJobInput;
+  partition: ExportPartition;
+  patientSet?: PatientSetRef;
+}
+
+/**
+ * Exports one partition. Resumes from the checkpoint of a previous attempt (heartbeat details): completed files
+ * stay, and the scan restarts strictly after the last key of the last completed file, so the unfinished file is
+ * rewritten under its own name and no resource is written twice or skipped.
+ */
+export async function exportPartition(deps: ExportDeps, { job, partition, patientSet }: PartitionTask) {
+  const context = Context.current();
+  const resumed = (context.info.heartbeatDetails as PartitionCheckpoint | undefined) ?? { files: [], written: 0 };
+  const patients = patientSet ? await deps.patientSets.load(patientSet) : undefined;
+  const documents = partitionDocuments(deps, job, partition, resumed);
+  // Heartbeat on a timer as well as on progress: FerretDB sorts a whole collection before the first document
+  // arrives, and a silent wait longer than the heartbeat timeout would look like a dead worker.
+  let latest = resumed;
+  const beat = () => context.heartbeat(latest);
+  beat();
+  const timer = setInterval(beat, Math.max(200, (context.info.heartbeatTimeoutMs ?? 30_000) / 3));
+  try {
+    return await writePartitionFiles(outputLines(documents, job, partition, patientScope(job, patients)), resumed, {
+      objects: deps.objects,
+      partition,
+      limits: fileLimitsFor(partition.type, deps.settings.recordLimits, deps.settings.maxFileBytes),
+      keyOf: (seq) => outputKey(job.tenant, job.jobId, partition, seq),
+      onCheckpoint: (checkpoint) => {
+        latest = checkpoint;
+        beat();
+      },
+      signal: context.cancellationSignal,
+    });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Documents → NDJSON lines: patient scope, `_elements` subsetting, Bundles for tombstones. */
+async function* outputLines(
+  documents: AsyncIterable<SourceDocument>,
+  job: ExportJobInput,
+  partition: ExportPartition,
+  inScope: ((doc: ResourceDocument) => boolean) | undefined,
+): AsyncGenerator<OutputLine> {
+  const kept = keptElements(partition.type, job.elements);
+  for await (const { doc, scanned } of documents) {
+    if (inScope && !inScope(doc)) continue;
+    const line =
+      partition.kind === 'deleted'
+        ? deletedBundleLine(partition.type, doc.id, doc.lastUpdated)
+        : JSON.stringify(kept ? subsetResource(doc.resource, kept) : doc.resource) + '\n';
+    yield { line, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
+  }
+}

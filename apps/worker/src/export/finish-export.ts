@@ -1,0 +1,78 @@
+import {
+  buildManifest,
+  type ExportedFile,
+  type ExportJobInput,
+  jobPrefix,
+  manifestKey,
+  type PatientSetRef,
+} from '@fhir-bulk/export';
+import type { ExportDeps } from './deps';
+
+/** What the workflow returns: small; the manifest itself lives in S3 beside the files. */
+export interface ExportSummary {
+  manifestKey: string;
+  totalRecords: number;
+  fileCount: number;
+  totalSize: number;
+}
+
+/** Writes manifest.json beside the files, then the job's metrics and its audit event. */
+export async function finalizeExport(
+  deps: ExportDeps,
+  { job, files, patientSet }: { job: ExportJobInput; files: ExportedFile[]; patientSet?: PatientSetRef },
+): Promise<ExportSummary> {
+  const manifest = buildManifest(job, files);
+  const key = manifestKey(job.tenant, job.jobId);
+  await deps.objects.put(key, JSON.stringify(manifest, null, 2), 'application/json');
+  const outputs = files.filter((f) => f.kind === 'output');
+  const metrics = {
+    totalRecords: outputs.reduce((sum, f) => sum + f.count, 0),
+    fileCount: files.filter((f) => f.count > 0).length,
+    totalSize: files.reduce((sum, f) => sum + f.size, 0),
+  };
+  const endTime = deps.now();
+  const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
+  const kept = await deps.jobs.completed(job, metrics, endTime, expiresAt);
+  if (patientSet) await deps.patientSets.delete(patientSet);
+  if (!kept) await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
+  return { manifestKey: key, ...metrics };
+}
+
+/**
+ * A job that will not complete (cancelled, or failed for good): deletes whatever files it wrote, so nothing
+ * half-done stays readable, and records how it ended.
+ */
+export async function abandonExport(
+  deps: ExportDeps,
+  {
+    job,
+    status,
+    message,
+    patientSet,
+  }: { job: ExportJobInput; status: 'cancelled' | 'failed'; message?: string; patientSet?: PatientSetRef },
+): Promise<void> {
+  await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
+  if (patientSet) await deps.patientSets.delete(patientSet);
+  await deps.jobs.ended(job, status, deps.now(), message);
+}
+
+/** Removes a completed job's outputs: a client's DELETE, or retention. Later polls answer 404. */
+export async function purgeExport(
+  deps: ExportDeps,
+  { tenant, jobId, status }: { tenant: string; jobId: string; status: 'deleted' | 'expired' },
+): Promise<void> {
+  await deps.objects.deletePrefix(jobPrefix(tenant, jobId));
+  await deps.jobs.purged(jobId, status);
+}
+
+/** Purges every job whose retention has run out; returns how many (the retention workflow's result). */
+export async function purgeExpiredExports(deps: ExportDeps): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const batch = await deps.jobs.expired(deps.now(), 100);
+    if (batch.length === 0) return purged;
+    for (const record of batch)
+      await purgeExport(deps, { tenant: record.tenant, jobId: record._id, status: 'expired' });
+    purged += batch.length;
+  }
+}

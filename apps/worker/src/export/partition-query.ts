@@ -1,0 +1,47 @@
+import { type ExportJobInput, type ExportPartition, typeFilterParameters } from '@fhir-bulk/export';
+import { toMongoFilter } from '@fhir-bulk/search';
+import type { ResourceDocument, StreamOptions } from '@fhir-bulk/store';
+import type { Filter } from 'mongodb';
+
+/**
+ * The store query for one partition: its key range, the job's time window (`_since`, `_until` capped at
+ * transactionTime) and its `_typeFilter` queries ORed. Patient scoping is not here: see patientScope.
+ */
+export function partitionQuery(job: ExportJobInput, partition: ExportPartition, afterKey?: string): StreamOptions {
+  const until = job.until && job.until < job.transactionTime ? job.until : job.transactionTime;
+  const filter = typeFilter(partition.type, job.typeFilters[partition.type]);
+  return {
+    ...(partition.fromKey ? { fromKey: partition.fromKey } : {}),
+    ...(partition.beforeKey ? { beforeKey: partition.beforeKey } : {}),
+    ...(afterKey ? { afterKey } : {}),
+    ...(job.since ? { since: new Date(job.since) } : {}),
+    until: new Date(until),
+    tombstones: partition.kind === 'deleted',
+    ...(filter ? { filter } : {}),
+  };
+}
+
+/** `_typeFilter` queries for one type, ORed; the kick-off already rejected any it could not translate. */
+function typeFilter(type: string, queries: string[] | undefined): Filter<ResourceDocument> | undefined {
+  if (!queries || queries.length === 0) return undefined;
+  // Parsed exactly as the kick-off validated them (URLSearchParams would turn a `+` offset into a space).
+  const filters = queries.map((query) => toMongoFilter(type, typeFilterParameters(query)).filter);
+  return (filters.length === 1 ? filters[0] : { $or: filters }) as Filter<ResourceDocument>;
+}
+
+/**
+ * Which documents a Patient or Group export keeps: those in the compartment of a listed patient (a Patient is in
+ * its own), or, for a Patient-level export without a list, in any patient's compartment. Decided here rather than
+ * in the query because FerretDB v1 evaluates `$in` over a large list per document, far slower than a Set.
+ */
+export function patientScope(
+  job: Pick<ExportJobInput, 'level'>,
+  patients: Set<string> | undefined,
+): ((doc: Pick<ResourceDocument, 'compartments'>) => boolean) | undefined {
+  if (patients) {
+    const wanted = new Set([...patients].map((id) => `Patient/${id}`));
+    return (doc) => doc.compartments.some((c) => wanted.has(c));
+  }
+  if (job.level === 'system') return undefined;
+  return (doc) => doc.compartments.length > 0;
+}

@@ -1,0 +1,43 @@
+import type { ExportJobInput, ExportPartition, PartitionCheckpoint } from '@fhir-bulk/export';
+import { type ResourceDocument, streamFilter } from '@fhir-bulk/store';
+import sift from 'sift';
+import type { ExportDeps } from './deps';
+import { partitionQuery } from './partition-query';
+
+/** A document to export and, for storage-order scans, how many documents the scan has read through it. */
+export interface SourceDocument {
+  doc: ResourceDocument;
+  scanned?: number;
+}
+
+/**
+ * The documents of one partition, from where a previous attempt's checkpoint left off. Two strategies, chosen by
+ * what the database does well (docs/decisions.md):
+ * - MongoDB: the whole query (time window, `_typeFilter`) runs in the database, in key order through the `_id`
+ *   index; a retry resumes after the checkpoint's lastKey.
+ * - FerretDB v1 filters and sorts in memory after reading every document anyway, and sorting a whole collection
+ *   before the first document costs minutes and gigabytes at a million resources. So the range is read in storage
+ *   order with no filter but the key range, the conditions are evaluated here (sift, MongoDB semantics), and a
+ *   retry skips the documents already scanned. Conditions cannot go into the query: a document updated after the
+ *   scan started would then drop out of the sequence and shift every later position.
+ */
+export async function* partitionDocuments(
+  deps: Pick<ExportDeps, 'store' | 'server'>,
+  job: ExportJobInput,
+  partition: ExportPartition,
+  resumed: PartitionCheckpoint,
+): AsyncGenerator<SourceDocument> {
+  if (deps.server.indexedRangeScans) {
+    const query = partitionQuery(job, partition, resumed.lastKey);
+    for await (const doc of deps.store.streamCurrent(job.tenant, partition.type, query)) yield { doc };
+    return;
+  }
+  const query = partitionQuery(job, partition);
+  const { _id: _range, ...conditions } = streamFilter(job.tenant, query);
+  const matches = sift<ResourceDocument>(conditions as Parameters<typeof sift<ResourceDocument>>[0]);
+  let scanned = resumed.scanned ?? 0;
+  for await (const doc of deps.store.scanRange(job.tenant, partition.type, { ...query, skip: scanned })) {
+    scanned++;
+    if (matches(doc)) yield { doc, scanned };
+  }
+}

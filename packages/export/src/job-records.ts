@@ -1,0 +1,129 @@
+import type { Collection, Db } from 'mongodb';
+import type { ExportJobInput } from './export-job';
+
+export type ExportJobState = 'running' | 'completed' | 'failed' | 'cancelled' | 'deleted' | 'expired';
+
+/** One export job's metrics, kept in MongoDB after Temporal has forgotten the workflow. */
+export interface ExportJobRecord {
+  _id: string;
+  tenant: string;
+  status: ExportJobState;
+  requestedBy: string;
+  request: string;
+  types: string[];
+  startTime: Date;
+  endTime?: Date;
+  totalRecords?: number;
+  fileCount?: number;
+  totalSize?: number;
+  error?: string;
+  /** When the outputs are deleted (retention); set on completion. */
+  expiresAt?: Date;
+}
+
+/** Who did what, when: one event per finished export, kept apart from job records so audits outlive purges. */
+export interface AuditEvent {
+  _id: string;
+  time: Date;
+  actor: string;
+  action: 'bulk-export';
+  tenant: string;
+  jobId: string;
+  types: string[];
+  records: number;
+  outcome: 'completed' | 'failed' | 'cancelled';
+}
+
+export interface ExportMetrics {
+  totalRecords: number;
+  fileCount: number;
+  totalSize: number;
+}
+
+export const JOBS_COLLECTION = 'export_jobs';
+export const AUDIT_COLLECTION = 'audit_events';
+
+/** Job records and audit events. Every write is keyed by job id, so an activity retried after a crash is harmless. */
+export class ExportJobRecords {
+  private readonly jobs: Collection<ExportJobRecord>;
+  private readonly audit: Collection<AuditEvent>;
+
+  constructor(db: Db) {
+    this.jobs = db.collection(JOBS_COLLECTION);
+    this.audit = db.collection(AUDIT_COLLECTION);
+  }
+
+  async started(input: ExportJobInput, startTime: Date): Promise<void> {
+    await this.jobs.updateOne(
+      { _id: input.jobId },
+      {
+        $setOnInsert: {
+          tenant: input.tenant,
+          status: 'running',
+          requestedBy: input.requestedBy,
+          request: input.requestUrl,
+          types: input.types,
+          startTime,
+        },
+      },
+      { upsert: true },
+    );
+  }
+
+  /** False when the job was cancelled meanwhile (a DELETE that raced the manifest): its files must go. */
+  async completed(input: ExportJobInput, metrics: ExportMetrics, endTime: Date, expiresAt: Date): Promise<boolean> {
+    const { matchedCount } = await this.jobs.updateOne(
+      { _id: input.jobId, status: { $in: ['running', 'completed'] } },
+      { $set: { status: 'completed', ...metrics, endTime, expiresAt } },
+    );
+    await this.recordAudit(input, matchedCount === 1 ? 'completed' : 'cancelled', metrics.totalRecords, endTime);
+    return matchedCount === 1;
+  }
+
+  /** A client's DELETE of a running job; written before the workflow is cancelled so polls answer 404 at once. */
+  async cancelRequested(jobId: string, tenant: string): Promise<void> {
+    await this.jobs.updateOne({ _id: jobId }, { $set: { status: 'cancelled', tenant } }, { upsert: true });
+  }
+
+  async ended(input: ExportJobInput, status: 'failed' | 'cancelled', endTime: Date, error?: string): Promise<void> {
+    await this.jobs.updateOne({ _id: input.jobId }, { $set: { status, endTime, ...(error ? { error } : {}) } });
+    await this.recordAudit(input, status, 0, endTime);
+  }
+
+  /** Outputs removed: by a client's DELETE after completion, or by retention. */
+  async purged(jobId: string, status: 'deleted' | 'expired'): Promise<void> {
+    await this.jobs.updateOne({ _id: jobId }, { $set: { status } });
+  }
+
+  find(jobId: string): Promise<ExportJobRecord | null> {
+    return this.jobs.findOne({ _id: jobId });
+  }
+
+  /** Completed jobs whose retention has run out, oldest first. */
+  expired(now: Date, limit: number): Promise<ExportJobRecord[]> {
+    return this.jobs
+      .find({ status: 'completed', expiresAt: { $lte: now } })
+      .sort({ expiresAt: 1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  auditEvents(jobId: string): Promise<AuditEvent[]> {
+    return this.audit.find({ jobId }).toArray();
+  }
+
+  private async recordAudit(input: ExportJobInput, outcome: AuditEvent['outcome'], records: number, time: Date) {
+    const event: AuditEvent = {
+      _id: `${input.jobId}/${outcome}`,
+      time,
+      actor: input.requestedBy,
+      action: 'bulk-export',
+      tenant: input.tenant,
+      jobId: input.jobId,
+      types: input.types,
+      records,
+      outcome,
+    };
+    await this.audit.replaceOne({ _id: event._id }, event, { upsert: true });
+  }
+}

@@ -1,0 +1,33 @@
+import { requiredElements } from '@fhir-bulk/validation';
+
+/** The tag `_elements` output carries, as the Bulk Data IG and FHIR search (`_elements`) require. */
+export const SUBSETTED = {
+  system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
+  code: 'SUBSETTED',
+  display: 'subsetted',
+} as const;
+
+/** Kept in every subset: identity, metadata and the elements R4 says a resource of the type must have. */
+const ALWAYS = ['resourceType', 'id', 'meta'];
+
+/**
+ * The element names `_elements` keeps for one type: those asked for that type, those asked for every type (`*`),
+ * and the mandatory ones. `undefined` when the request did not subset this type at all.
+ */
+export function keptElements(type: string, elements: Record<string, string[]> | undefined): Set<string> | undefined {
+  const asked = [...(elements?.[type] ?? []), ...(elements?.['*'] ?? [])];
+  if (asked.length === 0) return undefined;
+  const mandatory = requiredElements(type).flatMap((e) => e.oneOf ?? [e.name]);
+  return new Set([...ALWAYS, ...mandatory, ...asked]);
+}
+
+/** A copy of `resource` with only the kept top-level elements (and their `_element` extensions), tagged. */
+export function subsetResource<T extends { meta?: { tag?: unknown[] } }>(resource: T, kept: Set<string>): T {
+  const subset: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(resource)) {
+    if (kept.has(name) || (name.startsWith('_') && kept.has(name.slice(1)))) subset[name] = value;
+  }
+  const meta = (resource.meta ?? {}) as { tag?: unknown[] };
+  subset.meta = { ...meta, tag: [...(meta.tag ?? []), SUBSETTED] };
+  return subset as T;
+}

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+
+const repo = resolve(__dirname, '../../..');
+
+/** A service run as its own OS process, so a test can SIGKILL it as a crash would. */
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Resolves with the signal (or exit code) once the process is gone. */
+  exited: Promise<NodeJS.Signals | number | null>;
+  kill(signal?: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
+}
+
+function track(child: ChildProcess): ServiceProcess {
+  const exited = new Promise<NodeJS.Signals | number | null>((done) =>
+    child.once('exit', (code, signal) => done(signal ?? code)),
+  );
+  return {
+    child,
+    exited,
+    kill: (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Starts `apps/{app}/src/main.ts` (worker or api) with `env`; output goes to the test's stderr on failure only. */
+export function startService(app: 'worker' | 'api', env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(repo, `apps/${app}/src/main.ts`)], {
+    cwd: repo,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return track(child);
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** The locally built Temporal CLI (infra/build-servers.sh), at the version infra/versions.env pins. */
+function temporalBinary(): string {
+  const versions = readFileSync(resolve(repo, 'infra/versions.env'), 'utf8');
+  const version = /^TEMPORAL_CLI_VERSION=(\S+)/m.exec(versions)?.[1];
+  if (!version) throw new Error('TEMPORAL_CLI_VERSION missing from infra/versions.env');
+  return resolve(process.env.FHIR_BULK_BIN_DIR ?? `${homedir()}/.cache/fhir-bulk/bin`, `temporal-${version}`);
+}
+
+/**
+ * A Temporal dev server of the test's own, on a free port with a persistent SQLite file, so a test can kill and
+ * restart it without disturbing the shared server other suites use.
+ */
+export async function startTemporalServer(dbFile: string, port?: number) {
+  const address = `127.0.0.1:${port ?? (await freePort())}`;
+  const attributes = readFileSync(resolve(repo, 'temporal/search-attributes.txt'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .flatMap((attribute) => ['--search-attribute', attribute]);
+  const [, portText] = address.split(':');
+  const child = spawn(
+    temporalBinary(),
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', portText!, '--headless', '--db-filename', dbFile]
+      .concat([
+        '--log-level',
+        'error',
+        '--http-port',
+        String(await freePort()),
+        '--metrics-port',
+        String(await freePort()),
+      ])
+      .concat(attributes),
+    { stdio: 'ignore' },
+  );
+  const service = track(child);
+  await waitFor(() => health(address), 30_000, `Temporal at ${address}`);
+  return { address, service };
+}
+
+async function health(address: string): Promise<boolean> {
+  const probe = spawn(temporalBinary(), ['operator', 'cluster', 'health', '--address', address], { stdio: 'ignore' });
+  return new Promise((done) => probe.once('exit', (code) => done(code === 0)));
+}
+
+/** Polls `check` until it is true; fails with `what` after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
