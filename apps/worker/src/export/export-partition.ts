@@ -15,6 +15,7 @@ import type { ExportDeps } from './deps';
 import { type OutputLine, writePartitionFiles } from './partition-writer';
 import { patientScope } from './partition-query';
 import { partitionDocuments, type SourceDocument } from './partition-source';
+import { patientOrganizedLines } from './patient-blocks';
 
 export interface PartitionTask {
   /** The job without its `patients` list, which travels once, in the workflow's start, and then via patientSet. */
@@ -32,15 +33,20 @@ export async function exportPartition(deps: ExportDeps, { job, partition, patien
   const context = Context.current();
   const resumed = (context.info.heartbeatDetails as PartitionCheckpoint | undefined) ?? { files: [], written: 0 };
   const patients = patientSet ? await deps.patientSets.load(patientSet) : undefined;
+  const inScope = patientScope(job, patients);
   const documents = partitionDocuments(deps, job, partition, resumed);
-  // Heartbeat on a timer as well as on progress: FerretDB sorts a whole collection before the first document
-  // arrives, and a silent wait longer than the heartbeat timeout would look like a dead worker.
+  const organized = job.organizeOutputBy === 'Patient' && partition.kind === 'output';
+  const lines = organized
+    ? patientOrganizedLines(deps, job, inScopeOnly(documents, inScope), patients && refsOf(patients))
+    : outputLines(inScopeOnly(documents, inScope), job, partition);
+  // Heartbeat on a timer as well as on progress: the first document may be long in coming (a large sort on
+  // MongoDB, a storage-order scan past many filtered-out documents), and silence would look like a dead worker.
   let latest = resumed;
   const beat = () => context.heartbeat(latest);
   beat();
   const timer = setInterval(beat, Math.max(200, (context.info.heartbeatTimeoutMs ?? 30_000) / 3));
   try {
-    return await writePartitionFiles(outputLines(documents, job, partition, patientScope(job, patients)), resumed, {
+    return await writePartitionFiles(lines, resumed, {
       objects: deps.objects,
       partition,
       limits: fileLimitsFor(partition.type, deps.settings.recordLimits, deps.settings.maxFileBytes),
@@ -50,22 +56,31 @@ export async function exportPartition(deps: ExportDeps, { job, partition, patien
         beat();
       },
       signal: context.cancellationSignal,
+      mixedTypes: organized,
     });
   } finally {
     clearInterval(timer);
   }
 }
 
-/** Documents → NDJSON lines: patient scope, `_elements` subsetting, Bundles for tombstones. */
+/** Only documents in the job's patient scope (Patient and Group exports); all of them otherwise. */
+async function* inScopeOnly(
+  documents: AsyncIterable<SourceDocument>,
+  inScope: ((doc: ResourceDocument) => boolean) | undefined,
+): AsyncGenerator<SourceDocument> {
+  for await (const source of documents) if (!inScope || inScope(source.doc)) yield source;
+}
+
+const refsOf = (patients: Set<string>) => new Set([...patients].map((id) => `Patient/${id}`));
+
+/** Documents → NDJSON lines: `_elements` subsetting, Bundles for tombstones. */
 async function* outputLines(
   documents: AsyncIterable<SourceDocument>,
   job: ExportJobInput,
   partition: ExportPartition,
-  inScope: ((doc: ResourceDocument) => boolean) | undefined,
 ): AsyncGenerator<OutputLine> {
   const kept = keptElements(partition.type, job.elements);
   for await (const { doc, scanned } of documents) {
-    if (inScope && !inScope(doc)) continue;
     const line =
       partition.kind === 'deleted'
         ? deletedBundleLine(partition.type, doc.id, doc.lastUpdated)

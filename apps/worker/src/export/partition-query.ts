@@ -18,6 +18,8 @@ export function partitionQuery(job: ExportJobInput, partition: ExportPartition, 
     until: new Date(until),
     tombstones: partition.kind === 'deleted',
     ...(filter ? { filter } : {}),
+    // Search keys are needed only to evaluate `_typeFilter` in the worker; compartments only to scope patients.
+    omit: [...(filter ? [] : ['search' as const]), ...(job.level === 'system' ? ['compartments' as const] : [])],
   };
 }
 

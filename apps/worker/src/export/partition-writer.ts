@@ -17,6 +17,8 @@ export interface OutputLine {
   key: string;
   /** Storage-order scans only: documents scanned through this one. */
   scanned?: number;
+  /** Resources in `line` when it holds several (a whole patient under organizeOutputBy); 1 by default. */
+  count?: number;
 }
 
 export interface PartitionWriterOptions {
@@ -31,6 +33,8 @@ export interface PartitionWriterOptions {
    */
   onCheckpoint: (checkpoint: PartitionCheckpoint) => void;
   progressEvery?: number;
+  /** organizeOutputBy: files hold several types. */
+  mixedTypes?: boolean;
   /** Aborts between lines (Temporal cancellation); the unfinished upload is abandoned, never completed. */
   signal?: AbortSignal;
 }
@@ -50,6 +54,7 @@ export async function writePartitionFiles(
   const files = [...resumed.files];
   let { lastKey, scanned } = resumed;
   let written = files.reduce((sum, f) => sum + f.count, 0);
+  let reported = written;
   const checkpoint = (): PartitionCheckpoint => ({
     files: [...files],
     ...(lastKey !== undefined ? { lastKey } : {}),
@@ -68,22 +73,26 @@ export async function writePartitionFiles(
       // Pulls lines until a limit is reached; `next` always holds the first line of the following file.
       const fileLines = async function* () {
         while (!next.done && count < limits.records) {
-          const { line, key: lineKey, scanned: lineScanned } = next.value;
+          const { line, key: lineKey, scanned: lineScanned, count: lineCount = 1 } = next.value;
           const size = Buffer.byteLength(line);
           if (count > 0 && bytes + size > limits.bytes) return;
           signal?.throwIfAborted();
           yield line;
-          count++;
+          count += lineCount;
           bytes += size;
-          written++;
+          written += lineCount;
           lastInFile = lineKey;
           scannedInFile = lineScanned;
-          if (written % progressEvery === 0) options.onCheckpoint(checkpoint());
+          if (written - reported >= progressEvery) {
+            reported = written;
+            options.onCheckpoint(checkpoint());
+          }
           next = await source.next();
         }
       };
       const { size } = await objects.put(key, Readable.from(ndjsonChunks(fileLines())), NDJSON);
-      files.push({ type: partition.type, key, count, size, kind: partition.kind });
+      // Files organized by patient mix types, so the manifest leaves their type out.
+      files.push({ ...(options.mixedTypes ? {} : { type: partition.type }), key, count, size, kind: partition.kind });
       lastKey = lastInFile;
       scanned = scannedInFile;
       options.onCheckpoint(checkpoint());

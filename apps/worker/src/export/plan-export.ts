@@ -32,7 +32,10 @@ export async function planExport(deps: ExportDeps, input: ExportJobInput): Promi
   let total = 0;
   const stored = await store.storedTypes();
   // A type never written has no collection: nothing to export, so no partition (an all-types export is 146 types).
-  for (const type of input.types.filter((t) => stored.has(t))) {
+  const types = input.types.filter((t) => stored.has(t));
+  for (const type of types) {
+    // Organized by patient, the Patient partitions pull each patient's compartment themselves.
+    if (input.organizeOutputBy === 'Patient' && type !== 'Patient') continue;
     const estimate = await estimateType(deps, input, type);
     total += estimate;
     const boundaries =
@@ -40,8 +43,8 @@ export async function planExport(deps: ExportDeps, input: ExportJobInput): Promi
         ? await store.keyBoundaries(input.tenant, type, settings.partitionSize, estimate)
         : [];
     partitions.push(...partitionsOf(type, 'output', boundaries, estimate));
-    if (input.includeDeleted) partitions.push(...partitionsOf(type, 'deleted', [], 0));
   }
+  if (input.includeDeleted) for (const type of types) partitions.push(...partitionsOf(type, 'deleted', [], 0));
   if (settings.maxResources > 0 && total > settings.maxResources) {
     throw exportError(
       'EXCEEDED_SIZE_LIMIT',

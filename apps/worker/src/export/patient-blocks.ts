@@ -1,0 +1,88 @@
+import { type ExportJobInput, keptElements, subsetResource } from '@fhir-bulk/export';
+import { type ResourceDocument, streamFilter } from '@fhir-bulk/store';
+import sift from 'sift';
+import type { ExportDeps } from './deps';
+import { partitionQuery } from './partition-query';
+import type { SourceDocument } from './partition-source';
+import type { OutputLine } from './partition-writer';
+
+/** Patients whose compartments are gathered at once: bounds memory (about 25 resources each) and scans per type. */
+const BLOCK = 500;
+
+/**
+ * `organizeOutputBy=Patient` (IG 3.0): each Patient is written as one unit, a `header` Parameters resource naming
+ * it, the Patient, then every exported resource in its compartment, so a file never splits a patient. The Patients
+ * come from the partition (in scan order, resumable like any partition); their compartments are read per block of
+ * BLOCK patients, one query or scan per type. A resource in several patients' compartments is written once, under
+ * the first of them (by reference order), so every resource still appears exactly once.
+ */
+export async function* patientOrganizedLines(
+  deps: Pick<ExportDeps, 'store' | 'server'>,
+  job: ExportJobInput,
+  patients: AsyncIterable<SourceDocument>,
+  /** The patients the export is limited to (`Patient/id`), if any: a resource goes under the first of these. */
+  scope: Set<string> | undefined,
+): AsyncGenerator<OutputLine> {
+  let block: SourceDocument[] = [];
+  for await (const patient of patients) {
+    block.push(patient);
+    if (block.length === BLOCK) {
+      yield* blockLines(deps, job, block, scope);
+      block = [];
+    }
+  }
+  if (block.length > 0) yield* blockLines(deps, job, block, scope);
+}
+
+async function* blockLines(
+  deps: Pick<ExportDeps, 'store' | 'server'>,
+  job: ExportJobInput,
+  block: SourceDocument[],
+  scope: Set<string> | undefined,
+) {
+  const lines = new Map(block.map(({ doc }) => [`Patient/${doc.id}`, [] as string[]]));
+  for (const type of job.types.filter((t) => t !== 'Patient')) {
+    const kept = keptElements(type, job.elements);
+    for await (const doc of compartmentDocuments(deps, job, type, [...lines.keys()])) {
+      const owner = doc.compartments.filter((c) => !scope || scope.has(c)).sort()[0];
+      lines.get(owner ?? '')?.push(serialize(doc, kept));
+    }
+  }
+  const keptPatient = keptElements('Patient', job.elements);
+  for (const { doc, scanned } of block) {
+    const ref = `Patient/${doc.id}`;
+    const unit = [header(ref), serialize(doc, keptPatient), ...(lines.get(ref) ?? [])];
+    yield { line: unit.join(''), count: unit.length, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
+  }
+}
+
+/** A type's documents in the compartments of `refs`, under the job's conditions, by the server's best means. */
+async function* compartmentDocuments(
+  deps: Pick<ExportDeps, 'store' | 'server'>,
+  job: ExportJobInput,
+  type: string,
+  refs: string[],
+): AsyncGenerator<ResourceDocument> {
+  const query = partitionQuery(job, { type, kind: 'output', index: 0, estimate: 0 });
+  const options = { ...query, omit: query.omit?.filter((field) => field !== 'compartments') };
+  if (deps.server.indexedRangeScans) {
+    const filter = { ...options.filter, compartments: { $in: refs } };
+    yield* deps.store.streamCurrent(job.tenant, type, { ...options, filter });
+    return;
+  }
+  const { _id: _range, ...conditions } = streamFilter(job.tenant, options);
+  const matches = sift<ResourceDocument>(conditions as Parameters<typeof sift<ResourceDocument>>[0]);
+  const wanted = new Set(refs);
+  for await (const doc of deps.store.scanRange(job.tenant, type, options)) {
+    if (doc.compartments.some((c) => wanted.has(c)) && matches(doc)) yield doc;
+  }
+}
+
+function serialize(doc: ResourceDocument, kept: Set<string> | undefined): string {
+  return JSON.stringify(kept ? subsetResource(doc.resource, kept) : doc.resource) + '\n';
+}
+
+/** The IG's per-patient header: a Parameters resource whose `header` parameter references the organizing resource. */
+const header = (ref: string) =>
+  JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'header', valueReference: { reference: ref } }] }) +
+  '\n';
