@@ -1,0 +1,40 @@
+/** The types the benchmark loads and exports: the four the issue names. */
+export const BENCH_TYPES = ['Patient', 'Observation', 'Condition', 'MedicationRequest'];
+
+export interface Dataset {
+  tenant: string;
+  /** The MongoDB database holding it, which the benchmark drops and reloads at will. */
+  database: string;
+  resources: number;
+}
+
+/**
+ * N resources in tenant `bench`, N/10 in `bench10`: the pair the worker's peak RSS is compared across. Each has a
+ * database of its own because FerretDB v1 (SQLite) pushes only `_id` equality down to SQL: a tenant's key-range
+ * query scans the whole collection, so N/10 stored beside N would be read at the cost of 1.1 N.
+ */
+export function datasetsFor(resources: number): { full: Dataset; tenth: Dataset } {
+  return {
+    full: { tenant: 'bench', database: 'bench', resources },
+    tenth: { tenant: 'bench10', database: 'bench10', resources: Math.floor(resources / 10) },
+  };
+}
+
+export const apiBaseUrl = (apiPort: number) => `http://127.0.0.1:${apiPort}`;
+
+/**
+ * The environment of the API and worker measuring one dataset, kept apart from dev data: its own database, task
+ * queue and bucket. These win over the caller's environment, so a shell with MONGODB_DB=fhirbulk exported cannot
+ * point the benchmark at dev data; servers' addresses and credentials still come from it.
+ */
+export function benchEnv(dataset: Dataset, apiPort: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    MONGODB_DB: dataset.database,
+    TEMPORAL_TASK_QUEUE: 'bench',
+    S3_BUCKET: 'fhir-bulk-bench',
+    LOG_LEVEL: 'warn',
+    API_PORT: String(apiPort),
+    PUBLIC_BASE_URL: apiBaseUrl(apiPort),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench:export -- [--resources 1000000] [--keep] [--skip-load]`
+ *
+ * Loads N resources (Patient, Observation, Condition, MedicationRequest) into tenant `bench` and N/10 into
+ * `bench10`, then for each tenant measures (a) the raw baseline, the MongoDB driver draining the same collections
+ * into local NDJSON files, and (b) the whole export as a client sees it: API kick-off, Temporal, a fresh worker
+ * process, S3 upload, manifest. Prints resources/s of both, their ratio and the worker's peak RSS at N and N/10,
+ * and writes the result to bench/results/. It reports; it fails only when an export fails or its counts are wrong.
+ * `--keep` leaves the data in place and a later `--skip-load` reuses it when the counts still match.
+ */
+import { loadConfig } from '@fhir-bulk/config';
+import { jobPrefix } from '@fhir-bulk/export';
+import { objectStoreFromConfig, type S3ObjectStore } from '@fhir-bulk/object-store';
+import { connectMongo } from '@fhir-bulk/store';
+import { Client, Connection } from '@temporalio/client';
+import type { Db, MongoClient } from 'mongodb';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiBaseUrl, BENCH_TYPES, benchEnv, type Dataset, datasetsFor } from './bench-setup';
+import { prepareDataset } from './dataset';
+import { awaitManifest, exportedCount, kickOff } from './export-client';
+import { ensureLocalStack } from './local-stack';
+import { parseOptions } from './options';
+import { drainToNdjson } from './raw-baseline';
+import { benchResult, printReport, printRun, type TenantRun, type Timing, timing, writeResult } from './report';
+import { ServiceProcess } from './service-process';
+import { freePort, startApi, startWorker } from './services';
+import { terminateStaleExports } from './stale-exports';
+import { peakRssMb, resetPeakRss } from './worker-memory';
+import { workflowPhases } from './workflow-phases';
+
+interface BenchContext {
+  apiPort: number;
+  mongo: MongoClient;
+  objects: S3ObjectStore;
+  temporal: Client;
+  taskQueue: string;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const options = parseOptions(process.argv.slice(2));
+  ensureLocalStack();
+  const { full, tenth } = datasetsFor(options.resources);
+  const apiPort = await freePort();
+  // Server addresses, bucket and task queue are the same for both datasets.
+  const config = loadConfig(benchEnv(full, apiPort));
+
+  const mongo = await connectMongo(config.MONGODB_URL);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  try {
+    const context: BenchContext = {
+      apiPort,
+      mongo,
+      objects: objectStoreFromConfig(config),
+      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    };
+    await terminateStaleExports(context.temporal, context.taskQueue);
+    const tenthLoad = await prepareDataset(mongo.db(tenth.database), tenth, options.skipLoad);
+    const fullLoad = await prepareDataset(mongo.db(full.database), full, options.skipLoad);
+    const tenthRun = await measure(context, tenth, tenthLoad);
+    const fullRun = await measure(context, full, fullLoad);
+
+    const result = benchResult(startedAt, options, fullRun, tenthRun);
+    printReport(result);
+    console.log(`result written to ${writeResult(result)}`);
+  } finally {
+    await ServiceProcess.stopAll();
+    if (!options.keep) for (const { database } of [tenth, full]) await mongo.db(database).dropDatabase();
+    await connection.close();
+    await mongo.close();
+  }
+}
+
+/** The raw drain, then the export through its own API and a fresh worker (so each export's peak RSS is its own). */
+async function measure(context: BenchContext, dataset: Dataset, loadSeconds: number | null): Promise<TenantRun> {
+  const { tenant, resources } = dataset;
+  console.log(`${tenant}: raw baseline, ${resources} resources`);
+  const raw = await measureRaw(context.mongo.db(dataset.database), tenant, resources);
+
+  console.log(`${tenant}: starting the API and a worker`);
+  const env = benchEnv(dataset, context.apiPort);
+  const api = await startApi(env, apiBaseUrl(context.apiPort));
+  const worker = await startWorker(env, context.temporal, context.taskQueue);
+  const startupPeak = peakRssMb(worker.pid);
+  resetPeakRss(worker.pid);
+  console.log(`${tenant}: export`);
+  const job = await kickOff(`${apiBaseUrl(context.apiPort)}/tenant/${tenant}`, BENCH_TYPES);
+  try {
+    const { manifest, seconds } = await Promise.race([awaitManifest(job), worker.crashed, api.crashed]);
+    const exportPeak = peakRssMb(worker.pid);
+    await Promise.all([worker.stop(), api.stop()]);
+    const exported = exportedCount(manifest);
+    if (exported !== resources)
+      throw new Error(`${tenant}: the manifest counts ${exported} resources, not ${resources}`);
+
+    const e2e = timing(resources, seconds);
+    const run: TenantRun = {
+      tenant,
+      resources,
+      loadSeconds,
+      raw,
+      e2e: { ...e2e, jobId: job.jobId, phases: await workflowPhases(context.temporal, job.jobId) },
+      ratio: e2e.resourcesPerSecond / raw.resourcesPerSecond,
+      workerPeakRssMb: { export: exportPeak, startup: startupPeak },
+    };
+    printRun(run);
+    return run;
+  } finally {
+    await context.objects.deletePrefix(jobPrefix(tenant, job.jobId));
+  }
+}
+
+async function measureRaw(db: Db, tenant: string, resources: number): Promise<Timing> {
+  const dir = await mkdtemp(join(tmpdir(), `fhir-bulk-bench-${tenant}-`));
+  try {
+    const started = performance.now();
+    const drained = await drainToNdjson(db, tenant, BENCH_TYPES, dir);
+    const seconds = (performance.now() - started) / 1000;
+    if (drained !== resources) throw new Error(`${tenant}: the raw drain read ${drained} resources, not ${resources}`);
+    return timing(resources, seconds);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping the API and worker`);
+    void ServiceProcess.stopAll().finally(() => process.exit(130));
+  });
+}
+process.once('exit', () => ServiceProcess.killAll());
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,35 @@
+import type { ResourceDocument } from '@fhir-bulk/store';
+import type { Db } from 'mongodb';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { liveResourcesOf } from './dataset';
+
+/** The cursor batch size the export uses (streamCurrent's default), so both pay the same round trips. */
+const BATCH_SIZE = 1_000;
+
+/**
+ * The floor the export is measured against: the MongoDB driver alone draining the same query (tenant key range,
+ * live resources, `_id` order) into one local NDJSON file per type, all types at once as the export runs them.
+ * Returns how many lines it wrote.
+ */
+export async function drainToNdjson(db: Db, tenant: string, types: readonly string[], dir: string): Promise<number> {
+  const counts = await Promise.all(types.map((type) => drainType(db, tenant, type, join(dir, `${type}.ndjson`))));
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+async function drainType(db: Db, tenant: string, type: string, path: string): Promise<number> {
+  const cursor = db
+    .collection<ResourceDocument>(type)
+    .find<Pick<ResourceDocument, 'resource'>>(liveResourcesOf(tenant), { projection: { _id: 0, resource: 1 } })
+    .sort({ _id: 1 })
+    .batchSize(BATCH_SIZE);
+  let count = 0;
+  await pipeline(async function* () {
+    for await (const doc of cursor) {
+      count++;
+      yield JSON.stringify(doc.resource) + '\n';
+    }
+  }, createWriteStream(path));
+  return count;
+}

@@ -1,0 +1,136 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { BenchOptions } from './options';
+import type { WorkflowPhases } from './workflow-phases';
+
+/** The issue's targets: e2e at least 0.8× the raw drain, worker peak RSS at N at most 1.2× that at N/10. */
+export const TARGETS = { minThroughputRatio: 0.8, maxRssRatio: 1.2 };
+
+export interface Timing {
+  seconds: number;
+  resourcesPerSecond: number;
+}
+
+export interface TenantRun {
+  tenant: string;
+  resources: number;
+  /** Null when the data of an earlier `--keep` run was reused. */
+  loadSeconds: number | null;
+  raw: Timing;
+  e2e: Timing & { jobId: string; phases: WorkflowPhases };
+  /** e2e resources/s over raw resources/s. */
+  ratio: number;
+  /** Peak RSS of the worker while it ran the export (reset after start-up), and during its start-up. */
+  workerPeakRssMb: { export: number; startup: number };
+}
+
+export interface BenchResult {
+  startedAt: string;
+  host: { cpus: number; node: string };
+  options: BenchOptions;
+  full: TenantRun;
+  tenth: TenantRun;
+  verdict: {
+    throughputRatio: number;
+    throughputPass: boolean;
+    rssRatio: number;
+    rssPass: boolean;
+  };
+}
+
+export const timing = (resources: number, seconds: number): Timing => ({
+  seconds,
+  resourcesPerSecond: resources / seconds,
+});
+
+export function benchResult(startedAt: Date, options: BenchOptions, full: TenantRun, tenth: TenantRun): BenchResult {
+  const rssRatio = full.workerPeakRssMb.export / tenth.workerPeakRssMb.export;
+  return {
+    startedAt: startedAt.toISOString(),
+    host: { cpus: cpus().length, node: process.version },
+    options,
+    full,
+    tenth,
+    verdict: {
+      throughputRatio: full.ratio,
+      throughputPass: full.ratio >= TARGETS.minThroughputRatio,
+      rssRatio,
+      rssPass: rssRatio <= TARGETS.maxRssRatio,
+    },
+  };
+}
+
+export function printReport(result: BenchResult): void {
+  const header = [
+    'tenant',
+    'resources',
+    'raw s',
+    'raw res/s',
+    'e2e s',
+    'e2e res/s',
+    'e2e/raw',
+    'worker MB',
+    'start MB',
+  ];
+  const rows = [result.tenth, result.full].map((run) => [
+    run.tenant,
+    String(run.resources),
+    run.raw.seconds.toFixed(1),
+    Math.round(run.raw.resourcesPerSecond).toString(),
+    run.e2e.seconds.toFixed(1),
+    Math.round(run.e2e.resourcesPerSecond).toString(),
+    run.ratio.toFixed(2),
+    run.workerPeakRssMb.export.toFixed(0),
+    run.workerPeakRssMb.startup.toFixed(0),
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  // Tenant left-aligned, numbers right-aligned.
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+
+  const { verdict } = result;
+  const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+  console.log();
+  const loads = [result.tenth, result.full].map(
+    (run) => `${run.tenant} ${run.loadSeconds === null ? 'reused' : `${run.loadSeconds.toFixed(1)} s`}`,
+  );
+  console.log(`load (not part of the ratio): ${loads.join(', ')}`);
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  console.log('worker MB: peak RSS during the export; start MB: peak RSS of its start-up (workflow bundling)');
+  console.log(
+    `throughput e2e/raw at N: ${verdict.throughputRatio.toFixed(2)} (target ≥ ${TARGETS.minThroughputRatio}) ${pass(verdict.throughputPass)}`,
+  );
+  console.log(
+    `worker peak RSS N vs N/10: ${result.full.workerPeakRssMb.export.toFixed(0)} / ${result.tenth.workerPeakRssMb.export.toFixed(0)} MB` +
+      ` = ${verdict.rssRatio.toFixed(2)} (target ≤ ${TARGETS.maxRssRatio}) ${pass(verdict.rssPass)}`,
+  );
+}
+
+/** Writes the result to bench/results/export-<timestamp>.json (gitignored); returns the path. */
+export function writeResult(result: BenchResult): string {
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `export-${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
+  return path;
+}
+
+/**
+ * One tenant's figures as soon as they are measured (a later failure or Ctrl-C would lose them otherwise), with
+ * where the workflow spent its time: `workflow 22.0 s: planExport ×1 0.1–9.0 s, exportPartition ×4 9.1–22.3 s`.
+ */
+export function printRun({ tenant, raw, e2e, ratio, workerPeakRssMb }: TenantRun): void {
+  const rate = (t: Timing) => `${t.seconds.toFixed(1)} s (${Math.round(t.resourcesPerSecond)}/s)`;
+  console.log(
+    `${tenant}: raw ${rate(raw)}, e2e ${rate(e2e)}, e2e/raw ${ratio.toFixed(2)}, ` +
+      `worker peak ${workerPeakRssMb.export.toFixed(0)} MB`,
+  );
+  const activities = e2e.phases.activities.map(
+    (a) =>
+      `${a.activity} ×${a.count}${a.retries > 0 ? ` (${a.retries} retries)` : ''} ` +
+      `${a.fromSeconds.toFixed(1)}–${a.toSeconds.toFixed(1)} s`,
+  );
+  console.log(`${tenant}: workflow ${e2e.phases.workflowSeconds.toFixed(1)} s: ${activities.join(', ')}`);
+}

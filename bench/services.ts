@@ -1,0 +1,61 @@
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { createServer } from 'node:net';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ServiceProcess } from './service-process';
+
+/** The API and the worker bundle and connect at start; on this 2-core machine that can take a while. */
+const READY_TIMEOUT_MS = 180_000;
+const READY_POLL_MS = 250;
+
+/** A port nothing listens on now, for the benchmark's own API (a dev API may hold 8080). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('could not find a free port');
+  return address.port;
+}
+
+/** Starts the API and returns once GET /readyz answers 200 (Mongo, S3 and Temporal all reachable). */
+export async function startApi(env: NodeJS.ProcessEnv, baseUrl: string): Promise<ServiceProcess> {
+  const api = ServiceProcess.start('api', 'apps/api/src/main.ts', env);
+  await until(api, async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.status === 200);
+  return api;
+}
+
+/**
+ * Starts a worker and returns once it polls both the workflow and the activity task queue: a kick-off sent earlier
+ * would count the worker's start-up (it bundles the workflow code) as export time. The poller is recognised by
+ * the Temporal SDK's default identity, `<pid>@<hostname>`, so pollers of an earlier worker do not count.
+ */
+export async function startWorker(env: NodeJS.ProcessEnv, client: Client, taskQueue: string): Promise<ServiceProcess> {
+  const worker = ServiceProcess.start('worker', 'apps/worker/src/main.ts', env);
+  const identity = `${worker.pid}@${hostname()}`;
+  const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+  const polls = async (taskQueueType: temporal.api.enums.v1.TaskQueueType) => {
+    const { pollers } = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType,
+    });
+    return pollers.some((poller) => poller.identity === identity);
+  };
+  await until(worker, async () => (await polls(TASK_QUEUE_TYPE_WORKFLOW)) && (await polls(TASK_QUEUE_TYPE_ACTIVITY)));
+  return worker;
+}
+
+async function until(service: ServiceProcess, ready: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const poll = async () => {
+    // Ends when the service dies too: the race below has then already failed on `crashed`.
+    while (service.alive && !(await ready())) {
+      if (Date.now() > deadline) throw new Error(`${service.name} not ready after ${READY_TIMEOUT_MS / 1000} s`);
+      await sleep(READY_POLL_MS);
+    }
+  };
+  await Promise.race([poll(), service.crashed]);
+}
