@@ -230,17 +230,18 @@ export class ResourceStore {
   }
 
   /**
-   * Keys that cut a tenant's type into slices of about `every` resources, for parallel export partitions. Walks
+   * Keys that cut a tenant's type into slices of `every` documents (live or not, whatever a job's filters keep), for
+   * parallel export partitions. Walks
    * the `_id` index with skip, so it is only worth asking of a server whose range scans use the index (MongoDB).
    */
-  async keyBoundaries(tenant: string, type: string, every: number, count: number): Promise<string[]> {
+  async keyBoundaries(tenant: string, type: string, every: number): Promise<string[]> {
     const range = tenantKeyRange(tenant);
     const keys: string[] = [];
-    for (let skip = every; skip < count; skip += every) {
+    for (;;) {
       const [doc] = await this.collection(type)
         .find({ _id: { $gt: keys.at(-1) ?? range.gte, $lt: range.lt } }, { projection: { _id: 1 } })
         .sort({ _id: 1 })
-        .skip(keys.length === 0 ? skip : every)
+        .skip(keys.length === 0 ? every : every - 1)
         .limit(1)
         .toArray();
       if (!doc) break;

@@ -40,7 +40,7 @@ export async function planExport(deps: ExportDeps, input: ExportJobInput): Promi
     total += estimate;
     const boundaries =
       deps.server.indexedRangeScans && estimate > settings.partitionSize
-        ? await store.keyBoundaries(input.tenant, type, settings.partitionSize, estimate)
+        ? await store.keyBoundaries(input.tenant, type, settings.partitionSize)
         : [];
     partitions.push(...partitionsOf(type, 'output', boundaries, estimate));
   }
