@@ -4,7 +4,8 @@ import type { ExportErrorCode, ExportJobInput, ExportManifest, ExportProgress } 
 export type ExportJobStatus =
   /** `partial`: the files finished so far, for clients that allowed partial manifests. */
   | { state: 'running'; progress?: ExportProgress; partial?: ExportManifest }
-  | { state: 'completed'; manifestKey: string; expiresAt: Date }
+  /** `paged`: the client allowed partial manifests, so the manifest may be served in pages. */
+  | { state: 'completed'; manifestKey: string; expiresAt: Date; paged: boolean }
   | { state: 'failed'; message: string; code?: ExportErrorCode }
   | { state: 'gone' };
 

@@ -27,6 +27,9 @@ const tenantKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttri
 const typesKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.types, SearchAttributeType.KEYWORD_LIST);
 const formatKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.format, SearchAttributeType.KEYWORD);
 
+/** How long a status poll waits for a running job's progress; a live worker answers in milliseconds. */
+const QUERY_DEADLINE_MS = 2_000;
+
 export interface ExportLimits {
   maxConcurrentPerTenant: number;
   /** Seconds a client is told to wait before retrying a refused kick-off. */
@@ -88,10 +91,13 @@ export class TemporalExportJobs implements ExportJobs {
     switch (description.status.name) {
       case 'RUNNING': {
         const memo = description.memo as unknown as JobMemo;
-        // Queries need a live worker; without one the job is still running, just without details.
+        // Queries need a live worker; without one the job is still running, just without details. Temporal would
+        // hold such a query for its full RPC timeout (30 s), so the poll gives up after QUERY_DEADLINE_MS.
+        const deadline = Date.now() + QUERY_DEADLINE_MS;
+        const query = <T>(name: string) => this.client.withDeadline(deadline, () => handle.query<T>(name));
         const [progress, files] = await Promise.all([
-          handle.query<ExportProgress>(EXPORT_PROGRESS_QUERY).catch(() => undefined),
-          memo.allowPartialManifests ? handle.query<ExportedFile[]>(EXPORT_FILES_QUERY).catch(() => []) : [],
+          query<ExportProgress>(EXPORT_PROGRESS_QUERY).catch(() => undefined),
+          memo.allowPartialManifests ? query<ExportedFile[]>(EXPORT_FILES_QUERY).catch(() => []) : [],
         ]);
         const partial = buildManifest({ jobId, ...memo, requestUrl: memo.request, requiresAccessToken: true }, files);
         return {
@@ -103,7 +109,8 @@ export class TemporalExportJobs implements ExportJobs {
       case 'COMPLETED': {
         const summary = (await handle.result()) as { manifestKey: string };
         const closed = description.closeTime ?? new Date();
-        return { state: 'completed', manifestKey: summary.manifestKey, expiresAt: record?.expiresAt ?? closed };
+        const paged = (description.memo as unknown as JobMemo | undefined)?.allowPartialManifests === true;
+        return { state: 'completed', manifestKey: summary.manifestKey, expiresAt: record?.expiresAt ?? closed, paged };
       }
       case 'CANCELLED':
         return { state: 'gone' };

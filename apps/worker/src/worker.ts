@@ -3,7 +3,7 @@ import { ExportJobRecords, parseRecordLimits, PatientSets } from '@fhir-bulk/exp
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createExportActivities, type ExportSettings } from './export/activities';
+import { createExportActivities, type ExportDeps, type ExportSettings } from './export/activities';
 
 export type WorkerConfig = Pick<
   Config,
@@ -47,6 +47,23 @@ async function scanStrategy(store: ResourceStore, scan: WorkerConfig['EXPORT_SCA
   return scan === 'auto' ? server : { ...server, indexedRangeScans: scan === 'key' };
 }
 
+/** The export activities' dependencies from configuration; also used by tests that wrap the real activities. */
+export async function exportDeps(
+  store: ResourceStore,
+  objects: ObjectStore,
+  config: WorkerConfig,
+): Promise<ExportDeps> {
+  return {
+    store,
+    objects,
+    jobs: new ExportJobRecords(store.db),
+    patientSets: new PatientSets(store.db),
+    server: await scanStrategy(store, config.EXPORT_SCAN),
+    settings: exportSettings(config),
+    now: () => new Date(),
+  };
+}
+
 /** Wires activities and workflows to a task queue; used by main.ts and by the integration tests alike. */
 export async function createWorker({
   connection,
@@ -55,20 +72,11 @@ export async function createWorker({
   objects,
   workflowBundle,
 }: WorkerDeps): Promise<Worker> {
-  const activities = createExportActivities({
-    store,
-    objects,
-    jobs: new ExportJobRecords(store.db),
-    patientSets: new PatientSets(store.db),
-    server: await scanStrategy(store, config.EXPORT_SCAN),
-    settings: exportSettings(config),
-    now: () => new Date(),
-  });
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities,
+    activities: createExportActivities(await exportDeps(store, objects, config)),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });

@@ -76,8 +76,11 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024 * 1024),
-  /** A partition activity silent for this long is presumed dead and retried from its checkpoint elsewhere. */
-  EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
+  /**
+   * A partition activity silent for this long is presumed dead and retried from its checkpoint elsewhere. Also
+   * bounds how late a cancel reaches a running partition (heartbeats carry it, at most every 0.8 × this).
+   */
+  EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
   /** How long outputs are kept after an export completes; then the retention schedule deletes them. */
   EXPORT_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   /** Exports one tenant may run at once; more are refused with 429 at kick-off. */

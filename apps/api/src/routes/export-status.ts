@@ -75,7 +75,8 @@ async function answer(deps: ExportStatusDeps, res: Response, status: ExportJobSt
     }
     case 'completed': {
       const manifest = JSON.parse(await deps.objects.getText(status.manifestKey)) as ExportManifest;
-      const page = manifestPage(manifest, poll.page, deps.manifestPageSize, poll.statusUrl);
+      // IG 3.0: only a client that allowed partial manifests may be sent a page; others get every file at once.
+      const page = status.paged ? manifestPage(manifest, poll.page, deps.manifestPageSize, poll.statusUrl) : manifest;
       res
         .status(200)
         .set('Expires', status.expiresAt.toUTCString())
