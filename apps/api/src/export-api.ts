@@ -12,6 +12,7 @@ export type ExportApiConfig = Pick<
   Config,
   | 'TEMPORAL_TASK_QUEUE'
   | 'EXPORT_MAX_CONCURRENT_PER_TENANT'
+  | 'EXPORT_TIMEOUT_HOURS'
   | 'EXPORT_STATUS_MIN_INTERVAL_SECONDS'
   | 'EXPORT_MANIFEST_PAGE_SIZE'
   | 'EXPORT_FILE_ACCESS'
@@ -33,6 +34,7 @@ export function createExportApi(
   return {
     jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, new ExportJobRecords(db), {
       maxConcurrentPerTenant: config.EXPORT_MAX_CONCURRENT_PER_TENANT,
+      timeoutMs: config.EXPORT_TIMEOUT_HOURS * 3_600_000,
       retryAfterSeconds: 30,
     }),
     objects,

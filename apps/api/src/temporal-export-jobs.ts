@@ -32,6 +32,8 @@ const QUERY_DEADLINE_MS = 2_000;
 
 export interface ExportLimits {
   maxConcurrentPerTenant: number;
+  /** A job still running after this long fails with TIMEOUT; the retention schedule then deletes its files. */
+  timeoutMs: number;
   /** Seconds a client is told to wait before retrying a refused kick-off. */
   retryAfterSeconds: number;
 }
@@ -65,6 +67,7 @@ export class TemporalExportJobs implements ExportJobs {
       taskQueue: this.taskQueue,
       workflowId: input.jobId,
       args: [input],
+      workflowExecutionTimeout: this.limits.timeoutMs,
       typedSearchAttributes: [
         { key: kindKey, value: 'export' },
         { key: tenantKey, value: input.tenant },

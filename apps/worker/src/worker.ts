@@ -17,6 +17,7 @@ export type WorkerConfig = Pick<
   | 'EXPORT_FILE_MAX_BYTES'
   | 'EXPORT_HEARTBEAT_TIMEOUT_SECONDS'
   | 'EXPORT_RETENTION_HOURS'
+  | 'EXPORT_TIMEOUT_HOURS'
   | 'EXPORT_MAX_RESOURCES'
 >;
 
@@ -37,6 +38,7 @@ export function exportSettings(config: WorkerConfig): ExportSettings {
     maxFileBytes: config.EXPORT_FILE_MAX_BYTES,
     heartbeatTimeoutSeconds: config.EXPORT_HEARTBEAT_TIMEOUT_SECONDS,
     retentionHours: config.EXPORT_RETENTION_HOURS,
+    timeoutHours: config.EXPORT_TIMEOUT_HOURS,
     maxResources: config.EXPORT_MAX_RESOURCES,
   };
 }

@@ -81,6 +81,8 @@ const schema = z.object({
    * bounds how late a cancel reaches a running partition (heartbeats carry it, at most every 0.8 × this).
    */
   EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
+  /** An export still running after this long fails with TIMEOUT (Temporal's workflow execution timeout). */
+  EXPORT_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
   /** How long outputs are kept after an export completes; then the retention schedule deletes them. */
   EXPORT_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   /** Exports one tenant may run at once; more are refused with 429 at kick-off. */

@@ -99,11 +99,18 @@ export class ExportJobRecords {
     return this.jobs.findOne({ _id: jobId });
   }
 
-  /** Completed jobs whose retention has run out, oldest first. */
-  expired(now: Date, limit: number): Promise<ExportJobRecord[]> {
+  /**
+   * Jobs whose outputs must go: completed ones past retention, and ones still marked running although they
+   * started before `abandonedBefore` (timed out or terminated by an operator: no cleanup step ran for them).
+   */
+  expired(now: Date, abandonedBefore: Date, limit: number): Promise<ExportJobRecord[]> {
     return this.jobs
-      .find({ status: 'completed', expiresAt: { $lte: now } })
-      .sort({ expiresAt: 1 })
+      .find({
+        $or: [
+          { status: 'completed', expiresAt: { $lte: now } },
+          { status: 'running', startTime: { $lte: abandonedBefore } },
+        ],
+      })
       .limit(limit)
       .toArray();
   }

@@ -10,6 +10,8 @@ export interface ExportSettings {
   maxFileBytes: number;
   heartbeatTimeoutSeconds: number;
   retentionHours: number;
+  /** The workflow execution timeout the API starts jobs with: a job running longer has been abandoned. */
+  timeoutHours: number;
   maxResources: number;
 }
 

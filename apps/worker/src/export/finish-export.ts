@@ -69,7 +69,10 @@ export async function purgeExport(
 export async function purgeExpiredExports(deps: ExportDeps): Promise<number> {
   let purged = 0;
   for (;;) {
-    const batch = await deps.jobs.expired(deps.now(), 100);
+    const now = deps.now();
+    const { timeoutHours, retentionHours } = deps.settings;
+    const abandonedBefore = new Date(now.getTime() - (timeoutHours + retentionHours) * 3_600_000);
+    const batch = await deps.jobs.expired(now, abandonedBefore, 100);
     if (batch.length === 0) return purged;
     for (const record of batch)
       await purgeExport(deps, { tenant: record.tenant, jobId: record._id, status: 'expired' });
