@@ -27,9 +27,10 @@ async function main(): Promise<void> {
   let response: Response;
   for (;;) {
     response = await fetch(statusUrl);
-    if (response.status !== 202) break;
-    console.log(`  ${response.headers.get('x-progress')}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (response.status !== 202 && response.status !== 429) break;
+    if (response.status === 202) console.log(`  ${response.headers.get('x-progress')}`);
+    // A well-behaved client waits as long as Retry-After says (the server answers 429 to faster polls).
+    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
   }
   if (response.status !== 200) throw new Error(`export ended with ${response.status}: ${await response.text()}`);
   const manifest = (await response.json()) as ExportManifest;
