@@ -5,6 +5,13 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 /** The one place FHIR errors become HTTP responses. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      // A stream failed mid-response (S3 gone during a download): no status can be sent any more, so log it and
+      // cut the connection, which tells the client the body is incomplete.
+      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'error after the response started');
+      res.destroy();
+      return;
+    }
     if (error instanceof OperationOutcomeError) {
       res.status(error.status).set(error.headers).type('application/fhir+json').send(error.outcome);
       return;
