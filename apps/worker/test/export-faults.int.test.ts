@@ -11,6 +11,7 @@ import {
   stackEnv,
   startBulkStack,
   startService,
+  slowDown,
   startTemporalServer,
   waitFor,
 } from '@fhir-bulk/test-support';
@@ -105,7 +106,9 @@ async function activityAttempts(client: Client, jobId: string): Promise<number> 
 
 describe('a worker SIGKILLed mid-export', () => {
   it('resumes from its checkpoints on a new worker: completed files are kept, nothing is lost or doubled', async () => {
+    // Slowed from outside (SIGSTOP/SIGCONT), so the export is surely still running when each kill lands.
     let worker = spawnService('worker');
+    slowDown(worker);
     const { statusUrl, jobId } = await kickoff(stack.baseUrl, 'kill');
 
     // Kill 1: as soon as a partition has completed a file (and before the job is done).
@@ -124,6 +127,7 @@ describe('a worker SIGKILLed mid-export', () => {
 
     // Kill 2: once the resumed attempt has written more, mid-file.
     worker = spawnService('worker');
+    slowDown(worker);
     const progressed = kept.reduce((sum, f) => sum + f.count, 0);
     await waitFor(
       async () => (await checkpoints(stack.client, jobId)).reduce((sum, c) => sum + c.written, 0) > progressed + 500,
@@ -150,13 +154,15 @@ describe('the API killed and restarted mid-export', () => {
     const api = spawnService('api', apiEnv);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitFor(() => ready(baseUrl), 60_000, 'the API');
-    spawnService('worker');
+    const release = slowDown(spawnService('worker'));
     const { statusUrl, jobId } = await kickoff(baseUrl, 'api');
     expect((await fetch(statusUrl)).status).toBe(202);
     await api.kill('SIGKILL');
+    expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
 
     spawnService('api', apiEnv);
     await waitFor(() => ready(baseUrl), 60_000, 'the restarted API');
+    release();
     const done = await pollUntilDone(statusUrl, 120_000);
     expect(done.status).toBe(200);
     await expectExactlyOnce('api', jobId, (await done.json()) as ExportManifest);
@@ -173,7 +179,7 @@ describe('the Temporal server killed and restarted mid-export', () => {
     const apiPort = await freePort();
     const baseUrl = `http://127.0.0.1:${apiPort}`;
     spawnService('api', { ...overrides, API_PORT: String(apiPort), PUBLIC_BASE_URL: baseUrl });
-    spawnService('worker', overrides);
+    const release = slowDown(spawnService('worker', overrides));
     await waitFor(() => ready(baseUrl), 60_000, 'the API');
     const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     try {
@@ -186,6 +192,7 @@ describe('the Temporal server killed and restarted mid-export', () => {
       await temporal.service.kill('SIGKILL');
       temporal = await startTemporalServer(dbFile, port);
       processes.push(temporal.service);
+      release();
 
       const done = await pollUntilDone(statusUrl, 120_000);
       expect(done.status).toBe(200);

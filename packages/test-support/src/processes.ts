@@ -98,3 +98,25 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
     await new Promise((done) => setTimeout(done, 100));
   }
 }
+
+/**
+ * Slows a process down from outside, without any hook in its code: SIGSTOP for `stopMs`, SIGCONT for `runMs`, over
+ * and over. Fault tests use it to keep an export running long enough to kill something in the middle of it.
+ * Returns a function that lets the process run freely again.
+ */
+export function slowDown(service: ServiceProcess, { runMs = 50, stopMs = 150 } = {}): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout;
+  const alive = () => service.child.exitCode === null && service.child.signalCode === null;
+  const toggle = () => {
+    if (!alive()) return;
+    stopped = !stopped;
+    service.child.kill(stopped ? 'SIGSTOP' : 'SIGCONT');
+    timer = setTimeout(toggle, stopped ? stopMs : runMs);
+  };
+  timer = setTimeout(toggle, runMs);
+  return () => {
+    clearTimeout(timer);
+    if (stopped && alive()) service.child.kill('SIGCONT');
+  };
+}
