@@ -5,6 +5,7 @@ import {
   EXPORT_WORKFLOW,
   type ExportedFile,
   type ExportJobInput,
+  type ExportJobRecord,
   type ExportJobRecords,
   type ExportProgress,
   type PartitionCheckpoint,
@@ -89,11 +90,11 @@ export class TemporalExportJobs implements ExportJobs {
     const description = await this.describe(tenant, jobId);
     if (!description) return { state: 'gone' };
     const record = await this.records.find(jobId);
-    if (record && ['cancelled', 'deleted', 'expired'].includes(record.status)) return { state: 'gone' };
+    if (isGone(record)) return { state: 'gone' };
     const handle = this.client.workflow.getHandle(jobId);
+    const memo = description.memo as unknown as JobMemo;
     switch (description.status.name) {
       case 'RUNNING': {
-        const memo = description.memo as unknown as JobMemo;
         // Queries need a live worker; without one the job is still running, just without details. Temporal would
         // hold such a query for its full RPC timeout (30 s), so the poll gives up after QUERY_DEADLINE_MS.
         const deadline = Date.now() + QUERY_DEADLINE_MS;
@@ -112,7 +113,7 @@ export class TemporalExportJobs implements ExportJobs {
       case 'COMPLETED': {
         const summary = (await handle.result()) as { manifestKey: string };
         const closed = description.closeTime ?? new Date();
-        const paged = (description.memo as unknown as JobMemo | undefined)?.allowPartialManifests === true;
+        const paged = memo.allowPartialManifests === true;
         return { state: 'completed', manifestKey: summary.manifestKey, expiresAt: record?.expiresAt ?? closed, paged };
       }
       case 'CANCELLED':
@@ -125,7 +126,7 @@ export class TemporalExportJobs implements ExportJobs {
   async cancel(tenant: string, jobId: string): Promise<boolean> {
     const description = await this.describe(tenant, jobId);
     const record = await this.records.find(jobId);
-    if (!description || (record && ['cancelled', 'deleted', 'expired'].includes(record.status))) return false;
+    if (!description || isGone(record)) return false;
     if (description.status.name === 'RUNNING') {
       // Marked first, so polls answer 404 at once while the workflow is still stopping its activities.
       await this.records.cancelRequested(jobId, tenant);
@@ -164,6 +165,10 @@ export class TemporalExportJobs implements ExportJobs {
 function searchableTypes(types: string[]): string[] {
   return types.join(',').length > 1_500 ? ['*'] : types;
 }
+
+/** A job its client cancelled or deleted, or retention expired: it answers 404 whatever Temporal still holds. */
+const isGone = (record: ExportJobRecord | null) =>
+  record !== null && ['cancelled', 'deleted', 'expired'].includes(record.status);
 
 interface JobMemo {
   tenant: string;

@@ -21,6 +21,11 @@ export function keptElements(type: string, elements: Record<string, string[]> | 
   return new Set([...ALWAYS, ...mandatory, ...asked]);
 }
 
+/** A resource's NDJSON line, subsetted when `_elements` asked for it (`kept` from keptElements). */
+export function resourceLine<T extends { meta?: { tag?: unknown[] } }>(resource: T, kept: Set<string> | undefined) {
+  return JSON.stringify(kept ? subsetResource(resource, kept) : resource) + '\n';
+}
+
 /** A copy of `resource` with only the kept top-level elements (and their `_element` extensions), tagged. */
 export function subsetResource<T extends { meta?: { tag?: unknown[] } }>(resource: T, kept: Set<string>): T {
   const subset: Record<string, unknown> = {};

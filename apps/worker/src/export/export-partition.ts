@@ -7,13 +7,13 @@ import {
   outputKey,
   type PartitionCheckpoint,
   type PatientSetRef,
-  subsetResource,
+  resourceLine,
 } from '@fhir-bulk/export';
 import type { ResourceDocument } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
 import type { ExportDeps } from './deps';
 import { type OutputLine, writePartitionFiles } from './partition-writer';
-import { patientScope } from './partition-query';
+import { compartmentRefs, patientScope } from './partition-query';
 import { partitionDocuments, type SourceDocument } from './partition-source';
 import { patientOrganizedLines } from './patient-blocks';
 
@@ -32,12 +32,12 @@ export interface PartitionTask {
 export async function exportPartition(deps: ExportDeps, { job, partition, patientSet }: PartitionTask) {
   const context = Context.current();
   const resumed = (context.info.heartbeatDetails as PartitionCheckpoint | undefined) ?? { files: [], written: 0 };
-  const patients = patientSet ? await deps.patientSets.load(patientSet) : undefined;
+  const patients = patientSet ? compartmentRefs(await deps.patientSets.load(patientSet)) : undefined;
   const inScope = patientScope(job, patients);
   const documents = partitionDocuments(deps, job, partition, resumed);
   const organized = job.organizeOutputBy === 'Patient' && partition.kind === 'output';
   const lines = organized
-    ? patientOrganizedLines(deps, job, inScopeOnly(documents, inScope), patients && refsOf(patients))
+    ? patientOrganizedLines(deps, job, inScopeOnly(documents, inScope), patients)
     : outputLines(inScopeOnly(documents, inScope), job, partition);
   // Heartbeat on a timer as well as on progress: the first document may be long in coming (a large sort on
   // MongoDB, a storage-order scan past many filtered-out documents), and silence would look like a dead worker.
@@ -71,8 +71,6 @@ async function* inScopeOnly(
   for await (const source of documents) if (!inScope || inScope(source.doc)) yield source;
 }
 
-const refsOf = (patients: Set<string>) => new Set([...patients].map((id) => `Patient/${id}`));
-
 /** Documents → NDJSON lines: `_elements` subsetting, Bundles for tombstones. */
 async function* outputLines(
   documents: AsyncIterable<SourceDocument>,
@@ -84,7 +82,7 @@ async function* outputLines(
     const line =
       partition.kind === 'deleted'
         ? deletedBundleLine(partition.type, doc.id, doc.lastUpdated)
-        : JSON.stringify(kept ? subsetResource(doc.resource, kept) : doc.resource) + '\n';
+        : resourceLine(doc.resource, kept);
     yield { line, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
   }
 }

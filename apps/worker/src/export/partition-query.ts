@@ -7,7 +7,11 @@ import type { Filter } from 'mongodb';
  * The store query for one partition: its key range, the job's time window (`_since`, `_until` capped at
  * transactionTime) and its `_typeFilter` queries ORed. Patient scoping is not here: see patientScope.
  */
-export function partitionQuery(job: ExportJobInput, partition: ExportPartition, afterKey?: string): StreamOptions {
+export function partitionQuery(
+  job: ExportJobInput,
+  partition: Pick<ExportPartition, 'type' | 'kind' | 'fromKey' | 'beforeKey'>,
+  afterKey?: string,
+): StreamOptions {
   const until = job.until && job.until < job.transactionTime ? job.until : job.transactionTime;
   const filter = typeFilter(partition.type, job.typeFilters[partition.type]);
   return {
@@ -32,7 +36,13 @@ function typeFilter(type: string, queries: string[] | undefined): Filter<Resourc
 }
 
 /**
- * Which documents a Patient or Group export keeps: those in the compartment of a listed patient (a Patient is in
+ * The compartment references (`Patient/{id}`) of a set of patient ids, as documents list them in `compartments`.
+ */
+export const compartmentRefs = (ids: Set<string>) => new Set([...ids].map((id) => `Patient/${id}`));
+
+/**
+ * Which documents a Patient or Group export keeps (`patients` as compartmentRefs): those in the compartment of a
+ * listed patient (a Patient is in
  * its own), or, for a Patient-level export without a list, in any patient's compartment. Decided here rather than
  * in the query because FerretDB v1 evaluates `$in` over a large list per document, far slower than a Set.
  */
@@ -40,10 +50,7 @@ export function patientScope(
   job: Pick<ExportJobInput, 'level'>,
   patients: Set<string> | undefined,
 ): ((doc: Pick<ResourceDocument, 'compartments'>) => boolean) | undefined {
-  if (patients) {
-    const wanted = new Set([...patients].map((id) => `Patient/${id}`));
-    return (doc) => doc.compartments.some((c) => wanted.has(c));
-  }
+  if (patients) return (doc) => doc.compartments.some((c) => patients.has(c));
   if (job.level === 'system') return undefined;
   return (doc) => doc.compartments.length > 0;
 }

@@ -1,8 +1,17 @@
 import type { ExportJobInput, ExportPartition, PartitionCheckpoint } from '@fhir-bulk/export';
-import { type ResourceDocument, streamFilter } from '@fhir-bulk/store';
+import { type ResourceDocument, type StreamOptions, streamFilter } from '@fhir-bulk/store';
 import sift from 'sift';
 import type { ExportDeps } from './deps';
 import { partitionQuery } from './partition-query';
+
+/**
+ * The conditions of a store query other than its key range (time window, live or tombstone, `_typeFilter`), as a
+ * predicate over documents: what a storage-order scan evaluates in the worker instead of in FerretDB.
+ */
+export function queryMatcher(tenant: string, query: StreamOptions): (doc: ResourceDocument) => boolean {
+  const { _id: _range, ...conditions } = streamFilter(tenant, query);
+  return sift<ResourceDocument>(conditions as Parameters<typeof sift<ResourceDocument>>[0]);
+}
 
 /** A document to export and, for storage-order scans, how many documents the scan has read through it. */
 export interface SourceDocument {
@@ -33,8 +42,7 @@ export async function* partitionDocuments(
     return;
   }
   const query = partitionQuery(job, partition);
-  const { _id: _range, ...conditions } = streamFilter(job.tenant, query);
-  const matches = sift<ResourceDocument>(conditions as Parameters<typeof sift<ResourceDocument>>[0]);
+  const matches = queryMatcher(job.tenant, query);
   let scanned = resumed.scanned ?? 0;
   for await (const doc of deps.store.scanRange(job.tenant, partition.type, { ...query, skip: scanned })) {
     scanned++;

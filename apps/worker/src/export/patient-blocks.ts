@@ -1,9 +1,8 @@
-import { type ExportJobInput, keptElements, subsetResource } from '@fhir-bulk/export';
-import { type ResourceDocument, streamFilter } from '@fhir-bulk/store';
-import sift from 'sift';
+import { type ExportJobInput, keptElements, resourceLine } from '@fhir-bulk/export';
+import type { ResourceDocument } from '@fhir-bulk/store';
 import type { ExportDeps } from './deps';
 import { partitionQuery } from './partition-query';
-import type { SourceDocument } from './partition-source';
+import { queryMatcher, type SourceDocument } from './partition-source';
 import type { OutputLine } from './partition-writer';
 
 /** Patients whose compartments are gathered at once: bounds memory (about 25 resources each) and scans per type. */
@@ -45,13 +44,13 @@ async function* blockLines(
     const kept = keptElements(type, job.elements);
     for await (const doc of compartmentDocuments(deps, job, type, [...lines.keys()])) {
       const owner = doc.compartments.filter((c) => !scope || scope.has(c)).sort()[0];
-      lines.get(owner ?? '')?.push(serialize(doc, kept));
+      lines.get(owner ?? '')?.push(resourceLine(doc.resource, kept));
     }
   }
   const keptPatient = keptElements('Patient', job.elements);
   for (const { doc, scanned } of block) {
     const ref = `Patient/${doc.id}`;
-    const unit = [header(ref), serialize(doc, keptPatient), ...(lines.get(ref) ?? [])];
+    const unit = [header(ref), resourceLine(doc.resource, keptPatient), ...(lines.get(ref) ?? [])];
     yield { line: unit.join(''), count: unit.length, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
   }
 }
@@ -63,23 +62,18 @@ async function* compartmentDocuments(
   type: string,
   refs: string[],
 ): AsyncGenerator<ResourceDocument> {
-  const query = partitionQuery(job, { type, kind: 'output', index: 0, estimate: 0 });
+  const query = partitionQuery(job, { type, kind: 'output' });
   const options = { ...query, omit: query.omit?.filter((field) => field !== 'compartments') };
   if (deps.server.indexedRangeScans) {
     const filter = { ...options.filter, compartments: { $in: refs } };
     yield* deps.store.streamCurrent(job.tenant, type, { ...options, filter });
     return;
   }
-  const { _id: _range, ...conditions } = streamFilter(job.tenant, options);
-  const matches = sift<ResourceDocument>(conditions as Parameters<typeof sift<ResourceDocument>>[0]);
+  const matches = queryMatcher(job.tenant, options);
   const wanted = new Set(refs);
   for await (const doc of deps.store.scanRange(job.tenant, type, options)) {
     if (doc.compartments.some((c) => wanted.has(c)) && matches(doc)) yield doc;
   }
-}
-
-function serialize(doc: ResourceDocument, kept: Set<string> | undefined): string {
-  return JSON.stringify(kept ? subsetResource(doc.resource, kept) : doc.resource) + '\n';
 }
 
 /** The IG's per-patient header: a Parameters resource whose `header` parameter references the organizing resource. */

@@ -69,8 +69,7 @@ export async function planExport(deps: ExportDeps, input: ExportJobInput): Promi
  */
 async function estimateType(deps: ExportDeps, input: ExportJobInput, type: string): Promise<number> {
   if (!deps.server.indexedRangeScans && deps.settings.maxResources === 0) return 0;
-  const partition = { type, kind: 'output', index: 0, estimate: 0 } as const;
-  return deps.store.countCurrent(input.tenant, type, partitionQuery(input, partition));
+  return deps.store.countCurrent(input.tenant, type, partitionQuery(input, { type, kind: 'output' }));
 }
 
 async function resolvePatients(deps: ExportDeps, input: ExportJobInput): Promise<PatientSetRef | undefined> {

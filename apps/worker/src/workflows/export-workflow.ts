@@ -1,4 +1,4 @@
-import type { ExportedFile, ExportJobInput, ExportPlan, ExportProgress } from '@fhir-bulk/export';
+import type { ExportedFile, ExportJobInput, ExportPartition, ExportPlan, ExportProgress } from '@fhir-bulk/export';
 import {
   ActivityCancellationType,
   CancellationScope,
@@ -29,8 +29,8 @@ const steps = proxyActivities<ExportActivities>({
 export async function exportWorkflow(input: ExportJobInput): Promise<ExportSummary> {
   const progress: ExportProgress = { phase: 'planning', total: 0, done: 0 };
   const files: ExportedFile[] = [];
-  const running = new Map<number, string>();
-  setHandler(progressQuery, () => ({ ...progress, current: running.values().next().value ?? progress.current }));
+  const running = new Set<ExportPartition>();
+  setHandler(progressQuery, () => ({ ...progress, current: running.values().next().value?.type }));
   setHandler(filesQuery, () => files);
 
   // Patient ids travel once, in the start event; the plan saves them to MongoDB for the partitions.
@@ -56,13 +56,10 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
       },
     });
     const patientSet = plan.patientSet;
-    let started = 0;
     await mapBounded(plan.partitions, plan.concurrency, async (partition) => {
-      const slot = started++;
-      running.set(slot, partition.type);
-      progress.current = partition.type;
+      running.add(partition);
       const written = await exportPartition({ job, partition, ...(patientSet ? { patientSet } : {}) });
-      running.delete(slot);
+      running.delete(partition);
       files.push(...written);
       progress.done += written.reduce((sum, f) => sum + (f.kind === 'output' ? f.count : 0), 0);
     });
