@@ -1,5 +1,4 @@
-import type { ExportManifest } from '@fhir-bulk/export';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { type ExportManifest, pollExportStatus } from '@fhir-bulk/export';
 
 /**
  * Status polls are this far apart, the least the API accepts by default (EXPORT_STATUS_MIN_INTERVAL_SECONDS), so
@@ -32,27 +31,10 @@ export async function kickOff(tenantBaseUrl: string, types: readonly string[]): 
   return { jobId: statusUrl.slice(statusUrl.lastIndexOf('/') + 1), statusUrl, started };
 }
 
-/**
- * Polls the status URL until it answers 200 with the manifest. A 429 (polled too early) is waited out as its
- * Retry-After says; any other answer but 202 is a failure.
- */
+/** Polls the status URL until it answers 200 with the manifest; any other final answer is a failure. */
 export async function awaitManifest(job: ExportJob): Promise<ExportResult> {
-  for (;;) {
-    const response = await fetch(job.statusUrl);
-    if (response.status === 200) {
-      const manifest = (await response.json()) as ExportManifest;
-      return { manifest, seconds: (performance.now() - job.started) / 1000 };
-    }
-    if (response.status === 429) {
-      await response.body?.cancel();
-      await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
-      continue;
-    }
-    if (response.status !== 202) throw new Error(`export status answered ${response.status}: ${await response.text()}`);
-    await response.body?.cancel();
-    await sleep(POLL_INTERVAL_MS);
-  }
+  const response = await pollExportStatus(job.statusUrl, { intervalMs: POLL_INTERVAL_MS });
+  if (response.status !== 200) throw new Error(`export status answered ${response.status}: ${await response.text()}`);
+  const manifest = (await response.json()) as ExportManifest;
+  return { manifest, seconds: (performance.now() - job.started) / 1000 };
 }
-
-/** Resources the manifest says were exported. */
-export const exportedCount = (manifest: ExportManifest) => manifest.output.reduce((sum, file) => sum + file.count, 0);

@@ -9,7 +9,7 @@
  * `--keep` leaves the data in place and a later `--skip-load` reuses it when the counts still match.
  */
 import { loadConfig } from '@fhir-bulk/config';
-import { jobPrefix } from '@fhir-bulk/export';
+import { jobPrefix, outputCount } from '@fhir-bulk/export';
 import { objectStoreFromConfig, type S3ObjectStore } from '@fhir-bulk/object-store';
 import { connectMongo } from '@fhir-bulk/store';
 import { Client, Connection } from '@temporalio/client';
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiBaseUrl, BENCH_TYPES, benchEnv, type Dataset, datasetsFor } from './bench-setup';
 import { prepareDataset } from './dataset';
-import { awaitManifest, exportedCount, kickOff } from './export-client';
+import { awaitManifest, kickOff } from './export-client';
 import { ensureLocalStack } from './local-stack';
 import { parseOptions } from './options';
 import { drainToNdjson } from './raw-baseline';
@@ -92,7 +92,7 @@ async function measure(context: BenchContext, dataset: Dataset, loadSeconds: num
     const { manifest, seconds } = await Promise.race([awaitManifest(job), worker.crashed, api.crashed]);
     const exportPeak = peakRssMb(worker.pid);
     await Promise.all([worker.stop(), api.stop()]);
-    const exported = exportedCount(manifest);
+    const exported = outputCount(manifest);
     if (exported !== resources)
       throw new Error(`${tenant}: the manifest counts ${exported} resources, not ${resources}`);
 

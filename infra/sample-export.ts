@@ -4,7 +4,7 @@
  *   tsx infra/sample-export.ts --tenant sample --patients 100 --api http://127.0.0.1:8080
  */
 import { loadConfig } from '@fhir-bulk/config';
-import { type ExportManifest, fileName, jobPrefix } from '@fhir-bulk/export';
+import { type ExportManifest, fileName, jobPrefix, pollExportStatus } from '@fhir-bulk/export';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { parseArgs } from 'node:util';
 
@@ -24,14 +24,7 @@ async function main(): Promise<void> {
   const jobId = statusUrl.slice(statusUrl.lastIndexOf('/') + 1);
   console.log(`export started: ${statusUrl}`);
 
-  let response: Response;
-  for (;;) {
-    response = await fetch(statusUrl);
-    if (response.status !== 202 && response.status !== 429) break;
-    if (response.status === 202) console.log(`  ${response.headers.get('x-progress')}`);
-    // A well-behaved client waits as long as Retry-After says (the server answers 429 to faster polls).
-    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
-  }
+  const response = await pollExportStatus(statusUrl, { onProgress: (progress) => console.log(`  ${progress}`) });
   if (response.status !== 200) throw new Error(`export ended with ${response.status}: ${await response.text()}`);
   const manifest = (await response.json()) as ExportManifest;
   console.log(JSON.stringify(manifest, null, 2));

@@ -1,11 +1,10 @@
-import type { ExportManifest, PartitionCheckpoint } from '@fhir-bulk/export';
+import { type ExportManifest, outputCount, type PartitionCheckpoint } from '@fhir-bulk/export';
 import { bulkLoad } from '@fhir-bulk/store';
 import {
   type BulkStack,
   exactlyOnce,
   exportedResourceCounts,
   freePort,
-  manifestTotal,
   pollUntilDone,
   type ServiceProcess,
   stackEnv,
@@ -93,7 +92,7 @@ async function checkpoints(client: Client, jobId: string): Promise<PartitionChec
 async function expectExactlyOnce(tenant: string, jobId: string, manifest: ExportManifest) {
   const counts = await exportedResourceCounts(stack.objects, tenant, jobId);
   expect(exactlyOnce(counts, expected)).toEqual({ duplicated: [], missing: [], unexpected: [] });
-  expect(manifestTotal(manifest)).toBe(PATIENTS + OBSERVATIONS);
+  expect(outputCount(manifest)).toBe(PATIENTS + OBSERVATIONS);
 }
 
 /** How many times Temporal started the partition activities: more than once means a retry resumed the work. */

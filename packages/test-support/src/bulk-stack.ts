@@ -1,3 +1,4 @@
+import { pollExportStatus } from '@fhir-bulk/export';
 import { createLogger } from '@fhir-bulk/logging';
 import { TransactionRunner } from '@fhir-bulk/store';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
@@ -92,17 +93,6 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   };
 }
 
-/** Polls an export status URL until it stops answering 202; returns the final response. */
-export async function pollUntilDone(statusUrl: string, timeoutMs = 60_000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await fetch(statusUrl);
-    if (response.status === 429) {
-      await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? 1) * 1000));
-      continue;
-    }
-    if (response.status !== 202) return response;
-    if (Date.now() > deadline) throw new Error(`export still running after ${timeoutMs} ms: ${statusUrl}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Polls an export status URL until it stops answering 202 (fast: tests set no minimum poll interval). */
+export const pollUntilDone = (statusUrl: string, timeoutMs = 60_000): Promise<Response> =>
+  pollExportStatus(statusUrl, { intervalMs: 200, timeoutMs });

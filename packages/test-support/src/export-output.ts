@@ -31,8 +31,6 @@ export function exactlyOnce(counts: Map<string, number>, expected: Iterable<stri
   };
 }
 
-export const manifestTotal = (manifest: ExportManifest) => manifest.output.reduce((sum, o) => sum + o.count, 0);
-
 /** One parsed NDJSON line of an export file: a resource (or, in `deleted` files, a Bundle; in `error`, an outcome). */
 export type ExportedLine = Record<string, unknown> & { resourceType: string; id?: string };
 

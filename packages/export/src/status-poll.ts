@@ -1,0 +1,33 @@
+import type { ExportManifest } from './manifest';
+
+export interface PollOptions {
+  /** Wait between polls while the job runs; by default as long as the server's Retry-After asks. */
+  intervalMs?: number;
+  /** Give up (throw) when the job is still running after this long; no limit by default. */
+  timeoutMs?: number;
+  /** Sees each 202's X-Progress. */
+  onProgress?: (progress: string | null) => void;
+}
+
+/**
+ * Polls a Bulk Data status URL as a client should until it stops answering 202, and returns that last response
+ * (200 with the manifest, or the failure). A 429 (polled too early) is waited out as its Retry-After says. Shared
+ * by the sample export, the benchmark and the tests, so all of them behave as the clients the server expects.
+ */
+export async function pollExportStatus(statusUrl: string, options: PollOptions = {}): Promise<Response> {
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+  for (;;) {
+    const response = await fetch(statusUrl);
+    if (response.status !== 202 && response.status !== 429) return response;
+    if (response.status === 202) options.onProgress?.(response.headers.get('x-progress'));
+    // Drop the (empty or partial-manifest) body so the connection is free for the next poll.
+    await response.body?.cancel();
+    if (Date.now() > deadline) throw new Error(`export still running after ${options.timeoutMs} ms: ${statusUrl}`);
+    const retryAfterMs = Number(response.headers.get('retry-after') ?? 1) * 1000;
+    const waitMs = response.status === 429 ? retryAfterMs : (options.intervalMs ?? retryAfterMs);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+}
+
+/** Resources a manifest lists as exported (its `output` files; not `deleted` or `error`). */
+export const outputCount = (manifest: ExportManifest) => manifest.output.reduce((sum, file) => sum + file.count, 0);
