@@ -8,6 +8,13 @@ import { z } from 'zod';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.url();
+/** A comma-separated list; blanks dropped. */
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
 
 const schema = z.object({
   MONGODB_URL: z
@@ -106,6 +113,34 @@ const schema = z.object({
     .min(60)
     .max(7 * 24 * 3600)
     .default(3600),
+
+  /** Input files one import reads at once (the seed's `MaxConcurrentFiles`). */
+  IMPORT_MAX_CONCURRENT_FILES: z.coerce.number().int().min(1).max(256).default(2),
+  /** Resources per database write (`BatchSize`). */
+  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** Concurrent batch writers per file (`ConsumerCount`). */
+  IMPORT_CONSUMER_COUNT: z.coerce.number().int().min(1).max(64).default(2),
+  /** Parsed batches waiting for a writer, per file (`ChannelCapacity`): bounds memory when the database is slower. */
+  IMPORT_CHANNEL_CAPACITY: z.coerce.number().int().min(1).max(1024).default(4),
+  /** A line longer than this is reported as an error without being read into memory. */
+  IMPORT_MAX_LINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
+  /** Buckets on the configured S3 storage that `s3://bucket/key` inputs may name. */
+  IMPORT_S3_BUCKETS: list.default(['fhir-bulk-import']),
+  /**
+   * URL prefixes `http(s)` inputs must start with (comma-separated); empty allows none. Anything else is refused at
+   * kick-off, as are hosts resolving to private or link-local addresses unless a prefix names that address.
+   */
+  IMPORT_HTTP_ALLOWED_PREFIXES: list
+    .refine((prefixes) => prefixes.every((prefix) => /^https?:\/\/[^/?#]+\/[^?#]*$/.test(prefix)), {
+      message: 'expected http(s) URL prefixes with a path (e.g. https://data.example.org/exports/), comma-separated',
+    })
+    .default([]),
+  /** A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere. */
+  IMPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -21,6 +21,25 @@ describe('loadConfig', () => {
     expect(config.API_PORT).toBe(9000);
   });
 
+  it('reads import allow-lists as comma-separated lists, and refuses prefixes that are not http(s) URLs', () => {
+    const defaults = loadConfig({});
+    expect(defaults.IMPORT_S3_BUCKETS).toEqual(['fhir-bulk-import']);
+    expect(defaults.IMPORT_HTTP_ALLOWED_PREFIXES).toEqual([]);
+    const config = loadConfig({
+      IMPORT_S3_BUCKETS: 'in-a, in-b',
+      IMPORT_HTTP_ALLOWED_PREFIXES: 'https://data.example.org/exports/, http://10.0.0.5:9000/bulk/',
+    });
+    expect(config.IMPORT_S3_BUCKETS).toEqual(['in-a', 'in-b']);
+    expect(config.IMPORT_HTTP_ALLOWED_PREFIXES).toEqual([
+      'https://data.example.org/exports/',
+      'http://10.0.0.5:9000/bulk/',
+    ]);
+    expect(() => loadConfig({ IMPORT_HTTP_ALLOWED_PREFIXES: 'file:///data/' })).toThrow(/IMPORT_HTTP_ALLOWED_PREFIXES/);
+    expect(() => loadConfig({ IMPORT_HTTP_ALLOWED_PREFIXES: 'https://data.example.org' })).toThrow(
+      /IMPORT_HTTP_ALLOWED_PREFIXES/,
+    );
+  });
+
   it('serves export files through the API unless presigned URLs are asked for', () => {
     const config = loadConfig({});
     expect(config.EXPORT_FILE_ACCESS).toBe('api');

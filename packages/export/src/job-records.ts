@@ -1,13 +1,13 @@
 import type { Collection, Db } from 'mongodb';
 import type { ExportJobInput } from './export-job';
 
-export type ExportJobState = 'running' | 'completed' | 'failed' | 'cancelled' | 'deleted' | 'expired';
+export type JobState = 'running' | 'completed' | 'failed' | 'cancelled' | 'deleted' | 'expired';
 
 /** One export job's metrics, kept in MongoDB after Temporal has forgotten the workflow. */
-export interface ExportJobRecord {
+export interface JobRecord {
   _id: string;
   tenant: string;
-  status: ExportJobState;
+  status: JobState;
   requestedBy: string;
   request: string;
   types: string[];
@@ -26,7 +26,7 @@ export interface AuditEvent {
   _id: string;
   time: Date;
   actor: string;
-  action: 'bulk-export';
+  action: 'bulk-export' | 'bulk-import';
   tenant: string;
   jobId: string;
   types: string[];
@@ -42,18 +42,29 @@ export interface ExportMetrics {
 
 export const JOBS_COLLECTION = 'export_jobs';
 export const AUDIT_COLLECTION = 'audit_events';
+export const IMPORT_JOBS_COLLECTION = 'import_jobs';
 
-/** Job records and audit events. Every write is keyed by job id, so an activity retried after a crash is harmless. */
-export class ExportJobRecords {
-  private readonly jobs: Collection<ExportJobRecord>;
+/** What records need of a job: exports and imports both have these. */
+export type RecordedJob = Pick<ExportJobInput, 'jobId' | 'tenant' | 'requestedBy' | 'requestUrl' | 'types'>;
+
+/**
+ * Job records and audit events. Every write is keyed by job id, so an activity retried after a crash is harmless.
+ * Imports keep theirs in `import_jobs` (kind `import`), with resources imported as totalRecords and input files as
+ * fileCount, and audit as `bulk-import`.
+ */
+export class JobRecords {
+  private readonly jobs: Collection<JobRecord>;
   private readonly audit: Collection<AuditEvent>;
 
-  constructor(db: Db) {
-    this.jobs = db.collection(JOBS_COLLECTION);
+  constructor(
+    db: Db,
+    private readonly kind: 'export' | 'import' = 'export',
+  ) {
+    this.jobs = db.collection(kind === 'export' ? JOBS_COLLECTION : IMPORT_JOBS_COLLECTION);
     this.audit = db.collection(AUDIT_COLLECTION);
   }
 
-  async started(input: ExportJobInput, startTime: Date): Promise<void> {
+  async started(input: RecordedJob, startTime: Date): Promise<void> {
     await this.jobs.updateOne(
       { _id: input.jobId },
       {
@@ -71,7 +82,7 @@ export class ExportJobRecords {
   }
 
   /** False when the job was cancelled meanwhile (a DELETE that raced the manifest): its files must go. */
-  async completed(input: ExportJobInput, metrics: ExportMetrics, endTime: Date, expiresAt: Date): Promise<boolean> {
+  async completed(input: RecordedJob, metrics: ExportMetrics, endTime: Date, expiresAt: Date): Promise<boolean> {
     const { matchedCount } = await this.jobs.updateOne(
       { _id: input.jobId, status: { $in: ['running', 'completed'] } },
       { $set: { status: 'completed', ...metrics, endTime, expiresAt } },
@@ -85,7 +96,7 @@ export class ExportJobRecords {
     await this.jobs.updateOne({ _id: jobId }, { $set: { status: 'cancelled', tenant } }, { upsert: true });
   }
 
-  async ended(input: ExportJobInput, status: 'failed' | 'cancelled', endTime: Date, error?: string): Promise<void> {
+  async ended(input: RecordedJob, status: 'failed' | 'cancelled', endTime: Date, error?: string): Promise<void> {
     await this.jobs.updateOne({ _id: input.jobId }, { $set: { status, endTime, ...(error ? { error } : {}) } });
     await this.recordAudit(input, status, 0, endTime);
   }
@@ -95,7 +106,7 @@ export class ExportJobRecords {
     await this.jobs.updateOne({ _id: jobId }, { $set: { status } });
   }
 
-  find(jobId: string): Promise<ExportJobRecord | null> {
+  find(jobId: string): Promise<JobRecord | null> {
     return this.jobs.findOne({ _id: jobId });
   }
 
@@ -103,7 +114,7 @@ export class ExportJobRecords {
    * Jobs whose outputs must go: completed ones past retention, and ones still marked running although they
    * started before `abandonedBefore` (timed out or terminated by an operator: no cleanup step ran for them).
    */
-  expired(now: Date, abandonedBefore: Date, limit: number): Promise<ExportJobRecord[]> {
+  expired(now: Date, abandonedBefore: Date, limit: number): Promise<JobRecord[]> {
     return this.jobs
       .find({
         $or: [
@@ -119,12 +130,12 @@ export class ExportJobRecords {
     return this.audit.find({ jobId }).toArray();
   }
 
-  private async recordAudit(input: ExportJobInput, outcome: AuditEvent['outcome'], records: number, time: Date) {
+  private async recordAudit(input: RecordedJob, outcome: AuditEvent['outcome'], records: number, time: Date) {
     const event: AuditEvent = {
       _id: `${input.jobId}/${outcome}`,
       time,
       actor: input.requestedBy,
-      action: 'bulk-export',
+      action: `bulk-${this.kind}`,
       tenant: input.tenant,
       jobId: input.jobId,
       types: input.types,

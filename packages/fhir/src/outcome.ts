@@ -29,8 +29,17 @@ export interface OperationOutcomeIssue {
   expression?: string[];
 }
 
+/** A FHIR Extension, with the value types this server writes. */
+export interface Extension {
+  url: string;
+  valueInteger?: number;
+  valueUri?: string;
+}
+
 export interface OperationOutcome {
   resourceType: 'OperationOutcome';
+  /** E.g. where in an import file the problem is (packages/import/src/import-line.ts). */
+  extension?: Extension[];
   issue: OperationOutcomeIssue[];
 }
 

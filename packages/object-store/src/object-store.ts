@@ -22,8 +22,11 @@ export interface ByteRange {
 export interface ObjectStore {
   /** Streams `body` to `key` (multipart for large bodies, so memory stays bounded by the part size). */
   put(key: string, body: Readable | Buffer | string, contentType: string): Promise<{ size: number }>;
-  /** Streams the object, or only `range` of it: a ranged read transfers nothing outside the range. */
-  get(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Streams the object, or only `range` of it: a ranged read transfers nothing outside the range. With `ifMatch`,
+   * an object whose entity tag differs fails with PreconditionFailedError.
+   */
+  get(key: string, range?: ByteRange, ifMatch?: string): Promise<Readable>;
   /** Size and metadata of `key`; undefined when there is no such object. */
   stat(key: string): Promise<ObjectInfo | undefined>;
   /** A URL that lets whoever holds it GET `key`, and nothing else, for `expiresInSeconds`, without credentials. */
@@ -36,4 +39,12 @@ export interface ObjectStore {
   deletePrefix(prefix: string): Promise<number>;
   /** Reachability check for readiness probes. */
   ping(): Promise<void>;
+}
+
+/** The object is not the one asked for any more: its entity tag differs from the If-Match given. */
+export class PreconditionFailedError extends Error {
+  constructor(key: string) {
+    super(`${key} changed (entity tag differs)`);
+    this.name = 'PreconditionFailedError';
+  }
 }

@@ -13,7 +13,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable, Transform } from 'node:stream';
-import type { ByteRange, ObjectInfo, ObjectStore } from './object-store';
+import { type ByteRange, type ObjectInfo, type ObjectStore, PreconditionFailedError } from './object-store';
 
 export interface S3Settings {
   endpoint: string;
@@ -95,10 +95,22 @@ export class S3ObjectStore implements ObjectStore {
     return { size };
   }
 
-  async get(key: string, range?: ByteRange): Promise<Readable> {
+  async get(key: string, range?: ByteRange, ifMatch?: string): Promise<Readable> {
     const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }));
-    return response.Body as Readable;
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range, IfMatch: ifMatch }),
+      );
+      return response.Body as Readable;
+    } catch (error) {
+      if (statusOf(error) === 412) throw new PreconditionFailedError(key);
+      throw error;
+    }
+  }
+
+  /** The same store on another bucket of the same server (import inputs live in buckets of their own). */
+  inBucket(bucket: string): S3ObjectStore {
+    return new S3ObjectStore({ ...this.settings, bucket });
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
@@ -112,7 +124,7 @@ export class S3ObjectStore implements ObjectStore {
       };
     } catch (error) {
       // A HEAD answer has no body, so a missing key shows only as its status (the SDK names it NotFound or 404).
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      if (statusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -164,3 +176,5 @@ export class S3ObjectStore implements ObjectStore {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
   }
 }
+
+const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

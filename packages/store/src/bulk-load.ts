@@ -1,12 +1,22 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
 import type { MongoBulkWriteError } from 'mongodb';
-import { type ResourceDocument, toDocument } from './resource-document';
+import { type ResourceDocument, sameContent, toDocument } from './resource-document';
 import type { ResourceStore } from './resource-store';
 
 export interface BulkLoadResult {
   created: number;
   updated: number;
   unchanged: number;
+  /** `createOnly`: resources whose id already held other content; they were not written. */
+  rejected: FhirResource[];
+}
+
+export interface BulkLoadOptions {
+  /**
+   * Only create: an id that exists with other content is rejected instead of getting a new version ($import's
+   * InitialLoad). An id that exists with the same content counts as unchanged, so a retried batch still converges.
+   */
+  createOnly?: boolean;
 }
 
 /**
@@ -22,8 +32,9 @@ export async function bulkLoad(
   store: ResourceStore,
   tenant: string,
   resources: readonly FhirResource[],
+  options: BulkLoadOptions = {},
 ): Promise<BulkLoadResult> {
-  const result: BulkLoadResult = { created: 0, updated: 0, unchanged: 0 };
+  const result: BulkLoadResult = { created: 0, updated: 0, unchanged: 0, rejected: [] };
   const lastUpdated = store.clock();
   for (const [type, group] of groupByType(resources)) {
     await store.prepare(type);
@@ -31,10 +42,17 @@ export async function bulkLoad(
     const existing = [...(await insertNew(store, type, docs))];
     result.created += docs.length - existing.length;
     for (let i = 0; i < existing.length; i += EXISTING_IN_FLIGHT) {
-      const writes = existing
-        .slice(i, i + EXISTING_IN_FLIGHT)
-        .map((index) => store.write(tenant, withId(group[index]!)));
-      for (const { changed } of await Promise.all(writes)) {
+      const slice = existing.slice(i, i + EXISTING_IN_FLIGHT).map((index) => withId(group[index]!));
+      if (options.createOnly) {
+        const current = await Promise.all(slice.map((resource) => store.read(tenant, type, resource.id)));
+        slice.forEach((resource, j) => {
+          const doc = current[j];
+          if (doc && !doc.deleted && sameContent(doc.resource, resource)) result.unchanged++;
+          else result.rejected.push(resource);
+        });
+        continue;
+      }
+      for (const { changed } of await Promise.all(slice.map((resource) => store.write(tenant, resource)))) {
         if (changed) result.updated++;
         else result.unchanged++;
       }
