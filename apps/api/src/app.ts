@@ -7,12 +7,17 @@ import { exportFileRoutes } from './routes/export-files';
 import { fhirRestRoutes, type RestDeps } from './routes/fhir-rest';
 import { exportKickoffRoutes } from './routes/export-kickoff';
 import { type ExportStatusDeps, exportStatusRoutes } from './routes/export-status';
+import type { ImportApi } from './import-api';
+import { importKickoffRoutes } from './routes/import-kickoff';
+import { importStatusRoutes } from './routes/import-status';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { metadataRoutes } from './routes/metadata';
+import { viewDefinitionRoutes } from './routes/view-definition';
 
 export interface AppDeps {
   logger: Logger;
   exports: ExportStatusDeps;
+  imports: ImportApi;
   objects: ObjectStore;
   rest: Omit<RestDeps, 'publicBaseUrl'>;
   /** Request bodies above this size are refused with 413. */
@@ -26,6 +31,7 @@ export interface AppDeps {
 export function createApp({
   logger,
   exports,
+  imports,
   objects,
   rest,
   publicBaseUrl,
@@ -44,6 +50,9 @@ export function createApp({
   fhir.use(exportKickoffRoutes(exports.jobs, publicBaseUrl));
   fhir.use(exportStatusRoutes(exports));
   fhir.use(exportFileRoutes(objects));
+  fhir.use(importKickoffRoutes(imports.jobs, imports.checks, publicBaseUrl));
+  fhir.use(importStatusRoutes(imports));
+  fhir.use(viewDefinitionRoutes({ ...rest, publicBaseUrl }));
   // Last: its `/:type/:id` patterns would otherwise shadow the operation routes above.
   fhir.use(fhirRestRoutes({ ...rest, publicBaseUrl }));
   for (const mount of FHIR_MOUNTS) app.use(mount, fhir);

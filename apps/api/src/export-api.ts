@@ -1,5 +1,5 @@
 import type { Config } from '@fhir-bulk/config';
-import { ExportJobRecords } from '@fhir-bulk/export';
+import { JobRecords } from '@fhir-bulk/export';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
@@ -32,7 +32,7 @@ export function createExportApi(
 ): ExportStatusDeps {
   const retryAfterSeconds = Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS));
   return {
-    jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, new ExportJobRecords(db), {
+    jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, new JobRecords(db), {
       maxConcurrentPerTenant: config.EXPORT_MAX_CONCURRENT_PER_TENANT,
       timeoutMs: config.EXPORT_TIMEOUT_HOURS * 3_600_000,
       retryAfterSeconds: 30,

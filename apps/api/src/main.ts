@@ -5,6 +5,7 @@ import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
 import { createExportApi } from './export-api';
+import { createImportApi } from './import-api';
 
 /** API process: one Mongo client, one S3 client and one Temporal connection, shared by every request. */
 async function main(): Promise<void> {
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const app = createApp({
     logger,
     exports: createExportApi(config, { client, db: store.db, objects }),
+    imports: createImportApi(config, { client, db: store.db, objects }),
     objects,
     rest: { store, transactions },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,

@@ -5,8 +5,7 @@ import {
   EXPORT_WORKFLOW,
   type ExportedFile,
   type ExportJobInput,
-  type ExportJobRecord,
-  type ExportJobRecords,
+  type JobRecords,
   type ExportProgress,
   type PartitionCheckpoint,
   PURGE_EXPORT_WORKFLOW,
@@ -17,19 +16,16 @@ import {
   type Client,
   type WorkflowExecutionDescription,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
 } from '@temporalio/client';
-import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ExportJobs, ExportJobStatus } from './export-jobs';
 import { failureOf } from './export-failure';
+import { describeJob, isGone, queryJob, runningCheckpoints } from './temporal-jobs';
 
 const kindKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD);
 const tenantKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
 const typesKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.types, SearchAttributeType.KEYWORD_LIST);
 const formatKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.format, SearchAttributeType.KEYWORD);
-
-/** How long a status poll waits for a running job's progress; a live worker answers in milliseconds. */
-const QUERY_DEADLINE_MS = 2_000;
 
 export interface ExportLimits {
   maxConcurrentPerTenant: number;
@@ -47,7 +43,7 @@ export class TemporalExportJobs implements ExportJobs {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly records: ExportJobRecords,
+    private readonly records: JobRecords,
     private readonly limits: ExportLimits,
   ) {}
 
@@ -87,7 +83,7 @@ export class TemporalExportJobs implements ExportJobs {
   }
 
   async status(tenant: string, jobId: string): Promise<ExportJobStatus> {
-    const description = await this.describe(tenant, jobId);
+    const description = await describeJob(this.client, tenant, jobId, EXPORT_WORKFLOW);
     if (!description) return { state: 'gone' };
     const record = await this.records.find(jobId);
     if (isGone(record)) return { state: 'gone' };
@@ -95,13 +91,9 @@ export class TemporalExportJobs implements ExportJobs {
     const memo = description.memo as unknown as JobMemo;
     switch (description.status.name) {
       case 'RUNNING': {
-        // Queries need a live worker; without one the job is still running, just without details. Temporal would
-        // hold such a query for its full RPC timeout (30 s), so the poll gives up after QUERY_DEADLINE_MS.
-        const deadline = Date.now() + QUERY_DEADLINE_MS;
-        const query = <T>(name: string) => this.client.withDeadline(deadline, () => handle.query<T>(name));
-        const [progress, files] = await Promise.all([
-          query<ExportProgress>(EXPORT_PROGRESS_QUERY).catch(() => undefined),
-          memo.allowPartialManifests ? query<ExportedFile[]>(EXPORT_FILES_QUERY).catch(() => []) : [],
+        const [progress, files = []] = await Promise.all([
+          queryJob<ExportProgress>(this.client, jobId, EXPORT_PROGRESS_QUERY),
+          memo.allowPartialManifests ? queryJob<ExportedFile[]>(this.client, jobId, EXPORT_FILES_QUERY) : [],
         ]);
         const partial = buildManifest({ jobId, ...memo, requestUrl: memo.request, requiresAccessToken: true }, files);
         return {
@@ -124,7 +116,7 @@ export class TemporalExportJobs implements ExportJobs {
   }
 
   async cancel(tenant: string, jobId: string): Promise<boolean> {
-    const description = await this.describe(tenant, jobId);
+    const description = await describeJob(this.client, tenant, jobId, EXPORT_WORKFLOW);
     const record = await this.records.find(jobId);
     if (!description || isGone(record)) return false;
     if (description.status.name === 'RUNNING') {
@@ -146,16 +138,6 @@ export class TemporalExportJobs implements ExportJobs {
     await this.records.purged(jobId, 'deleted');
     return true;
   }
-
-  private async describe(tenant: string, jobId: string): Promise<WorkflowExecutionDescription | undefined> {
-    try {
-      const description = await this.client.workflow.getHandle(jobId).describe();
-      return description.memo?.tenant === tenant && description.type === EXPORT_WORKFLOW ? description : undefined;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    }
-  }
 }
 
 /**
@@ -165,10 +147,6 @@ export class TemporalExportJobs implements ExportJobs {
 function searchableTypes(types: string[]): string[] {
   return types.join(',').length > 1_500 ? ['*'] : types;
 }
-
-/** A job its client cancelled or deleted, or retention expired: it answers 404 whatever Temporal still holds. */
-const isGone = (record: ExportJobRecord | null) =>
-  record !== null && ['cancelled', 'deleted', 'expired'].includes(record.status);
 
 interface JobMemo {
   tenant: string;
@@ -180,12 +158,6 @@ interface JobMemo {
 
 /** Adds what running partitions have written (their last heartbeat) to what finished partitions wrote. */
 function withRunningPartitions(progress: ExportProgress, description: WorkflowExecutionDescription): ExportProgress {
-  let running = 0;
-  for (const activity of description.raw.pendingActivities ?? []) {
-    const payload = activity.heartbeatDetails?.payloads?.[0];
-    if (!payload) continue;
-    const checkpoint = defaultPayloadConverter.fromPayload<PartitionCheckpoint>(payload);
-    running += checkpoint?.written ?? 0;
-  }
+  const running = runningCheckpoints<PartitionCheckpoint>(description).reduce((sum, c) => sum + (c?.written ?? 0), 0);
   return { ...progress, done: progress.done + running };
 }

@@ -163,5 +163,6 @@ describe('service endpoints', () => {
     expect(statement).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });
     expect(statement.implementation.url).toBe(`${stack.baseUrl}/tenant/acme`);
     expect(statement.rest[0]?.operation).toContainEqual(expect.objectContaining({ name: 'export' }));
+    expect(statement.rest[0]?.operation).toContainEqual(expect.objectContaining({ name: 'import' }));
   });
 });

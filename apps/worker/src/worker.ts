@@ -1,9 +1,12 @@
 import type { Config } from '@fhir-bulk/config';
-import { ExportJobRecords, parseRecordLimits, PatientSets } from '@fhir-bulk/export';
-import type { ObjectStore } from '@fhir-bulk/object-store';
+import { JobRecords, parseRecordLimits, PatientSets } from '@fhir-bulk/export';
+import { defaultSourceIo } from '@fhir-bulk/import';
+import type { ObjectStore, S3ObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createExportActivities, type ExportDeps, type ExportSettings } from './export/activities';
+import { createImportActivities, type ImportDeps } from './import/activities';
+import { InputReader } from './import/input-reader';
 
 export type WorkerConfig = Pick<
   Config,
@@ -19,13 +22,21 @@ export type WorkerConfig = Pick<
   | 'EXPORT_RETENTION_HOURS'
   | 'EXPORT_TIMEOUT_HOURS'
   | 'EXPORT_MAX_RESOURCES'
+  | 'IMPORT_MAX_CONCURRENT_FILES'
+  | 'IMPORT_BATCH_SIZE'
+  | 'IMPORT_CONSUMER_COUNT'
+  | 'IMPORT_CHANNEL_CAPACITY'
+  | 'IMPORT_MAX_LINE_BYTES'
+  | 'IMPORT_S3_BUCKETS'
+  | 'IMPORT_HTTP_ALLOWED_PREFIXES'
+  | 'IMPORT_HEARTBEAT_TIMEOUT_SECONDS'
 >;
 
 export interface WorkerDeps {
   connection: NativeConnection;
   config: WorkerConfig;
   store: ResourceStore;
-  objects: ObjectStore;
+  objects: S3ObjectStore;
   /** A prebuilt workflow bundle (tests share one); by default the worker bundles ./workflows at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -58,13 +69,40 @@ export async function exportDeps(
   return {
     store,
     objects,
-    jobs: new ExportJobRecords(store.db),
+    jobs: new JobRecords(store.db),
     patientSets: new PatientSets(store.db),
     server: await scanStrategy(store, config.EXPORT_SCAN),
     settings: exportSettings(config),
     now: () => new Date(),
   };
 }
+
+/** The import activities' dependencies from configuration: inputs are read only from the allowed buckets. */
+export function importDeps(store: ResourceStore, objects: S3ObjectStore, config: WorkerConfig): ImportDeps {
+  const buckets = new Map(config.IMPORT_S3_BUCKETS.map((bucket) => [bucket, objects.inBucket(bucket)]));
+  return {
+    store,
+    objects,
+    inputs: new InputReader(buckets),
+    policy: { s3Buckets: config.IMPORT_S3_BUCKETS, httpPrefixes: config.IMPORT_HTTP_ALLOWED_PREFIXES },
+    sourceIo: defaultSourceIo(),
+    jobs: new JobRecords(store.db, 'import'),
+    settings: {
+      maxConcurrentFiles: config.IMPORT_MAX_CONCURRENT_FILES,
+      batchSize: config.IMPORT_BATCH_SIZE,
+      consumerCount: config.IMPORT_CONSUMER_COUNT,
+      channelCapacity: config.IMPORT_CHANNEL_CAPACITY,
+      maxLineBytes: config.IMPORT_MAX_LINE_BYTES,
+      heartbeatTimeoutSeconds: config.IMPORT_HEARTBEAT_TIMEOUT_SECONDS,
+      checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
+      retentionHours: config.EXPORT_RETENTION_HOURS,
+    },
+    now: () => new Date(),
+  };
+}
+
+/** A resumed file redoes at most this much work; a checkpoint costs one S3 write only when there were errors. */
+const CHECKPOINT_INTERVAL_MS = 2_000;
 
 /** Wires activities and workflows to a task queue; used by main.ts and by the integration tests alike. */
 export async function createWorker({
@@ -78,7 +116,10 @@ export async function createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createExportActivities(await exportDeps(store, objects, config)),
+    activities: {
+      ...createExportActivities(await exportDeps(store, objects, config)),
+      ...createImportActivities(importDeps(store, objects, config)),
+    },
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });

@@ -25,7 +25,11 @@ export function capabilityStatement(options: CapabilityOptions) {
       {
         mode: 'server',
         resource: options.resourceTypes.map((type) => ({ type })),
-        operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }],
+        operation: [
+          { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' },
+          // No published OperationDefinition yet: the $import draft (as the Microsoft FHIR server implements it).
+          { name: 'import', definition: `${options.baseUrl}/OperationDefinition/import` },
+        ],
       },
     ],
   };

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '@fhir-bulk/api/src/app';
 import { createExportApi } from '@fhir-bulk/api/src/export-api';
+import { createImportApi } from '@fhir-bulk/api/src/import-api';
 import { createWorker } from '@fhir-bulk/worker/src/worker';
 import { connectTestServices, type TestServices } from './services';
 
@@ -58,6 +59,11 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
         db: services.store.db,
         objects: services.objects,
         publicBaseUrl: baseUrl,
+      }),
+      imports: createImportApi(config, {
+        client: services.client,
+        db: services.store.db,
+        objects: services.objects,
       }),
       objects: services.objects,
       rest: { store: services.store, transactions },

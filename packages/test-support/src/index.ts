@@ -3,3 +3,4 @@ export * from './bulk-stack';
 export * from './fhir-client';
 export * from './processes';
 export * from './export-output';
+export * from './import-input';

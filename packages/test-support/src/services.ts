@@ -15,6 +15,8 @@ export interface TestServices {
   mongo: MongoClient;
   store: ResourceStore;
   objects: S3ObjectStore;
+  /** The suite's bucket of import inputs (`s3://test-…-in/key`), the only one its imports may read. */
+  inputs: S3ObjectStore;
   client: Client;
   nativeConnection: NativeConnection;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function connectTestServices(env: Record<string, string> = {}): Pro
     ...process.env,
     MONGODB_DB: `test_${suffix}`,
     S3_BUCKET: `test-${suffix}`,
+    IMPORT_S3_BUCKETS: `test-${suffix}-in`,
     TEMPORAL_TASK_QUEUE: `test-${suffix}`,
     LOG_LEVEL: 'silent',
     // Tests poll fast; the suite that checks the 429 sets its own interval.
@@ -37,6 +40,8 @@ export async function connectTestServices(env: Record<string, string> = {}): Pro
   const db = mongo.db(config.MONGODB_DB);
   const objects = objectStoreFromConfig(config);
   await objects.ensureBucket();
+  const inputs = objects.inBucket(config.IMPORT_S3_BUCKETS[0]!);
+  await inputs.ensureBucket();
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   return {
@@ -44,11 +49,14 @@ export async function connectTestServices(env: Record<string, string> = {}): Pro
     mongo,
     store: new ResourceStore(db),
     objects,
+    inputs,
     client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
     nativeConnection,
     async close() {
-      await objects.deletePrefix('');
-      await objects.deleteBucket();
+      for (const bucket of [objects, inputs]) {
+        await bucket.deletePrefix('');
+        await bucket.deleteBucket();
+      }
       await db.dropDatabase();
       await Promise.all([mongo.close(), connection.close(), nativeConnection.close()]);
     },

@@ -1,4 +1,4 @@
-import type { ExportJobRecords, PatientSets } from '@fhir-bulk/export';
+import type { JobRecords, PatientSets } from '@fhir-bulk/export';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceStore, ServerKind } from '@fhir-bulk/store';
 
@@ -19,7 +19,7 @@ export interface ExportSettings {
 export interface ExportDeps {
   store: ResourceStore;
   objects: ObjectStore;
-  jobs: ExportJobRecords;
+  jobs: JobRecords;
   patientSets: PatientSets;
   server: ServerKind;
   settings: ExportSettings;

@@ -10,6 +10,7 @@ import {
 import type { ExportActivities } from '../export/activities';
 import type { ExportSummary } from '../export/finish-export';
 import { mapBounded } from './bounded';
+import { messageOf } from './failure-message';
 
 // Same strings as EXPORT_PROGRESS_QUERY / EXPORT_FILES_QUERY; defined here so the sandbox imports no package code.
 export const progressQuery = defineQuery<ExportProgress>('progress');
@@ -80,11 +81,4 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
     );
     throw error;
   }
-}
-
-function messageOf(error: unknown): string {
-  let current: unknown = error;
-  // Activity failures wrap the activity's own error in `cause`; the innermost message is the useful one.
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
 }

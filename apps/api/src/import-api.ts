@@ -1,0 +1,48 @@
+import type { Config } from '@fhir-bulk/config';
+import { JobRecords } from '@fhir-bulk/export';
+import type { S3ObjectStore } from '@fhir-bulk/object-store';
+import { defaultSourceIo } from '@fhir-bulk/import';
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { InputChecks } from './import-inputs';
+import { PollThrottle } from './poll-throttle';
+import type { ImportStatusDeps } from './routes/import-status';
+import { TemporalImportJobs } from './temporal-import-jobs';
+
+export type ImportApiConfig = Pick<
+  Config,
+  | 'TEMPORAL_TASK_QUEUE'
+  | 'EXPORT_TIMEOUT_HOURS'
+  | 'EXPORT_STATUS_MIN_INTERVAL_SECONDS'
+  | 'IMPORT_S3_BUCKETS'
+  | 'IMPORT_HTTP_ALLOWED_PREFIXES'
+>;
+
+export interface ImportApi extends ImportStatusDeps {
+  checks: InputChecks;
+}
+
+/** The import routes' dependencies from configuration; shared by main.ts and the test stack so both wire alike. */
+export function createImportApi(
+  config: ImportApiConfig,
+  { client, db, objects }: { client: Client; db: Db; objects: S3ObjectStore },
+): ImportApi {
+  const buckets = new Map(config.IMPORT_S3_BUCKETS.map((bucket) => [bucket, objects.inBucket(bucket)]));
+  return {
+    jobs: new TemporalImportJobs(
+      client,
+      config.TEMPORAL_TASK_QUEUE,
+      new JobRecords(db, 'import'),
+      objects,
+      config.EXPORT_TIMEOUT_HOURS * 3_600_000,
+    ),
+    objects,
+    throttle: new PollThrottle(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS * 1000),
+    retryAfterSeconds: Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS)),
+    checks: {
+      policy: { s3Buckets: config.IMPORT_S3_BUCKETS, httpPrefixes: config.IMPORT_HTTP_ALLOWED_PREFIXES },
+      sourceIo: defaultSourceIo(),
+      statS3: (bucket, key) => buckets.get(bucket)!.stat(key),
+    },
+  };
+}

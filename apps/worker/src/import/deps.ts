@@ -1,0 +1,32 @@
+import type { JobRecords } from '@fhir-bulk/export';
+import type { SourcePolicy, SourceIo } from '@fhir-bulk/import';
+import type { ObjectStore } from '@fhir-bulk/object-store';
+import type { ResourceStore } from '@fhir-bulk/store';
+import type { InputReader } from './input-reader';
+
+/** Worker-side import settings, from the config module (IMPORT_* variables; the seed's `Import` settings). */
+export interface ImportSettings {
+  maxConcurrentFiles: number;
+  batchSize: number;
+  consumerCount: number;
+  channelCapacity: number;
+  maxLineBytes: number;
+  heartbeatTimeoutSeconds: number;
+  /** How often a file activity checkpoints (and so how much a resumed attempt redoes at most). */
+  checkpointIntervalMs: number;
+  /** Hours error files are kept after the job completes (EXPORT_RETENTION_HOURS, the same clock as outputs). */
+  retentionHours: number;
+}
+
+/** Everything import activities touch, passed in, so tests can wire their own. */
+export interface ImportDeps {
+  store: ResourceStore;
+  /** The job's own bucket: error files. */
+  objects: ObjectStore;
+  inputs: InputReader;
+  policy: SourcePolicy;
+  sourceIo: SourceIo;
+  jobs: JobRecords;
+  settings: ImportSettings;
+  now: () => Date;
+}

@@ -1,0 +1,96 @@
+import type { ImportCheckpoint } from '@fhir-bulk/import';
+
+/** A bad line's report, kept with its number so a file's error output stays in line order. */
+export interface ErrorLine {
+  line: number;
+  text: string;
+}
+
+/** A batch of lines, parsed: `seq` orders batches; every line before `endOffset` belongs to this or earlier ones. */
+export interface WrittenBatch {
+  seq: number;
+  endOffset: number;
+  endLine: number;
+  written: number;
+  errors: ErrorLine[];
+}
+
+export interface CheckpointOptions {
+  /** Writes error lines that follow line `afterLine` to an object and returns its key. */
+  writeErrors: (afterLine: number, text: string) => Promise<string>;
+  /** Receives every new checkpoint (to heartbeat). */
+  onCheckpoint: (checkpoint: ImportCheckpoint) => void;
+  /** A checkpoint is taken at most this often, unless errors pile up: it costs an S3 write when there are errors. */
+  intervalMs: number;
+  /** Buffered error bytes that force a checkpoint, bounding memory when most lines are bad. */
+  maxErrorBytes: number;
+  now?: () => number;
+}
+
+/**
+ * Turns batches finished out of order (several writers) into checkpoints: only the contiguous prefix counts, so
+ * a checkpoint's offset never passes a batch still being written. Error lines of that prefix are written to a part
+ * before the checkpoint naming it is handed out, so a resumed attempt finds every reported error in its parts and
+ * reports the lines after the offset again, once.
+ */
+export class FileCheckpoints {
+  private committed: ImportCheckpoint;
+  private advanced: Omit<ImportCheckpoint, 'errorParts'>;
+  private readonly done = new Map<number, WrittenBatch>();
+  private nextSeq = 0;
+  private buffered: string[] = [];
+  private bufferedBytes = 0;
+  private lastCheckpointAt: number;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
+
+  constructor(
+    resumed: ImportCheckpoint,
+    private readonly options: CheckpointOptions,
+  ) {
+    this.committed = resumed;
+    this.advanced = { offset: resumed.offset, line: resumed.line, count: resumed.count, errors: resumed.errors };
+    this.now = options.now ?? Date.now;
+    this.lastCheckpointAt = this.now();
+  }
+
+  /** Records a finished batch; checkpoints when the interval has passed or errors pile up. */
+  async complete(batch: WrittenBatch): Promise<void> {
+    this.done.set(batch.seq, batch);
+    for (let next = this.done.get(this.nextSeq); next; next = this.done.get(this.nextSeq)) {
+      this.done.delete(this.nextSeq++);
+      this.advanced = {
+        offset: next.endOffset,
+        line: next.endLine,
+        count: this.advanced.count + next.written,
+        errors: this.advanced.errors + next.errors.length,
+      };
+      for (const { text } of next.errors) {
+        this.buffered.push(text);
+        this.bufferedBytes += text.length + 1;
+      }
+    }
+    const due = this.now() - this.lastCheckpointAt >= this.options.intervalMs;
+    if (due || this.bufferedBytes >= this.options.maxErrorBytes) await this.checkpoint();
+  }
+
+  /** Takes a checkpoint of everything written so far; returns it. Checkpoints run one at a time, in order. */
+  async checkpoint(): Promise<ImportCheckpoint> {
+    this.lastCheckpointAt = this.now();
+    const advanced = this.advanced;
+    const errors = this.buffered;
+    this.buffered = [];
+    this.bufferedBytes = 0;
+    const previous = this.writing;
+    const step = (async () => {
+      await previous;
+      const parts = [...this.committed.errorParts];
+      if (errors.length > 0) parts.push(await this.options.writeErrors(this.committed.line, `${errors.join('\n')}\n`));
+      this.committed = { ...advanced, errorParts: parts };
+      this.options.onCheckpoint({ ...this.committed, errorParts: [...parts] });
+    })();
+    this.writing = step.catch(() => undefined);
+    await step;
+    return this.committed;
+  }
+}

@@ -1,0 +1,32 @@
+import { type ImportedFile, type ImportJobInput, importPrefix, type PlannedFile } from '@fhir-bulk/import';
+import type { ImportDeps } from './deps';
+import { recordedJob } from './plan-import';
+
+/** Removes the error parts (the error files hold them now) and records the job's figures and audit event. */
+export async function finalizeImport(
+  deps: ImportDeps,
+  { job, planned, files }: { job: ImportJobInput; planned: PlannedFile[]; files: ImportedFile[] },
+): Promise<void> {
+  await deps.objects.deletePrefix(`${importPrefix(job.tenant, job.jobId)}parts/`);
+  const metrics = {
+    totalRecords: files.reduce((sum, f) => sum + f.count, 0),
+    fileCount: files.length,
+    totalSize: planned.reduce((sum, f) => sum + f.size, 0),
+  };
+  const endTime = deps.now();
+  // Error files are kept as long as export outputs; the resources imported are the tenant's from now on.
+  const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
+  await deps.jobs.completed(recordedJob(job), metrics, endTime, expiresAt);
+}
+
+/**
+ * A job that will not complete (cancelled, or failed for good): its error reports go; resources already imported
+ * stay (they are valid data, written idempotently; a new import of the same files converges on them).
+ */
+export async function abandonImport(
+  deps: ImportDeps,
+  { job, status, message }: { job: ImportJobInput; status: 'cancelled' | 'failed'; message?: string },
+): Promise<void> {
+  await deps.objects.deletePrefix(importPrefix(job.tenant, job.jobId));
+  await deps.jobs.ended(recordedJob(job), status, deps.now(), message);
+}

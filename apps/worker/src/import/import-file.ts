@@ -1,0 +1,130 @@
+import {
+  errorFileKey,
+  errorLine,
+  errorPartKey,
+  type ImportCheckpoint,
+  type ImportedFile,
+  type ImportJobInput,
+  type PlannedFile,
+  readLines,
+} from '@fhir-bulk/import';
+import { NDJSON } from '@fhir-bulk/export';
+import { outcome } from '@fhir-bulk/fhir';
+import { bulkLoad } from '@fhir-bulk/store';
+import { Context } from '@temporalio/activity';
+import { Readable } from 'node:stream';
+import { runPipeline } from './channel';
+import type { ImportDeps } from './deps';
+import { FileCheckpoints } from './file-checkpoints';
+import { type ParsedBatch, parsedBatches } from './parsed-batches';
+
+export interface ImportFileTask {
+  /** The job without its input list: each file activity needs only its own file. */
+  job: Omit<ImportJobInput, 'inputs'>;
+  file: PlannedFile;
+}
+
+/** Error lines buffered beyond this force a checkpoint (an S3 write), so memory stays bounded on bad files. */
+const MAX_BUFFERED_ERROR_BYTES = 4 * 1024 * 1024;
+
+const START: ImportCheckpoint = { offset: 0, line: 0, count: 0, errors: 0, errorParts: [] };
+
+/**
+ * Imports one input file: reads it from the last checkpoint's byte offset, parses and validates line by line,
+ * and writes batches through `consumerCount` writers fed by a bounded channel. Writes are idempotent upserts, so
+ * the batches a crashed attempt wrote after its last checkpoint are written again without a second version.
+ */
+export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask): Promise<ImportedFile> {
+  const { settings } = deps;
+  const context = Context.current();
+  const resumed = (context.info.heartbeatDetails as ImportCheckpoint | undefined) ?? START;
+  let latest = resumed;
+  const beat = () => context.heartbeat(latest);
+  beat();
+  const timer = setInterval(beat, Math.max(200, (context.info.heartbeatTimeoutMs ?? 30_000) / 3));
+  try {
+    const checkpoints = new FileCheckpoints(resumed, {
+      writeErrors: async (afterLine, text) => {
+        const key = errorPartKey(job.tenant, job.jobId, file.index, afterLine, context.info.attempt);
+        await deps.objects.put(key, text, NDJSON);
+        return key;
+      },
+      onCheckpoint: (checkpoint) => {
+        latest = checkpoint;
+        beat();
+      },
+      intervalMs: settings.checkpointIntervalMs,
+      maxErrorBytes: MAX_BUFFERED_ERROR_BYTES,
+    });
+    const chunks = await deps.inputs.open(file, resumed.offset);
+    const lines = readLines(chunks, {
+      startOffset: resumed.offset,
+      startLine: resumed.line,
+      maxLineBytes: settings.maxLineBytes,
+    });
+    const batches = parsedBatches(lines, {
+      type: file.type,
+      inputUrl: file.inputUrl,
+      size: settings.batchSize,
+      maxLineBytes: settings.maxLineBytes,
+    });
+    const signal = context.cancellationSignal;
+    await runPipeline(
+      batches,
+      { consumers: settings.consumerCount, capacity: settings.channelCapacity },
+      async (batch) => {
+        signal.throwIfAborted();
+        await checkpoints.complete(await writeBatch(deps, job, file, batch));
+      },
+    );
+    const done = await checkpoints.checkpoint();
+    const errorKey = done.errorParts.length > 0 ? await mergeErrorParts(deps, job, file, done.errorParts) : undefined;
+    return {
+      index: file.index,
+      type: file.type,
+      inputUrl: file.inputUrl,
+      count: done.count,
+      errors: done.errors,
+      ...(errorKey ? { errorKey } : {}),
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Writes a batch's resources; under InitialLoad, ids that exist with other content become error lines. */
+async function writeBatch(deps: ImportDeps, job: ImportFileTask['job'], file: PlannedFile, batch: ParsedBatch) {
+  const result = await bulkLoad(deps.store, job.tenant, batch.resources, { createOnly: job.mode === 'InitialLoad' });
+  const errors = [...batch.errors];
+  for (const resource of result.rejected) {
+    const line = batch.lines[batch.resources.indexOf(resource)]!;
+    const problem = outcome(
+      'error',
+      'conflict',
+      `${file.type}/${resource.id} already exists with other content; InitialLoad only creates resources`,
+    );
+    errors.push({ line, text: errorLine(problem, { inputUrl: file.inputUrl, line }) });
+  }
+  errors.sort((a, b) => a.line - b.line);
+  return {
+    seq: batch.seq,
+    endOffset: batch.endOffset,
+    endLine: batch.endLine,
+    written: batch.resources.length - result.rejected.length,
+    errors,
+  };
+}
+
+/**
+ * Concatenates the file's error parts, in order, into its error file (streamed: one part in memory at a time).
+ * Parts stay until the job finishes, so a retry of this step finds them all again.
+ */
+async function mergeErrorParts(deps: ImportDeps, job: ImportFileTask['job'], file: PlannedFile, parts: string[]) {
+  const key = errorFileKey(job.tenant, job.jobId, file.index);
+  const objects = deps.objects;
+  async function* concatenated() {
+    for (const part of parts) yield* await objects.get(part);
+  }
+  await objects.put(key, Readable.from(concatenated()), NDJSON);
+  return key;
+}

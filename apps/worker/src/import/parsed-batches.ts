@@ -1,0 +1,55 @@
+import { errorLine, parseImportLine, type ReadLine, tooLongProblem } from '@fhir-bulk/import';
+import type { FhirResource } from '@fhir-bulk/fhir';
+import type { ErrorLine } from './file-checkpoints';
+
+/** Up to `size` consecutive lines of a file: the resources to write and the reports of the bad lines among them. */
+export interface ParsedBatch {
+  seq: number;
+  endOffset: number;
+  endLine: number;
+  resources: FhirResource[];
+  /** The line number of each resource, for reports about it after the write (InitialLoad conflicts). */
+  lines: number[];
+  errors: ErrorLine[];
+}
+
+/**
+ * Groups lines into batches of `size` lines (bad ones included, so a batch's bytes are bounded too), parsing and
+ * validating each. A bad line becomes its OperationOutcome line; it never stops the file.
+ */
+export async function* parsedBatches(
+  lines: AsyncIterable<ReadLine>,
+  { type, inputUrl, size, maxLineBytes }: { type: string; inputUrl: string; size: number; maxLineBytes: number },
+): AsyncGenerator<ParsedBatch> {
+  let batch = emptyBatch(0);
+  let inBatch = 0;
+  for await (const read of lines) {
+    const parsed =
+      read.tooLong !== undefined
+        ? { problem: tooLongProblem(read.tooLong, maxLineBytes) }
+        : parseImportLine(read.text ?? '', type);
+    if ('resource' in parsed) {
+      batch.resources.push(parsed.resource);
+      batch.lines.push(read.line);
+    } else {
+      batch.errors.push({ line: read.line, text: errorLine(parsed.problem, { inputUrl, line: read.line }) });
+    }
+    batch.endOffset = read.endOffset;
+    batch.endLine = read.line;
+    if (++inBatch === size) {
+      yield batch;
+      batch = emptyBatch(batch.seq + 1);
+      inBatch = 0;
+    }
+  }
+  if (inBatch > 0) yield batch;
+}
+
+const emptyBatch = (seq: number): ParsedBatch => ({
+  seq,
+  endOffset: 0,
+  endLine: 0,
+  resources: [],
+  lines: [],
+  errors: [],
+});

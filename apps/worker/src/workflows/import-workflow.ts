@@ -1,0 +1,81 @@
+import type { ImportedFile, ImportJobInput, ImportProgress } from '@fhir-bulk/import';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { ImportActivities } from '../import/activities';
+import { mapBounded } from './bounded';
+import { messageOf } from './failure-message';
+
+// Same string as IMPORT_PROGRESS_QUERY; defined here so the sandbox imports no package code.
+export const importProgressQuery = defineQuery<ImportProgress>('importProgress');
+
+/** What the workflow returns: the per-file results the status route turns into the result body. */
+export interface ImportSummary {
+  files: ImportedFile[];
+}
+
+const steps = proxyActivities<ImportActivities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['ImportError'] },
+});
+
+/**
+ * One import job: plan the files, import each (`maxConcurrentFiles` at a time), then record the outcome. Lines
+ * never pass through here: history holds file plans and per-file counts. Cancelled or failed, it removes its
+ * error reports (in a scope that cannot itself be cancelled) and ends so; imported resources stay.
+ */
+export async function importWorkflow(input: ImportJobInput): Promise<ImportSummary> {
+  const progress: ImportProgress = {
+    phase: 'planning',
+    files: input.inputs.length,
+    filesDone: 0,
+    totalBytes: 0,
+    bytesDone: 0,
+    resources: 0,
+    errors: 0,
+  };
+  setHandler(importProgressQuery, () => progress);
+  const { inputs: _inputs, ...job } = input;
+  try {
+    const plan = await steps.planImport(input);
+    const planned = plan.files;
+    progress.totalBytes = planned.reduce((sum, f) => sum + f.size, 0);
+    progress.phase = 'importing';
+    const { importFile } = proxyActivities<ImportActivities>({
+      startToCloseTimeout: '24 hours',
+      // A worker that dies stops heartbeating; after this long another worker resumes the file from its checkpoint.
+      heartbeatTimeout: `${plan.heartbeatTimeoutSeconds} seconds`,
+      // Error reports are removed on cancel only once no attempt is still writing them.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: {
+        initialInterval: '1 second',
+        maximumInterval: '30 seconds',
+        maximumAttempts: 20,
+        nonRetryableErrorTypes: ['ImportError'],
+      },
+    });
+    const files = await mapBounded(planned, plan.maxConcurrentFiles, async (file) => {
+      const imported = await importFile({ job, file });
+      progress.filesDone++;
+      progress.bytesDone += file.size;
+      progress.resources += imported.count;
+      progress.errors += imported.errors;
+      return imported;
+    });
+    progress.phase = 'finalizing';
+    await steps.finalizeImport({ job: input, planned, files });
+    progress.phase = 'done';
+    return { files };
+  } catch (error) {
+    const status = isCancellation(error) ? 'cancelled' : 'failed';
+    await CancellationScope.nonCancellable(() =>
+      steps.abandonImport({ job: input, status, ...(status === 'failed' ? { message: messageOf(error) } : {}) }),
+    );
+    throw error;
+  }
+}

@@ -1,0 +1,138 @@
+import type { ImportCheckpoint, ImportResult } from '@fhir-bulk/import';
+import {
+  type BulkStack,
+  importFile,
+  importParameters,
+  ndjsonLines,
+  pollUntilDone,
+  putInput,
+  type ServiceProcess,
+  slowDown,
+  stackEnv,
+  startBulkStack,
+  startImport,
+  startService,
+  waitFor,
+} from '@fhir-bulk/test-support';
+import { defaultPayloadConverter } from '@temporalio/common';
+
+/**
+ * $import under faults: the worker SIGKILLed mid-file, twice, and restarted. Every good resource must exist exactly
+ * once with one version, and every bad line be reported exactly once. Cancel stops a running import.
+ */
+const LINES = 6_000;
+// Generous test timeouts: each worker process bundles its workflow code at start, slowly when slowed down.
+// Small batches and a short heartbeat timeout: checkpoints come often, and a dead worker's file moves quickly (4 s:
+// shorter, a worker slowed by SIGSTOP on a busy machine misses heartbeats and its attempts time out over and over).
+const env = { IMPORT_BATCH_SIZE: '100', IMPORT_HEARTBEAT_TIMEOUT_SECONDS: '4', IMPORT_CONSUMER_COUNT: '3' };
+
+let stack: BulkStack;
+const processes: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  stack = await startBulkStack({ env, inProcessWorker: false });
+});
+
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.kill()));
+  await stack.stop();
+});
+
+function spawnWorker() {
+  const worker = startService('worker', stackEnv(stack));
+  processes.push(worker);
+  return worker;
+}
+
+/** The checkpoint the running file activity last heartbeated, as Temporal holds it; fails if the job ended. */
+async function checkpoint(jobId: string): Promise<ImportCheckpoint | undefined> {
+  const description = await stack.client.workflow.getHandle(jobId).describe();
+  if (description.status.name !== 'RUNNING')
+    throw new Error(`job ${jobId} ended (${description.status.name}) too soon`);
+  const payload = description.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<ImportCheckpoint>(payload) : undefined;
+}
+
+describe('a worker SIGKILLed mid-file', () => {
+  it('resumes from the checkpoint: every good resource once with one version, every bad line reported once', async () => {
+    const file = importFile('Patient', LINES, { prefix: 'k' });
+    const url = await putInput(stack.inputs, 'kill/patients.ndjson', file.text);
+    let worker = spawnWorker();
+    slowDown(worker);
+    const { statusUrl, jobId } = await startImport(
+      `${stack.baseUrl}/tenant/kill`,
+      importParameters([{ type: 'Patient', url }]),
+    );
+
+    // Kill 1: once a checkpoint past the file's start (and with error parts) is in Temporal.
+    await waitFor(async () => ((await checkpoint(jobId))?.errorParts.length ?? 0) > 0, 120_000, 'a first checkpoint');
+    const first = (await checkpoint(jobId))!;
+    await worker.kill('SIGKILL');
+
+    // Kill 2: after the resumed attempt has moved on, mid-file.
+    worker = spawnWorker();
+    slowDown(worker);
+    await waitFor(
+      async () => ((await checkpoint(jobId))?.offset ?? 0) > first.offset,
+      120_000,
+      'progress after a restart',
+    );
+    const second = (await checkpoint(jobId))!;
+    // A poll while the file is running says how far it got: its last checkpoint.
+    const polled = await fetch(statusUrl);
+    expect(polled.status).toBe(202);
+    expect(polled.headers.get('x-progress')).toMatch(
+      /^Importing \d+%: 0 of 1 files, [\d.]+ of [\d.]+ MB, \d+ resources, \d+ errors$/,
+    );
+    expect(second.offset).toBeLessThan(Buffer.byteLength(file.text));
+    await worker.kill('SIGKILL');
+
+    spawnWorker();
+    const done = await pollUntilDone(statusUrl, 120_000);
+    expect(done.status).toBe(200);
+    const result = (await done.json()) as ImportResult;
+    expect(result.output).toEqual([{ type: 'Patient', inputUrl: url, count: file.goodIds.length }]);
+    expect(result.error[0]!.count).toBe(file.badLines.length);
+
+    const docs = await stack.store.collection('Patient').find({ tenant: 'kill' }).toArray();
+    expect(docs.map((d) => d.id).sort()).toEqual([...file.goodIds].sort());
+    expect(new Set(docs.map((d) => d.versionId))).toEqual(new Set([1]));
+    expect(await stack.store.history('Patient').countDocuments({ tenant: 'kill' })).toBe(0);
+
+    const errors = ndjsonLines(await (await fetch(result.error[0]!.url!)).text());
+    const lines = errors.map((o) => (o.extension as Array<{ valueInteger?: number }>)[0]!.valueInteger);
+    expect(lines).toEqual(file.badLines);
+
+    // Temporal history shows the file activity was attempted more than once.
+    const history = await stack.client.workflow.getHandle(jobId).fetchHistory();
+    const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+    expect(retried.length).toBeGreaterThan(0);
+  }, 400_000);
+});
+
+describe('cancel', () => {
+  it('stops a running import: polls answer 404, the workflow ends cancelled, its error files are gone', async () => {
+    const url = await putInput(stack.inputs, 'cancel/patients.ndjson', importFile('Patient', LINES).text);
+    const release = slowDown(spawnWorker());
+    const { statusUrl, jobId } = await startImport(
+      `${stack.baseUrl}/tenant/cancel`,
+      importParameters([{ type: 'Patient', url }]),
+    );
+    await waitFor(async () => ((await checkpoint(jobId))?.errorParts.length ?? 0) > 0, 120_000, 'a first checkpoint');
+
+    const cancelled = await fetch(statusUrl, { method: 'DELETE' });
+    expect(cancelled.status).toBe(202);
+    expect((await fetch(statusUrl)).status).toBe(404);
+    release();
+    await waitFor(
+      async () => (await stack.client.workflow.getHandle(jobId).describe()).status.name === 'CANCELLED',
+      60_000,
+      'the workflow to end cancelled',
+    );
+    expect(await stack.objects.list(`cancel/import/${jobId}/`)).toEqual([]);
+    const record = await stack.store.db.collection('import_jobs').findOne({ _id: jobId as never });
+    expect(record?.status).toBe('cancelled');
+    // Fewer resources than the file holds: the import really stopped early.
+    expect(await stack.store.collection('Patient').countDocuments({ tenant: 'cancel' })).toBeLessThan(LINES * 0.9);
+  }, 300_000);
+});
