@@ -1,0 +1,25 @@
+export type { ColumnScalar, ColumnValue, RowValues } from './column-values';
+export { compileView, type ViewEvaluator, type ViewRow } from './compile-view';
+export { validateView, type ViewOptions } from './validate-view';
+export { viewColumns, type ViewColumnInfo } from './view-columns';
+export type {
+  FhirJson,
+  FhirRelease,
+  ViewColumn,
+  ViewColumnTag,
+  ViewConstant,
+  ViewDefinition,
+  ViewSelect,
+  ViewWhere,
+} from './view-definition';
+export { ViewDefinitionError, ViewEvaluationError, type ViewProblem } from './view-errors';
+export { ACCEPTED_MEDIA_TYPES, rowEncoder, rowFormatOf, type RowEncoder, type RowFormat } from './row-formats';
+export {
+  bodyRunParameters,
+  parseRunParameters,
+  queryRunParameters,
+  type RunParameter,
+  type RunRequest,
+} from './run-parameters';
+export { createView, searchViews, updateView, VIEW_DEFINITION } from './view-resources';
+export { runView, type ViewRun } from './view-run';

@@ -1,0 +1,27 @@
+import { type OperationOutcome, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import type { ViewEvaluationError, ViewProblem } from './view-errors';
+
+/**
+ * A view that cannot be run, as one OperationOutcome issue per problem, each located by `expression`. 400 when it
+ * is the body of a write; 422 when `$viewdefinition-run` is asked to run it, the operation's own status for "valid
+ * request, but the ViewDefinition is invalid".
+ */
+export function invalidView(problems: readonly ViewProblem[], status: 400 | 422): OperationOutcomeError {
+  const body: OperationOutcome = {
+    resourceType: 'OperationOutcome',
+    issue: problems.map((p) => ({
+      severity: 'error',
+      code: 'invalid',
+      diagnostics: `${p.path}: ${p.message}`,
+      expression: [p.path],
+    })),
+  };
+  return new OperationOutcomeError(status, body);
+}
+
+/**
+ * A valid view that failed on one resource (e.g. two values in a column without `collection: true`). 422, not
+ * 500: nothing is wrong with the server; this view does not fit this data, and the diagnostics name the resource.
+ */
+export const unprocessableResource = (error: ViewEvaluationError): OperationOutcomeError =>
+  new OperationOutcomeError(422, outcome('error', 'processing', error.message, error.path));

@@ -1,0 +1,122 @@
+import { badRequest, type FhirResource, notSupported } from '@fhir-bulk/fhir';
+import { checkId, type FhirResponse, type RestContext, save } from '@fhir-bulk/rest';
+import type { ResourceDocument } from '@fhir-bulk/store';
+import type { Filter } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { validateView } from './validate-view';
+import { invalidView } from './view-problems';
+
+/**
+ * ViewDefinitions are stored like any resource (versions, history, tombstones, If-Match), in the resource store's
+ * `ViewDefinition` collection under `_id = tenant/id`. Export never reads them: it lists only R4 resource types.
+ * Reads, deletes and history are the generic ones (`@fhir-bulk/rest`); writes and search are specific, below.
+ */
+export const VIEW_DEFINITION = 'ViewDefinition';
+
+/** POST [base]/ViewDefinition: the server assigns the id. */
+export function createView(ctx: RestContext, body: unknown): Promise<FhirResponse> {
+  return save(ctx, { ...checkedView(body), id: randomUUID() });
+}
+
+/** PUT [base]/ViewDefinition/{id}: update, or create with the client's id. */
+export function updateView(ctx: RestContext, id: string, body: unknown, ifMatch?: number): Promise<FhirResponse> {
+  checkId(id);
+  const view = checkedView(body);
+  if (view.id !== id) {
+    throw badRequest(`The resource id "${String(view.id)}" differs from the URL id "${id}"`, 'ViewDefinition.id');
+  }
+  return save(ctx, { ...view, id }, ifMatch);
+}
+
+/** What a stored view must be: runnable (`validateView`), typed, and with a `meta` the store can stamp. */
+function checkedView(body: unknown): FhirResource {
+  const problems = validateView(body);
+  if (isObject(body)) {
+    // validateView accepts a view without resourceType (the conformance tests have none); a stored one needs it.
+    if (body.resourceType === undefined) {
+      problems.unshift({ path: 'ViewDefinition.resourceType', message: 'is required: ViewDefinition' });
+    }
+    if (body.meta !== undefined && !isObject(body.meta)) {
+      problems.push({ path: 'ViewDefinition.meta', message: 'must be a JSON object' });
+    }
+  }
+  if (problems.length > 0) throw invalidView(problems, 400);
+  return body as FhirResource;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const DEFAULT_COUNT = 100;
+const MAX_COUNT = 1_000;
+
+/**
+ * GET [base]/ViewDefinition?params: the tenant's views, paged by key like other searches. `name` (string: starts
+ * with, any case; `name:exact`), `url` (uri: exact) and `status` (token); repeated parameters AND, commas OR.
+ */
+export async function searchViews(ctx: RestContext, params: Array<[string, string]>): Promise<FhirResponse> {
+  const conditions: Array<Filter<ResourceDocument>> = [];
+  let count = DEFAULT_COUNT;
+  let cursor: string | undefined;
+  const criteria: Array<[string, string]> = [];
+  for (const [name, value] of params) {
+    if (name === '_count') count = parseCount(value);
+    else if (name === '_cursor') {
+      checkId(value, '_cursor');
+      cursor = value;
+    } else if (name === '_format' || value === '') continue;
+    else if (SEARCH_PARAMETERS.has(name)) {
+      conditions.push({ $or: value.split(',').map((v) => SEARCH_PARAMETERS.get(name)!(v)) });
+      criteria.push([name, value]);
+    } else if (!ctx.lenient) throw notSupported(`Search parameter ${name} is not supported on ViewDefinition`, name);
+  }
+  const filter = conditions.length > 0 ? { $and: conditions } : undefined;
+  const afterKey = cursor === undefined ? undefined : `${ctx.tenant}/${cursor}`;
+  const [docs, total] = await Promise.all([
+    ctx.store
+      .streamCurrent(ctx.tenant, VIEW_DEFINITION, { filter, afterKey, batchSize: count + 1 })
+      .limit(count + 1)
+      .toArray(),
+    ctx.store.countCurrent(ctx.tenant, VIEW_DEFINITION, { filter }),
+  ]);
+  const page = docs.slice(0, count);
+  const url = (after?: string) => {
+    const query = new URLSearchParams([...criteria, ['_count', String(count)]]);
+    if (after !== undefined) query.set('_cursor', after);
+    return `${ctx.baseUrl}/${VIEW_DEFINITION}?${query.toString()}`;
+  };
+  const link = [{ relation: 'self', url: url(cursor) }];
+  if (docs.length > count) link.push({ relation: 'next', url: url(page.at(-1)!.id) });
+  return {
+    status: 200,
+    body: {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total,
+      link,
+      entry: page.map((doc) => ({
+        fullUrl: `${ctx.baseUrl}/${VIEW_DEFINITION}/${doc.id}`,
+        resource: doc.resource,
+        search: { mode: 'match' },
+      })),
+    },
+  };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Each parameter as a condition on one value; the FHIR string search matches from the start, ignoring case. */
+const SEARCH_PARAMETERS = new Map<string, (value: string) => Filter<ResourceDocument>>([
+  ['name', (value) => ({ 'resource.name': { $regex: `^${escapeRegExp(value)}`, $options: 'i' } })],
+  ['name:exact', (value) => ({ 'resource.name': value })],
+  ['url', (value) => ({ 'resource.url': value })],
+  ['status', (value) => ({ 'resource.status': value })],
+]);
+
+function parseCount(raw: string): number {
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1) {
+    throw badRequest(`_count must be a positive integer, got "${raw}"`, '_count');
+  }
+  return Math.min(count, MAX_COUNT);
+}

@@ -1,0 +1,58 @@
+import type { FhirResource } from '@fhir-bulk/fhir';
+import { compartmentsOf } from '@fhir-bulk/search';
+import { type ResourceStore, streamFilter } from '@fhir-bulk/store';
+import type { FhirJson } from './view-definition';
+
+/** What narrows the resources that feed a view (SQL on FHIR "Filtering"), before any row is made. */
+export interface SourceFilters {
+  /** Patient ids: only resources in one of their compartments. Empty: no restriction. */
+  patients: readonly string[];
+  /** Only resources last updated after this instant. */
+  since?: Date;
+}
+
+/**
+ * A tenant's current resources of one type, streamed. The conditions are `streamCurrent`'s (`streamFilter`), but
+ * the cursor is not sorted: row order is not part of the operation, and FerretDB v1 sorts a whole collection in
+ * memory before its first document, whereas an unsorted scan hands out the first rows at once and a `_limit`
+ * stops it early. The tenant condition beside the compartments lets MongoDB use its `(tenant, compartments)` index.
+ */
+export async function* storedResources(
+  store: ResourceStore,
+  tenant: string,
+  type: string,
+  { patients, since }: SourceFilters,
+): AsyncGenerator<FhirJson> {
+  const compartments = patients.map((id) => `Patient/${id}`);
+  const query = streamFilter(tenant, {
+    since,
+    filter: compartments.length > 0 ? { tenant, compartments: { $in: compartments } } : undefined,
+  });
+  // Returning early (a `_limit` reached, the client gone) closes the cursor on the server.
+  for await (const doc of store
+    .collection(type)
+    .find(query, { projection: { resource: 1 } })
+    .batchSize(1_000)) {
+    yield doc.resource;
+  }
+}
+
+/**
+ * Inline resources of one type, under the same filters as stored ones: compartments computed as the store would,
+ * and `_since` against `meta.lastUpdated`; a resource without one is kept, as the spec allows.
+ */
+export function* inlineResources(
+  resources: readonly FhirJson[],
+  type: string,
+  { patients, since }: SourceFilters,
+): Generator<FhirJson> {
+  const compartments = new Set(patients.map((id) => `Patient/${id}`));
+  for (const resource of resources) {
+    if (resource.resourceType !== type) continue;
+    if (compartments.size > 0 && !compartmentsOf(resource as FhirResource).some((c) => compartments.has(c))) continue;
+    // NaN without a lastUpdated, which is never at or before `since`.
+    const lastUpdated = Date.parse(String((resource.meta as FhirResource['meta'])?.lastUpdated));
+    if (since && lastUpdated <= since.getTime()) continue;
+    yield resource;
+  }
+}
