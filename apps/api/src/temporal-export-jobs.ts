@@ -17,15 +17,9 @@ import {
   type WorkflowExecutionDescription,
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ExportJobs, ExportJobStatus } from './export-jobs';
 import { failureOf } from './export-failure';
-import { describeJob, isGone, queryJob, runningCheckpoints } from './temporal-jobs';
-
-const kindKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD);
-const tenantKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
-const typesKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.types, SearchAttributeType.KEYWORD_LIST);
-const formatKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.format, SearchAttributeType.KEYWORD);
+import { describeJob, isGone, queryJob, runningCheckpoints, SEARCH_KEYS } from './temporal-jobs';
 
 export interface ExportLimits {
   maxConcurrentPerTenant: number;
@@ -66,10 +60,10 @@ export class TemporalExportJobs implements ExportJobs {
       args: [input],
       workflowExecutionTimeout: this.limits.timeoutMs,
       typedSearchAttributes: [
-        { key: kindKey, value: 'export' },
-        { key: tenantKey, value: input.tenant },
-        { key: typesKey, value: searchableTypes(input.types) },
-        { key: formatKey, value: input.outputFormat },
+        { key: SEARCH_KEYS.kind, value: 'export' },
+        { key: SEARCH_KEYS.tenant, value: input.tenant },
+        { key: SEARCH_KEYS.types, value: searchableTypes(input.types) },
+        { key: SEARCH_KEYS.format, value: input.outputFormat },
       ],
       // What the status route needs without asking the worker: partial manifests are built from it.
       memo: {

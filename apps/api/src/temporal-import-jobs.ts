@@ -16,14 +16,8 @@ import {
   type WorkflowExecutionDescription,
   WorkflowFailedError,
 } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
 import type { ImportJobs, ImportJobStatus } from './import-jobs';
-import { describeJob, isGone, queryJob, runningCheckpoints } from './temporal-jobs';
-
-const kindKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD);
-const tenantKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD);
-const typesKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.types, SearchAttributeType.KEYWORD_LIST);
+import { describeJob, isGone, queryJob, runningCheckpoints, SEARCH_KEYS } from './temporal-jobs';
 
 /** The worker's non-retryable failure type for input problems (apps/worker/src/import/import-error.ts). */
 const IMPORT_ERROR = 'ImportError';
@@ -45,9 +39,9 @@ export class TemporalImportJobs implements ImportJobs {
       args: [input],
       workflowExecutionTimeout: this.timeoutMs,
       typedSearchAttributes: [
-        { key: kindKey, value: 'import' },
-        { key: tenantKey, value: input.tenant },
-        { key: typesKey, value: [...new Set(input.inputs.map((i) => i.type))].slice(0, 100) },
+        { key: SEARCH_KEYS.kind, value: 'import' },
+        { key: SEARCH_KEYS.tenant, value: input.tenant },
+        { key: SEARCH_KEYS.types, value: [...new Set(input.inputs.map((i) => i.type))].slice(0, 100) },
       ],
       memo: {
         tenant: input.tenant,

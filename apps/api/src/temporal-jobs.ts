@@ -1,6 +1,14 @@
-import type { JobRecord } from '@fhir-bulk/export';
+import { type JobRecord, SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** The search attributes jobs are started with, so operators can filter jobs in the Temporal UI. */
+export const SEARCH_KEYS = {
+  kind: defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD),
+  tenant: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD),
+  types: defineSearchAttributeKey(SEARCH_ATTRIBUTES.types, SearchAttributeType.KEYWORD_LIST),
+  format: defineSearchAttributeKey(SEARCH_ATTRIBUTES.format, SearchAttributeType.KEYWORD),
+};
 
 /** How long a status poll waits for a running job's progress; a live worker answers in milliseconds. */
 const QUERY_DEADLINE_MS = 2_000;

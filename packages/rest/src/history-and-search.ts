@@ -1,5 +1,7 @@
 import { badRequest, notSupported } from '@fhir-bulk/fhir';
 import { toMongoFilter } from '@fhir-bulk/search';
+import type { ResourceDocument } from '@fhir-bulk/store';
+import type { Filter } from 'mongodb';
 import { checkId, versionUrl } from './crud';
 import { etag, type FhirResponse } from './fhir-response';
 import type { RestContext } from './rest-context';
@@ -67,6 +69,27 @@ export async function search(ctx: RestContext, type: string, params: Array<[stri
     throw notSupported(`Search result parameter ${name} is not supported`, name);
   });
   const { filter } = toMongoFilter(type, criteria, { lenient: ctx.lenient });
+  return searchPage(ctx, type, { filter, criteria, count, cursor });
+}
+
+export interface SearchPageRequest {
+  filter: Filter<ResourceDocument> | undefined;
+  /** The search's own parameters, repeated in the page links. */
+  criteria: Array<[string, string]>;
+  count: number;
+  /** The id of the last resource of the previous page. */
+  cursor?: string;
+}
+
+/**
+ * One searchset page: the current resources of `type` matching `filter` after the cursor, with the total and
+ * self/next links. Paged by key, so a page costs the same at any depth; `next` carries the last key seen.
+ */
+export async function searchPage(
+  ctx: RestContext,
+  type: string,
+  { filter, criteria, count, cursor }: SearchPageRequest,
+): Promise<FhirResponse> {
   const afterKey = cursor === undefined ? undefined : `${ctx.tenant}/${cursor}`;
   const [docs, total] = await Promise.all([
     ctx.store
@@ -105,7 +128,11 @@ function queryWith(query: URLSearchParams, cursor: string | undefined): string {
 
 function parseCount(params: Array<[string, string]>): number {
   const raw = params.find(([name]) => name === '_count')?.[1];
-  if (raw === undefined) return DEFAULT_COUNT;
+  return raw === undefined ? DEFAULT_COUNT : parseCountValue(raw);
+}
+
+/** `_count`: a positive integer, capped at MAX_COUNT. */
+export function parseCountValue(raw: string): number {
   const count = Number(raw);
   if (!Number.isInteger(count) || count < 1)
     throw badRequest(`_count must be a positive integer, got "${raw}"`, '_count');

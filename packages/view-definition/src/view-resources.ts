@@ -1,5 +1,5 @@
 import { badRequest, type FhirResource, notSupported } from '@fhir-bulk/fhir';
-import { checkId, type FhirResponse, type RestContext, save } from '@fhir-bulk/rest';
+import { checkId, type FhirResponse, parseCountValue, type RestContext, save, searchPage } from '@fhir-bulk/rest';
 import type { ResourceDocument } from '@fhir-bulk/store';
 import type { Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
@@ -48,7 +48,6 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const DEFAULT_COUNT = 100;
-const MAX_COUNT = 1_000;
 
 /**
  * GET [base]/ViewDefinition?params: the tenant's views, paged by key like other searches. `name` (string: starts
@@ -60,7 +59,7 @@ export async function searchViews(ctx: RestContext, params: Array<[string, strin
   let cursor: string | undefined;
   const criteria: Array<[string, string]> = [];
   for (const [name, value] of params) {
-    if (name === '_count') count = parseCount(value);
+    if (name === '_count') count = parseCountValue(value);
     else if (name === '_cursor') {
       checkId(value, '_cursor');
       cursor = value;
@@ -71,36 +70,7 @@ export async function searchViews(ctx: RestContext, params: Array<[string, strin
     } else if (!ctx.lenient) throw notSupported(`Search parameter ${name} is not supported on ViewDefinition`, name);
   }
   const filter = conditions.length > 0 ? { $and: conditions } : undefined;
-  const afterKey = cursor === undefined ? undefined : `${ctx.tenant}/${cursor}`;
-  const [docs, total] = await Promise.all([
-    ctx.store
-      .streamCurrent(ctx.tenant, VIEW_DEFINITION, { filter, afterKey, batchSize: count + 1 })
-      .limit(count + 1)
-      .toArray(),
-    ctx.store.countCurrent(ctx.tenant, VIEW_DEFINITION, { filter }),
-  ]);
-  const page = docs.slice(0, count);
-  const url = (after?: string) => {
-    const query = new URLSearchParams([...criteria, ['_count', String(count)]]);
-    if (after !== undefined) query.set('_cursor', after);
-    return `${ctx.baseUrl}/${VIEW_DEFINITION}?${query.toString()}`;
-  };
-  const link = [{ relation: 'self', url: url(cursor) }];
-  if (docs.length > count) link.push({ relation: 'next', url: url(page.at(-1)!.id) });
-  return {
-    status: 200,
-    body: {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      total,
-      link,
-      entry: page.map((doc) => ({
-        fullUrl: `${ctx.baseUrl}/${VIEW_DEFINITION}/${doc.id}`,
-        resource: doc.resource,
-        search: { mode: 'match' },
-      })),
-    },
-  };
+  return searchPage(ctx, VIEW_DEFINITION, { filter, criteria, count, ...(cursor !== undefined ? { cursor } : {}) });
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -112,11 +82,3 @@ const SEARCH_PARAMETERS = new Map<string, (value: string) => Filter<ResourceDocu
   ['url', (value) => ({ 'resource.url': value })],
   ['status', (value) => ({ 'resource.status': value })],
 ]);
-
-function parseCount(raw: string): number {
-  const count = Number(raw);
-  if (!Number.isInteger(count) || count < 1) {
-    throw badRequest(`_count must be a positive integer, got "${raw}"`, '_count');
-  }
-  return Math.min(count, MAX_COUNT);
-}

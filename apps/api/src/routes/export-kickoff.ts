@@ -10,6 +10,7 @@ import { type Request, type RequestHandler, Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { ExportJobs } from '../export-jobs';
 import { baseUrlOf, requestUrlOf, tenantOf } from '../fhir-base';
+import { operationBody } from '../operation-body';
 
 /** Kick-off endpoints: the IG's three, and `Patient/{id}/$export` (one patient, as FHIR R5 defines it). */
 const ENDPOINTS: Array<[path: string, level: ExportLevel]> = [
@@ -55,17 +56,11 @@ export function exportKickoffRoutes(jobs: ExportJobs, publicBaseUrl: string): Ro
   return router;
 }
 
-/** The query string's parameters, then for a POST those of its Parameters body (app.ts parses JSON bodies). */
+/** The query string's parameters, then for a POST those of its Parameters body. */
 function parametersOf(req: Request): KickoffParameter[] {
   const query = queryParameters(new URL(req.originalUrl, 'http://x').search);
-  // A POST without parameters may come without a body, or with `Content-Length: 0` and no Content-Type.
-  const hasBody = req.get('Transfer-Encoding') !== undefined || Number(req.get('Content-Length') ?? 0) > 0;
-  if (req.method !== 'POST' || !hasBody) return query;
-  if (!req.is(['application/json', 'application/fhir+json'])) {
-    const message = `A POST kick-off body must be application/fhir+json, not ${req.get('Content-Type')}`;
-    throw new OperationOutcomeError(415, outcome('error', 'not-supported', message));
-  }
-  return [...query, ...bodyParameters(req.body)];
+  const body = operationBody(req, '$export kick-off');
+  return body === undefined ? query : [...query, ...bodyParameters(body)];
 }
 
 /**

@@ -1,37 +1,14 @@
-import { badRequest, isResourceType, notFound, preferHas } from '@fhir-bulk/fhir';
-import {
-  create,
-  type FhirResponse,
-  history,
-  parseETag,
-  processBundle,
-  read,
-  remove,
-  type RestContext,
-  search,
-  update,
-  vread,
-} from '@fhir-bulk/rest';
-import type { ResourceStore, TransactionRunner } from '@fhir-bulk/store';
-import { type Request, type Response, Router } from 'express';
-import { baseUrlOf, tenantOf } from '../fhir-base';
+import { isResourceType, notFound } from '@fhir-bulk/fhir';
+import { create, history, processBundle, read, remove, search, update, vread } from '@fhir-bulk/rest';
+import { type Request, Router } from 'express';
+import { ifMatch, queryPairs, restContext, type RestDeps, send } from '../rest-http';
 
-export interface RestDeps {
-  store: ResourceStore;
-  transactions: TransactionRunner;
-  publicBaseUrl: string;
-}
+export type { RestDeps } from '../rest-http';
 
 /** FHIR REST over HTTP: each route turns the request into a handler call and the handler's answer into a reply. */
 export function fhirRestRoutes(deps: RestDeps): Router {
   const router = Router({ mergeParams: true });
-  const ctx = (req: Request): RestContext => ({
-    tenant: tenantOf(req),
-    baseUrl: baseUrlOf(deps.publicBaseUrl, req),
-    store: deps.store,
-    transactions: deps.transactions,
-    lenient: preferHas(req.get('Prefer'), 'handling=lenient'),
-  });
+  const ctx = restContext(deps);
 
   router.post('/', async (req, res) => send(res, await processBundle(ctx(req), req.body)));
   router.get('/:type', async (req, res) => send(res, await search(ctx(req), type(req), queryPairs(req))));
@@ -52,25 +29,10 @@ export function fhirRestRoutes(deps: RestDeps): Router {
   return router;
 }
 
-function send(res: Response, response: FhirResponse): void {
-  res.status(response.status).set(response.headers ?? {});
-  if (response.body === undefined) res.end();
-  else res.type('application/fhir+json').send(response.body);
-}
-
 const param = (req: Request, name: string) => (req.params as Record<string, string>)[name]!;
 
 function type(req: Request): string {
   const name = param(req, 'type');
   if (!isResourceType(name)) throw notFound(`Unknown resource type ${name}`);
   return name;
-}
-
-/** The query string as ordered pairs: repeated parameters stay separate (they AND in FHIR search). */
-const queryPairs = (req: Request): Array<[string, string]> => [...new URL(req.originalUrl, 'http://x').searchParams];
-
-function ifMatch(req: Request): number | undefined {
-  const version = parseETag(req.get('If-Match'));
-  if (Number.isNaN(version)) throw badRequest('If-Match must be a version ETag such as W/"3"', 'If-Match');
-  return version;
 }

@@ -1,20 +1,16 @@
 import { parseImportKickoff } from '@fhir-bulk/import';
-import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { baseUrlOf, requestUrlOf, tenantOf } from '../fhir-base';
 import type { ImportJobs } from '../import-jobs';
 import { checkInputs, type InputChecks } from '../import-inputs';
+import { operationBody } from '../operation-body';
 
 /** Bulk $import kick-off: validate the Parameters and every input's source, start the job, answer 202. */
 export function importKickoffRoutes(jobs: ImportJobs, checks: InputChecks, publicBaseUrl: string): Router {
   const router = Router({ mergeParams: true });
   router.post('/\\$import', async (req, res) => {
-    if (!req.is(['application/json', 'application/fhir+json'])) {
-      const message = `An $import body must be a Parameters resource in application/fhir+json, not ${req.get('Content-Type')}`;
-      throw new OperationOutcomeError(415, outcome('error', 'not-supported', message));
-    }
-    const request = parseImportKickoff(req.body, req.get('Prefer'));
+    const request = parseImportKickoff(operationBody(req, '$import'), req.get('Prefer'));
     await checkInputs(request, checks);
     const tenant = tenantOf(req);
     const baseUrl = baseUrlOf(publicBaseUrl, req);

@@ -11,6 +11,7 @@ import {
   runView,
 } from '@fhir-bulk/view-definition';
 import { type Request, type RequestHandler, Router } from 'express';
+import { operationBody } from '../operation-body';
 import { sendViewRun } from '../view-run-response';
 
 /**
@@ -36,17 +37,11 @@ export function viewDefinitionRunRoutes(ctx: (req: Request) => RestContext): Rou
   return router;
 }
 
-/** The query string's parameters, then those of a POST's Parameters body (app.ts parses JSON bodies). */
+/** The query string's parameters, then those of a POST's Parameters body. */
 function parametersOf(req: Request): RunParameter[] {
   const query = queryRunParameters(new URL(req.originalUrl, 'http://x').searchParams);
-  // An instance-level POST may come without a body, or with `Content-Length: 0` and no Content-Type.
-  const hasBody = req.get('Transfer-Encoding') !== undefined || Number(req.get('Content-Length') ?? 0) > 0;
-  if (req.method !== 'POST' || !hasBody) return query;
-  if (!req.is(['application/json', 'application/fhir+json'])) {
-    const message = `A $viewdefinition-run body must be application/fhir+json, not ${req.get('Content-Type')}`;
-    throw new OperationOutcomeError(415, outcome('error', 'not-supported', message));
-  }
-  return [...query, ...bodyRunParameters(req.body)];
+  const body = operationBody(req, '$viewdefinition-run');
+  return body === undefined ? query : [...query, ...bodyRunParameters(body)];
 }
 
 /**

@@ -1,9 +1,7 @@
-import { badRequest, preferHas } from '@fhir-bulk/fhir';
-import { type FhirResponse, history, parseETag, read, remove, type RestContext, vread } from '@fhir-bulk/rest';
+import { history, read, remove, vread } from '@fhir-bulk/rest';
 import { createView, searchViews, updateView, VIEW_DEFINITION } from '@fhir-bulk/view-definition';
-import { type Request, type Response, Router } from 'express';
-import { baseUrlOf, tenantOf } from '../fhir-base';
-import type { RestDeps } from './fhir-rest';
+import { type Request, Router } from 'express';
+import { ifMatch, queryPairs, restContext, type RestDeps, send } from '../rest-http';
 import { viewDefinitionRunRoutes } from './view-definition-run';
 
 /**
@@ -12,13 +10,7 @@ import { viewDefinitionRunRoutes } from './view-definition-run';
  */
 export function viewDefinitionRoutes(deps: RestDeps): Router {
   const router = Router({ mergeParams: true });
-  const ctx = (req: Request): RestContext => ({
-    tenant: tenantOf(req),
-    baseUrl: baseUrlOf(deps.publicBaseUrl, req),
-    store: deps.store,
-    transactions: deps.transactions,
-    lenient: preferHas(req.get('Prefer'), 'handling=lenient'),
-  });
+  const ctx = restContext(deps);
   // First: `/ViewDefinition/:id` would otherwise take `$viewdefinition-run` for an id.
   router.use(viewDefinitionRunRoutes(ctx));
 
@@ -39,18 +31,4 @@ export function viewDefinitionRoutes(deps: RestDeps): Router {
   return router;
 }
 
-function send(res: Response, response: FhirResponse): void {
-  res.status(response.status).set(response.headers ?? {});
-  if (response.body === undefined) res.end();
-  else res.type('application/fhir+json').send(response.body);
-}
-
 const id = (req: Request) => (req.params as { id: string }).id;
-
-const queryPairs = (req: Request): Array<[string, string]> => [...new URL(req.originalUrl, 'http://x').searchParams];
-
-function ifMatch(req: Request): number | undefined {
-  const version = parseETag(req.get('If-Match'));
-  if (Number.isNaN(version)) throw badRequest('If-Match must be a version ETag such as W/"3"', 'If-Match');
-  return version;
-}

@@ -1,15 +1,9 @@
 import type { ExportedFile, ExportJobInput, ExportPartition, ExportPlan, ExportProgress } from '@fhir-bulk/export';
-import {
-  ActivityCancellationType,
-  CancellationScope,
-  defineQuery,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ExportActivities } from '../export/activities';
 import type { ExportSummary } from '../export/finish-export';
 import { mapBounded } from './bounded';
+import { resumableActivity } from './resumable-activity';
 import { messageOf } from './failure-message';
 
 // Same strings as EXPORT_PROGRESS_QUERY / EXPORT_FILES_QUERY; defined here so the sandbox imports no package code.
@@ -43,19 +37,9 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
     files.push(...plan.files);
     progress.total = plan.total;
     progress.phase = 'exporting';
-    const { exportPartition } = proxyActivities<ExportActivities>({
-      startToCloseTimeout: '24 hours',
-      // A worker that dies stops heartbeating; after this long another worker resumes from the checkpoint.
-      heartbeatTimeout: `${plan.heartbeatTimeoutSeconds} seconds`,
-      // Cleanup must not delete files a still-running attempt is writing: wait until activities have stopped.
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: {
-        initialInterval: '1 second',
-        maximumInterval: '30 seconds',
-        maximumAttempts: 20,
-        nonRetryableErrorTypes: ['ExportError'],
-      },
-    });
+    const { exportPartition } = proxyActivities<ExportActivities>(
+      resumableActivity(plan.heartbeatTimeoutSeconds, 'ExportError'),
+    );
     const patientSet = plan.patientSet;
     await mapBounded(plan.partitions, plan.concurrency, async (partition) => {
       running.add(partition);

@@ -1,14 +1,8 @@
 import type { ImportedFile, ImportJobInput, ImportProgress } from '@fhir-bulk/import';
-import {
-  ActivityCancellationType,
-  CancellationScope,
-  defineQuery,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ImportActivities } from '../import/activities';
 import { mapBounded } from './bounded';
+import { resumableActivity } from './resumable-activity';
 import { messageOf } from './failure-message';
 
 // Same string as IMPORT_PROGRESS_QUERY; defined here so the sandbox imports no package code.
@@ -46,19 +40,9 @@ export async function importWorkflow(input: ImportJobInput): Promise<ImportSumma
     const planned = plan.files;
     progress.totalBytes = planned.reduce((sum, f) => sum + f.size, 0);
     progress.phase = 'importing';
-    const { importFile } = proxyActivities<ImportActivities>({
-      startToCloseTimeout: '24 hours',
-      // A worker that dies stops heartbeating; after this long another worker resumes the file from its checkpoint.
-      heartbeatTimeout: `${plan.heartbeatTimeoutSeconds} seconds`,
-      // Error reports are removed on cancel only once no attempt is still writing them.
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: {
-        initialInterval: '1 second',
-        maximumInterval: '30 seconds',
-        maximumAttempts: 20,
-        nonRetryableErrorTypes: ['ImportError'],
-      },
-    });
+    const { importFile } = proxyActivities<ImportActivities>(
+      resumableActivity(plan.heartbeatTimeoutSeconds, 'ImportError'),
+    );
     const files = await mapBounded(planned, plan.maxConcurrentFiles, async (file) => {
       const imported = await importFile({ job, file });
       progress.filesDone++;

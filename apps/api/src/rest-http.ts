@@ -1,0 +1,42 @@
+import { badRequest, preferHas } from '@fhir-bulk/fhir';
+import { type FhirResponse, parseETag, type RestContext } from '@fhir-bulk/rest';
+import type { ResourceStore, TransactionRunner } from '@fhir-bulk/store';
+import type { Request, Response } from 'express';
+import { baseUrlOf, tenantOf } from './fhir-base';
+
+/** What the FHIR REST routes need: the stores, and the public URL that resource URLs are built on. */
+export interface RestDeps {
+  store: ResourceStore;
+  transactions: TransactionRunner;
+  publicBaseUrl: string;
+}
+
+/** The REST handlers' context for one request: its tenant, its [base], and lenient handling if asked for. */
+export const restContext =
+  (deps: RestDeps) =>
+  (req: Request): RestContext => ({
+    tenant: tenantOf(req),
+    baseUrl: baseUrlOf(deps.publicBaseUrl, req),
+    store: deps.store,
+    transactions: deps.transactions,
+    lenient: preferHas(req.get('Prefer'), 'handling=lenient'),
+  });
+
+/** Writes a handler's answer: status, headers, and the body as FHIR JSON. */
+export function send(res: Response, response: FhirResponse): void {
+  res.status(response.status).set(response.headers ?? {});
+  if (response.body === undefined) res.end();
+  else res.type('application/fhir+json').send(response.body);
+}
+
+/** The query string as ordered pairs: repeated parameters stay separate (they AND in FHIR search). */
+export const queryPairs = (req: Request): Array<[string, string]> => [
+  ...new URL(req.originalUrl, 'http://x').searchParams,
+];
+
+/** The version an If-Match header names (W/"3"), if any. */
+export function ifMatch(req: Request): number | undefined {
+  const version = parseETag(req.get('If-Match'));
+  if (Number.isNaN(version)) throw badRequest('If-Match must be a version ETag such as W/"3"', 'If-Match');
+  return version;
+}
