@@ -114,7 +114,7 @@ const schema = z.object({
     .max(7 * 24 * 3600)
     .default(3600),
 
-  /** Input files one import reads at once (the seed's `MaxConcurrentFiles`). */
+  /** Input files one import reads at once (`MaxConcurrentFiles` in the import settings this mirrors). */
   IMPORT_MAX_CONCURRENT_FILES: z.coerce.number().int().min(1).max(256).default(2),
   /** Resources per database write (`BatchSize`). */
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),

@@ -4,7 +4,7 @@ import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceStore } from '@fhir-bulk/store';
 import type { InputReader } from './input-reader';
 
-/** Worker-side import settings, from the config module (IMPORT_* variables; the seed's `Import` settings). */
+/** Worker-side import settings, from the config module (IMPORT_* variables). */
 export interface ImportSettings {
   maxConcurrentFiles: number;
   batchSize: number;
