@@ -1,7 +1,17 @@
 import { AUDIT_COLLECTION, jobPrefix, JOBS_COLLECTION, RETENTION_WORKFLOW } from '@fhir-bulk/export';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
-import { type BulkStack, pollUntilDone, startBulkStack, waitFor } from '@fhir-bulk/test-support';
+import { importPrefix } from '@fhir-bulk/import';
+import {
+  type BulkStack,
+  importFile,
+  importParameters,
+  pollUntilDone,
+  putInput,
+  startBulkStack,
+  startImport,
+  waitFor,
+} from '@fhir-bulk/test-support';
 import { ensureRetentionSchedule } from '@fhir-bulk/worker/src/retention-schedule';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
@@ -154,6 +164,32 @@ describe('retention', () => {
     await expectNotFound(await fetch(statusUrl));
     expect(await jobRecord(jobId)).toMatchObject({ status: 'expired' });
     await expectNotFound(await remove(statusUrl));
+  });
+
+  it('deletes an import’s error files once its retention is over; the imported resources stay', async () => {
+    const url = await putInput(stack.inputs, 'expire-import/p.ndjson', importFile('Patient', 20).text);
+    const tenant = 'expire-import';
+    const { statusUrl, jobId } = await startImport(
+      `${stack.baseUrl}/tenant/${tenant}`,
+      importParameters([{ type: 'Patient', url }]),
+    );
+    expect((await pollUntilDone(statusUrl)).status).toBe(200);
+    expect(await stack.objects.list(importPrefix(tenant, jobId))).toEqual([
+      `${importPrefix(tenant, jobId)}errors-0.ndjson`,
+    ]);
+
+    const purged = await stack.client.workflow.execute(RETENTION_WORKFLOW, {
+      taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
+      workflowId: `retention-${jobId}`,
+      args: [],
+    });
+    expect(purged).toBeGreaterThanOrEqual(1);
+    expect(await stack.objects.list(importPrefix(tenant, jobId))).toEqual([]);
+    await expectNotFound(await fetch(statusUrl));
+    expect(await stack.store.db.collection('import_jobs').findOne({ _id: jobId as never })).toMatchObject({
+      status: 'expired',
+    });
+    expect(await stack.store.collection('Patient').countDocuments({ tenant })).toBe(18);
   });
 
   it('is scheduled in Temporal by the worker, once per task queue', async () => {

@@ -2,7 +2,8 @@ import type { ExportJobInput } from '@fhir-bulk/export';
 import type { BulkStack } from '@fhir-bulk/test-support';
 import { createExportActivities } from '@fhir-bulk/worker/src/export/activities';
 import type { PartitionTask } from '@fhir-bulk/worker/src/export/export-partition';
-import { exportDeps } from '@fhir-bulk/worker/src/worker';
+import { createImportActivities } from '@fhir-bulk/worker/src/import/activities';
+import { exportDeps, importDeps } from '@fhir-bulk/worker/src/worker';
 import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 
@@ -30,6 +31,7 @@ export async function startGatedWorker(stack: BulkStack): Promise<GatedWorker> {
     taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('@fhir-bulk/worker/src/workflows'),
     activities: {
+      ...createImportActivities(importDeps(stack.store, stack.objects, stack.config)),
       ...activities,
       planExport: async (input: ExportJobInput) => {
         await gate(`${input.tenant}/plan`);

@@ -96,6 +96,7 @@ export function importDeps(store: ResourceStore, objects: S3ObjectStore, config:
       heartbeatTimeoutSeconds: config.IMPORT_HEARTBEAT_TIMEOUT_SECONDS,
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
       retentionHours: config.EXPORT_RETENTION_HOURS,
+      timeoutHours: config.EXPORT_TIMEOUT_HOURS,
     },
     now: () => new Date(),
   };

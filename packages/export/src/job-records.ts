@@ -126,6 +126,24 @@ export class JobRecords {
       .toArray();
   }
 
+  /**
+   * Hands every job whose outputs must go (see `expired`) to `purge`, a page at a time; `purge` deletes them and
+   * marks the record purged, so no job comes twice. Returns how many (the retention workflow reports it).
+   */
+  async purgeExpired(
+    { now, retentionHours, timeoutHours }: { now: Date; retentionHours: number; timeoutHours: number },
+    purge: (record: JobRecord) => Promise<void>,
+  ): Promise<number> {
+    const abandonedBefore = new Date(now.getTime() - (timeoutHours + retentionHours) * 3_600_000);
+    let purged = 0;
+    for (let page = await this.expired(now, abandonedBefore, 100); page.length > 0;) {
+      for (const record of page) await purge(record);
+      purged += page.length;
+      page = await this.expired(now, abandonedBefore, 100);
+    }
+    return purged;
+  }
+
   auditEvents(jobId: string): Promise<AuditEvent[]> {
     return this.audit.find({ jobId }).toArray();
   }

@@ -66,16 +66,8 @@ export async function purgeExport(
 }
 
 /** Purges every job whose retention has run out; returns how many (the retention workflow's result). */
-export async function purgeExpiredExports(deps: ExportDeps): Promise<number> {
-  let purged = 0;
-  for (;;) {
-    const now = deps.now();
-    const { timeoutHours, retentionHours } = deps.settings;
-    const abandonedBefore = new Date(now.getTime() - (timeoutHours + retentionHours) * 3_600_000);
-    const batch = await deps.jobs.expired(now, abandonedBefore, 100);
-    if (batch.length === 0) return purged;
-    for (const record of batch)
-      await purgeExport(deps, { tenant: record.tenant, jobId: record._id, status: 'expired' });
-    purged += batch.length;
-  }
+export function purgeExpiredExports(deps: ExportDeps): Promise<number> {
+  return deps.jobs.purgeExpired({ now: deps.now(), ...deps.settings }, (record) =>
+    purgeExport(deps, { tenant: record.tenant, jobId: record._id, status: 'expired' }),
+  );
 }

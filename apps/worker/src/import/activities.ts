@@ -1,6 +1,6 @@
 import type { ImportJobInput } from '@fhir-bulk/import';
 import type { ImportDeps } from './deps';
-import { abandonImport, finalizeImport } from './finish-import';
+import { abandonImport, finalizeImport, purgeExpiredImports } from './finish-import';
 import { importFile, type ImportFileTask } from './import-file';
 import { planImport } from './plan-import';
 
@@ -11,6 +11,7 @@ export function createImportActivities(deps: ImportDeps) {
     importFile: (task: ImportFileTask) => importFile(deps, task),
     finalizeImport: (args: Parameters<typeof finalizeImport>[1]) => finalizeImport(deps, args),
     abandonImport: (args: Parameters<typeof abandonImport>[1]) => abandonImport(deps, args),
+    purgeExpiredImports: () => purgeExpiredImports(deps),
   };
 }
 

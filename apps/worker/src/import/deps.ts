@@ -16,6 +16,8 @@ export interface ImportSettings {
   checkpointIntervalMs: number;
   /** Hours error files are kept after the job completes (EXPORT_RETENTION_HOURS, the same clock as outputs). */
   retentionHours: number;
+  /** The workflow execution timeout the API starts jobs with (EXPORT_TIMEOUT_HOURS): a job running longer was abandoned. */
+  timeoutHours: number;
 }
 
 /** Everything import activities touch, passed in, so tests can wire their own. */

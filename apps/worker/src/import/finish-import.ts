@@ -30,3 +30,11 @@ export async function abandonImport(
   await deps.objects.deletePrefix(importPrefix(job.tenant, job.jobId));
   await deps.jobs.ended(recordedJob(job), status, deps.now(), message);
 }
+
+/** Deletes the error files of imports past retention, and of jobs Temporal ended without cleanup; returns how many. */
+export function purgeExpiredImports(deps: ImportDeps): Promise<number> {
+  return deps.jobs.purgeExpired({ now: deps.now(), ...deps.settings }, async (record) => {
+    await deps.objects.deletePrefix(importPrefix(record.tenant, record._id));
+    await deps.jobs.purged(record._id, 'expired');
+  });
+}

@@ -1,7 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ExportActivities } from '../export/activities';
+import type { ImportActivities } from '../import/activities';
 
-const { purgeExport, purgeExpiredExports } = proxyActivities<ExportActivities>({
+const { purgeExport, purgeExpiredExports, purgeExpiredImports } = proxyActivities<ExportActivities & ImportActivities>({
   startToCloseTimeout: '30 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
@@ -11,7 +12,10 @@ export async function purgeExportWorkflow(args: { tenant: string; jobId: string 
   await purgeExport({ ...args, status: 'deleted' });
 }
 
-/** Run by the `export-retention` schedule: deletes the outputs of every export past its retention period. */
+/**
+ * Run by the `export-retention` schedule: deletes the outputs of every export, and the error files of every import,
+ * past its retention period. Returns how many jobs it purged.
+ */
 export async function exportRetentionWorkflow(): Promise<number> {
-  return purgeExpiredExports();
+  return (await purgeExpiredExports()) + (await purgeExpiredImports());
 }
