@@ -2,21 +2,46 @@
  * The sample export `npm start` ends with: a real client of the HTTP API (kick-off, poll, manifest), followed by
  * a check of the output in S3, so a newcomer sees the whole pipeline work and not just a 202.
  *   tsx infra/sample-export.ts --tenant sample --patients 100 --api http://127.0.0.1:8080
+ * Its client steps are exported for sample-import.ts, which sends this export's Patient file back in.
  */
-import { loadConfig } from '@fhir-bulk/config';
+import { type Config, loadConfig } from '@fhir-bulk/config';
 import { type ExportManifest, fileName, jobPrefix, pollExportStatus } from '@fhir-bulk/export';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { parseArgs } from 'node:util';
 
 const TYPES = ['Patient', 'Encounter', 'Observation', 'Condition', 'MedicationRequest', 'Group'];
 
+/** The FHIR base URL of `tenant` on the API at `api` (PUBLIC_BASE_URL by default); tenant `default` is the root. */
+export function tenantBaseUrl(config: Config, api: string | undefined, tenant: string): string {
+  const root = (api ?? config.PUBLIC_BASE_URL).replace(/\/$/, '');
+  return tenant === 'default' ? root : `${root}/tenant/${tenant}`;
+}
+
+/** Polls a Bulk status URL (export or import) printing its progress; returns the 200 body, throws on anything else. */
+export async function awaitResult<T>(statusUrl: string, what: string): Promise<T> {
+  const response = await pollExportStatus(statusUrl, { onProgress: (progress) => console.log(`  ${progress}`) });
+  if (response.status !== 200) throw new Error(`${what} ended with ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Where a newcomer sees the job's workflow (workflowId = job id). */
+export const temporalUiLink = (config: Config, jobId: string) =>
+  `${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${jobId}`;
+
+/** Runs a script's main; a failure prints its message and exits 1, so start.sh stops there. */
+export function runScript(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { tenant: { type: 'string', default: 'sample' }, patients: { type: 'string' }, api: { type: 'string' } },
   });
   const config = loadConfig();
-  const api = (values.api ?? config.PUBLIC_BASE_URL).replace(/\/$/, '');
-  const base = values.tenant === 'default' ? api : `${api}/tenant/${values.tenant}`;
+  const base = tenantBaseUrl(config, values.api, values.tenant!);
 
   const kickoff = await fetch(`${base}/$export?_type=${TYPES.join(',')}`, { headers: { Prefer: 'respond-async' } });
   if (kickoff.status !== 202) throw new Error(`kick-off answered ${kickoff.status}: ${await kickoff.text()}`);
@@ -24,9 +49,7 @@ async function main(): Promise<void> {
   const jobId = statusUrl.slice(statusUrl.lastIndexOf('/') + 1);
   console.log(`export started: ${statusUrl}`);
 
-  const response = await pollExportStatus(statusUrl, { onProgress: (progress) => console.log(`  ${progress}`) });
-  if (response.status !== 200) throw new Error(`export ended with ${response.status}: ${await response.text()}`);
-  const manifest = (await response.json()) as ExportManifest;
+  const manifest = await awaitResult<ExportManifest>(statusUrl, 'export');
   console.log(JSON.stringify(manifest, null, 2));
 
   // Check the output itself: the Patient file in S3 has exactly one line per sample patient.
@@ -40,11 +63,9 @@ async function main(): Promise<void> {
   const counted = patientOutputs.reduce((sum, o) => sum + o.count, 0);
   const expected = values.patients ? Number(values.patients) : counted;
   console.log(`Patient: manifest count ${counted}, lines in S3 ${lines}, sample size ${expected}`);
-  console.log(`Temporal UI: ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${jobId}`);
+  console.log(`Temporal UI: ${temporalUiLink(config, jobId)}`);
   if (counted !== expected || lines !== expected) throw new Error('the export does not match the sample population');
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+// Only when run as a script: sample-import.ts imports the helpers above without running an export.
+if (require.main === module) runScript(main);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm start`: everything a newcomer needs, from a fresh clone. Installs npm packages, builds and starts the local
 # stack, starts the API and the worker in the background, loads a sample population into tenant `sample`, runs
-# one export through the HTTP API as a client would, and prints the manifest and the Temporal UI link.
+# one export through the HTTP API as a client would, imports its Patient file back with $import into tenant
+# `sample-import` and checks the count there, and prints the manifest, the import result and Temporal UI links.
 # The services keep running afterwards; `npm stop` stops them all.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,5 +37,9 @@ curl -fsS "$api_url/readyz" >/dev/null || { log "the API is not ready after 60 s
 
 log "loading $patients sample patients (with their encounters, observations, conditions, medications) into tenant sample"
 node_modules/.bin/tsx packages/sample-data/src/cli.ts --tenant sample --patients "$patients" --replace
-node_modules/.bin/tsx infra/sample-export.ts --tenant sample --patients "$patients" --api "$api_url"
+# The export's output is also kept in a log, where the import round trip finds the export's status URL.
+node_modules/.bin/tsx infra/sample-export.ts --tenant sample --patients "$patients" --api "$api_url" |
+  tee "$log_dir/sample-export.log"
+export_status=$(sed -n 's/^export started: //p' "$log_dir/sample-export.log")
+node_modules/.bin/tsx infra/sample-import.ts --export "$export_status" --tenant sample-import --api "$api_url"
 log "services keep running: API $api_url, Temporal UI ${TEMPORAL_UI_URL:-http://127.0.0.1:8233}; stop them with: npm stop"

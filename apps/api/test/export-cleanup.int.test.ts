@@ -1,11 +1,10 @@
 import { AUDIT_COLLECTION, jobPrefix, JOBS_COLLECTION, RETENTION_WORKFLOW } from '@fhir-bulk/export';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
-import { importPrefix } from '@fhir-bulk/import';
+import { importKickoffBody, importPrefix } from '@fhir-bulk/import';
 import {
   type BulkStack,
   importFile,
-  importParameters,
   pollUntilDone,
   putInput,
   startBulkStack,
@@ -171,7 +170,7 @@ describe('retention', () => {
     const tenant = 'expire-import';
     const { statusUrl, jobId } = await startImport(
       `${stack.baseUrl}/tenant/${tenant}`,
-      importParameters([{ type: 'Patient', url }]),
+      importKickoffBody([{ type: 'Patient', url }]),
     );
     expect((await pollUntilDone(statusUrl)).status).toBe(200);
     expect(await stack.objects.list(importPrefix(tenant, jobId))).toEqual([

@@ -1,8 +1,7 @@
-import type { ImportResult } from '@fhir-bulk/import';
+import { importKickoffBody, type ImportResult } from '@fhir-bulk/import';
 import {
   type BulkStack,
   importFile,
-  importParameters,
   kickoffImport,
   ndjsonLines,
   pollUntilDone,
@@ -67,7 +66,7 @@ describe('an import of files with 10% bad lines', () => {
     const observationUrl = await putInput(stack.inputs, 'bad/observations.ndjson', observations.text);
     const { result, jobId } = await importAndWait(
       'bad',
-      importParameters([
+      importKickoffBody([
         { type: 'Patient', url: patientUrl },
         { type: 'Observation', url: observationUrl },
       ]),
@@ -130,7 +129,7 @@ describe('an import of files with 10% bad lines', () => {
       .map((r) => (typeof r === 'string' ? r : JSON.stringify(r)))
       .join('\n');
     const url = await putInput(stack.inputs, 'long/patients.ndjson', text); // no final newline
-    const { result } = await importAndWait('long', importParameters([{ type: 'Patient', url }]));
+    const { result } = await importAndWait('long', importKickoffBody([{ type: 'Patient', url }]));
     expect(result.output[0]!.count).toBe(2);
     const outcomes = ndjsonLines(await (await fetch(result.error[0]!.url!)).text());
     expect(outcomes.map(lineOf)).toEqual([2]);
@@ -142,9 +141,9 @@ describe('modes', () => {
   it('IncrementalLoad adds a version only where content changed', async () => {
     const first = importFile('Patient', 40, { badEvery: 0 });
     const url = await putInput(stack.inputs, 'incr/v1.ndjson', first.text);
-    await importAndWait('incr', importParameters([{ type: 'Patient', url }]));
+    await importAndWait('incr', importKickoffBody([{ type: 'Patient', url }]));
     // The same file again: nothing changes.
-    const again = await importAndWait('incr', importParameters([{ type: 'Patient', url }]));
+    const again = await importAndWait('incr', importKickoffBody([{ type: 'Patient', url }]));
     expect(again.result.output[0]!.count).toBe(40);
     expect(await storedVersions('incr', 'Patient')).toMatchObject({ versions: new Set([1]), history: 0 });
     // Half of them changed: those get version 2, the rest stay at 1.
@@ -154,14 +153,14 @@ describe('modes', () => {
       .map((line, i) => (i < 20 ? JSON.stringify(testResource('Patient', `r${i + 1}`, 2)) : line))
       .join('\n');
     const url2 = await putInput(stack.inputs, 'incr/v2.ndjson', changed);
-    await importAndWait('incr', importParameters([{ type: 'Patient', url: url2 }]));
+    await importAndWait('incr', importKickoffBody([{ type: 'Patient', url: url2 }]));
     expect(await storedVersions('incr', 'Patient')).toMatchObject({ versions: new Set([1, 2]), history: 20 });
   });
 
   it('InitialLoad creates only: an existing id with other content is an error line, the same content is fine', async () => {
     await bulkLoad(stack.store, 'init', [testResource('Patient', 'r1', 7), testResource('Patient', 'r2')] as never);
     const url = await putInput(stack.inputs, 'init/p.ndjson', importFile('Patient', 5, { badEvery: 0 }).text);
-    const { result } = await importAndWait('init', importParameters([{ type: 'Patient', url }], 'InitialLoad'));
+    const { result } = await importAndWait('init', importKickoffBody([{ type: 'Patient', url }], 'InitialLoad'));
     expect(result.output[0]!.count).toBe(4);
     const outcomes = ndjsonLines(await (await fetch(result.error[0]!.url!)).text());
     expect(outcomes.map(lineOf)).toEqual([1]);
@@ -178,7 +177,7 @@ describe('inputs over http(s)', () => {
     httpFiles.set('/allowed/p.ndjson', file.text);
     const { result } = await importAndWait(
       'http',
-      importParameters([{ type: 'Patient', url: `${httpBase}/allowed/p.ndjson` }]),
+      importKickoffBody([{ type: 'Patient', url: `${httpBase}/allowed/p.ndjson` }]),
     );
     expect(result.output[0]!.count).toBe(file.goodIds.length);
     expect((await storedVersions('http', 'Patient')).ids).toEqual(sorted(file.goodIds));
@@ -188,7 +187,7 @@ describe('inputs over http(s)', () => {
     httpFiles.set('/allowed/redirect', `REDIRECT ${httpBase}/private/p.ndjson`);
     const response = await kickoffImport(
       tenantBase('redirect'),
-      importParameters([{ type: 'Patient', url: `${httpBase}/allowed/redirect` }]),
+      importKickoffBody([{ type: 'Patient', url: `${httpBase}/allowed/redirect` }]),
     );
     expect(response.status).toBe(400);
     expect(JSON.stringify(await response.json())).toContain('input[0].url');
@@ -203,43 +202,43 @@ describe('kick-off errors', () => {
     [
       'no inputFormat',
       () => ({
-        ...importParameters([{ type: 'Patient', url: s3() }]),
-        parameter: importParameters([{ type: 'Patient', url: s3() }]).parameter.slice(1),
+        ...importKickoffBody([{ type: 'Patient', url: s3() }]),
+        parameter: importKickoffBody([{ type: 'Patient', url: s3() }]).parameter.slice(1),
       }),
       'inputFormat',
       {},
     ],
     ['an unknown mode', () => withMode('Sometimes'), 'mode', {}],
-    ['an unknown type', () => importParameters([{ type: 'Patientt', url: s3() }]), 'input[0].type', {}],
+    ['an unknown type', () => importKickoffBody([{ type: 'Patientt', url: s3() }]), 'input[0].type', {}],
     [
       'a bucket not allowed',
-      () => importParameters([{ type: 'Patient', url: `s3://${stack.objects.bucket}/x` }]),
+      () => importKickoffBody([{ type: 'Patient', url: `s3://${stack.objects.bucket}/x` }]),
       'input[0].url',
       {},
     ],
-    ['a file: URL', () => importParameters([{ type: 'Patient', url: 'file:///etc/passwd' }]), 'input[0].url', {}],
+    ['a file: URL', () => importKickoffBody([{ type: 'Patient', url: 'file:///etc/passwd' }]), 'input[0].url', {}],
     [
       'the metadata address',
-      () => importParameters([{ type: 'Patient', url: 'http://169.254.169.254/latest/meta-data' }]),
+      () => importKickoffBody([{ type: 'Patient', url: 'http://169.254.169.254/latest/meta-data' }]),
       'input[0].url',
       {},
     ],
     [
       'a host not allowed',
-      () => importParameters([{ type: 'Patient', url: `${httpBase}/private/p.ndjson` }]),
+      () => importKickoffBody([{ type: 'Patient', url: `${httpBase}/private/p.ndjson` }]),
       'input[0].url',
       {},
     ],
     [
       'a missing object',
-      () => importParameters([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/nope.ndjson` }]),
+      () => importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/nope.ndjson` }]),
       'input[0].url',
       {},
     ],
-    ['a wrong etag', () => importParameters([{ type: 'Patient', url: s3(), etag: '"0000"' }]), 'input[0].etag', {}],
+    ['a wrong etag', () => importKickoffBody([{ type: 'Patient', url: s3(), etag: '"0000"' }]), 'input[0].etag', {}],
     [
       'no Prefer: respond-async',
-      () => importParameters([{ type: 'Patient', url: s3() }]),
+      () => importKickoffBody([{ type: 'Patient', url: s3() }]),
       'respond-async',
       { Prefer: '' },
     ],
@@ -255,7 +254,7 @@ describe('kick-off errors', () => {
 
   it('started nothing for any of them: a valid kick-off after them is the tenant’s only import', async () => {
     const url = await putInput(stack.inputs, 'refused/patients.ndjson', importFile('Patient', 3).text);
-    const { jobId } = await importAndWait('refused', importParameters([{ type: 'Patient', url }]));
+    const { jobId } = await importAndWait('refused', importKickoffBody([{ type: 'Patient', url }]));
     // Visibility has caught up with the earlier requests by the time this job is done.
     const imports: string[] = [];
     const query = `TaskQueue="${stack.config.TEMPORAL_TASK_QUEUE}" AND BulkKind="import" AND Tenant="refused"`;
@@ -266,7 +265,7 @@ describe('kick-off errors', () => {
 });
 
 function withMode(mode: string) {
-  const body = importParameters([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/bad/patients.ndjson` }]);
+  const body = importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/bad/patients.ndjson` }]);
   body.parameter[1] = { name: 'mode', valueString: mode };
   return body;
 }

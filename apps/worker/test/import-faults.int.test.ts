@@ -1,8 +1,7 @@
-import type { ImportCheckpoint, ImportResult } from '@fhir-bulk/import';
+import { importKickoffBody, type ImportCheckpoint, type ImportResult } from '@fhir-bulk/import';
 import {
   type BulkStack,
   importFile,
-  importParameters,
   ndjsonLines,
   pollUntilDone,
   putInput,
@@ -61,7 +60,7 @@ describe('a worker SIGKILLed mid-file', () => {
     slowDown(worker);
     const { statusUrl, jobId } = await startImport(
       `${stack.baseUrl}/tenant/kill`,
-      importParameters([{ type: 'Patient', url }]),
+      importKickoffBody([{ type: 'Patient', url }]),
     );
 
     // Kill 1: once a checkpoint past the file's start (and with error parts) is in Temporal.
@@ -116,7 +115,7 @@ describe('cancel', () => {
     const release = slowDown(spawnWorker());
     const { statusUrl, jobId } = await startImport(
       `${stack.baseUrl}/tenant/cancel`,
-      importParameters([{ type: 'Patient', url }]),
+      importKickoffBody([{ type: 'Patient', url }]),
     );
     await waitFor(async () => ((await checkpoint(jobId))?.errorParts.length ?? 0) > 0, 120_000, 'a first checkpoint');
 

@@ -6,3 +6,4 @@ export * from './kickoff';
 export * from './source-policy';
 export * from './import-line';
 export * from './line-reader';
+export * from './kickoff-body';

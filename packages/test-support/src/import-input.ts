@@ -60,28 +60,6 @@ export async function putInput(inputs: S3ObjectStore, key: string, text: string)
   return `s3://${inputs.bucket}/${key}`;
 }
 
-/** The $import kick-off body. */
-export function importParameters(
-  inputs: Array<{ type: string; url: string; etag?: string }>,
-  mode: 'InitialLoad' | 'IncrementalLoad' = 'IncrementalLoad',
-) {
-  return {
-    resourceType: 'Parameters',
-    parameter: [
-      { name: 'inputFormat', valueString: 'application/fhir+ndjson' },
-      { name: 'mode', valueString: mode },
-      ...inputs.map(({ type, url, etag }) => ({
-        name: 'input',
-        part: [
-          { name: 'type', valueString: type },
-          { name: 'url', valueUri: url },
-          ...(etag ? [{ name: 'etag', valueString: etag }] : []),
-        ],
-      })),
-    ],
-  };
-}
-
 /** POSTs an $import kick-off; returns the response (202 with Content-Location, or an OperationOutcome). */
 export function kickoffImport(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${baseUrl}/$import`, {

@@ -1,4 +1,4 @@
-import type { ImportSource, PlannedFile } from '@fhir-bulk/import';
+import type { PlannedFile } from '@fhir-bulk/import';
 import { type ObjectStore, PreconditionFailedError } from '@fhir-bulk/object-store';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -23,16 +23,10 @@ export class InputReader {
     private readonly fetchInput: typeof fetch = fetch,
   ) {}
 
-  async stat(source: ImportSource): Promise<InputInfo | undefined> {
-    if (source.kind === 's3') {
-      const info = await this.bucket(source.bucket).stat(source.key);
-      return info ? { size: info.size, ...(info.etag ? { etag: info.etag } : {}) } : undefined;
-    }
-    const response = await this.fetchInput(source.url, { method: 'HEAD', redirect: 'manual' });
-    if (response.status === 404 || response.status === 410) return undefined;
-    if (!response.ok) throw new Error(`HEAD ${source.url}: HTTP ${response.status}`);
-    const etag = response.headers.get('etag') ?? undefined;
-    return { size: Number(response.headers.get('content-length') ?? 0), ...(etag ? { etag } : {}) };
+  /** Size and entity tag of an object in an allowed bucket; undefined when it does not exist. */
+  async statObject(bucket: string, key: string): Promise<InputInfo | undefined> {
+    const info = await this.bucket(bucket).stat(key);
+    return info ? { size: info.size, ...(info.etag ? { etag: info.etag } : {}) } : undefined;
   }
 
   /** The file's bytes from `offset` to its end. */

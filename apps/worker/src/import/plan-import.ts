@@ -7,6 +7,7 @@ import {
 } from '@fhir-bulk/import';
 import type { ImportDeps } from './deps';
 import { importError } from './import-error';
+import type { InputInfo } from './input-reader';
 
 /**
  * Records the job and plans its files: each input is resolved again against this worker's policy (kick-off did
@@ -32,15 +33,19 @@ export interface ImportPlan {
 async function planFile(deps: ImportDeps, input: ImportJobInput['inputs'][number], index: number) {
   const parameter = `input[${index}].url`;
   let source: ImportSource;
+  let info: InputInfo | undefined;
   try {
     source = resolveImportSource(input.url, deps.policy, parameter);
-    // Redirects were followed (and checked) at kick-off; the worker reads the final URL and follows none.
-    if (source.kind === 'http')
-      source = { kind: 'http', url: (await checkHttpSource(input.url, deps.policy, deps.sourceIo, parameter)).url };
+    if (source.kind === 'http') {
+      // Redirects were followed (and checked) at kick-off and are again here; the file is read from the final URL.
+      const checked = await checkHttpSource(input.url, deps.policy, deps.sourceIo, parameter);
+      source = { kind: 'http', url: checked.url };
+      info = checked;
+    }
   } catch (error) {
-    throw importError(`Input ${input.url} is not allowed: ${(error as Error).message}`);
+    throw importError(`Input ${input.url} is not allowed or cannot be read: ${(error as Error).message}`);
   }
-  const info = await deps.inputs.stat(source);
+  if (source.kind === 's3') info = await deps.inputs.statObject(source.bucket, source.key);
   if (!info) throw importError(`Input ${input.url} does not exist`);
   if (input.etag && info.etag && input.etag !== info.etag) {
     throw importError(`Input ${input.url} has entity tag ${info.etag}, not ${input.etag}: it changed`);
