@@ -1,8 +1,10 @@
 /** @jest-config-loader esbuild-register */
 import type { Config } from 'jest';
 
-// @swc/jest strips types only (fast); `npm run typecheck` does the type checking.
-const transform: Config['transform'] = { '^.+\\.ts$': ['@swc/jest', {}] };
+// @swc/jest strips types only (fast); `npm run typecheck` does the type checking. It also turns the ESM-only
+// Parquet writer (hyparquet-writer and its hyparquet) into CommonJS, which jest needs on Node 20.
+const transform: Config['transform'] = { '^.+\\.(t|j)s$': ['@swc/jest', {}] };
+const transformIgnorePatterns = ['/node_modules/(?!(hyparquet|hyparquet-writer)/)'];
 
 const config: Config = {
   // Jest reads testTimeout only at the top level; integration tests wait on real servers.
@@ -11,6 +13,7 @@ const config: Config = {
     {
       displayName: 'unit',
       transform,
+      transformIgnorePatterns,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/{apps,packages}/*/test/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$'],
@@ -19,6 +22,7 @@ const config: Config = {
       // Integration tests talk to the real Temporal, FerretDB and versitygw started by infra/stack.sh.
       displayName: 'integration',
       transform,
+      transformIgnorePatterns,
       testEnvironment: 'node',
       testMatch: ['<rootDir>/{apps,packages}/*/test/**/*.int.test.ts'],
       globalSetup: '<rootDir>/packages/test-support/src/global-setup.ts',
