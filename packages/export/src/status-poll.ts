@@ -17,15 +17,28 @@ export interface PollOptions {
 export async function pollExportStatus(statusUrl: string, options: PollOptions = {}): Promise<Response> {
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   for (;;) {
-    const response = await fetch(statusUrl);
+    const response = await fetchOnceMore(statusUrl);
     if (response.status !== 202 && response.status !== 429) return response;
     if (response.status === 202) options.onProgress?.(response.headers.get('x-progress'));
     // Drop the (empty or partial-manifest) body so the connection is free for the next poll.
     await response.body?.cancel();
-    if (Date.now() > deadline) throw new Error(`export still running after ${options.timeoutMs} ms: ${statusUrl}`);
+    if (Date.now() > deadline) throw new Error(`job still running after ${options.timeoutMs} ms: ${statusUrl}`);
     const retryAfterMs = Number(response.headers.get('retry-after') ?? 1) * 1000;
     const waitMs = response.status === 429 ? retryAfterMs : (options.intervalMs ?? retryAfterMs);
     await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+}
+
+/**
+ * A poll is idempotent, so a connection reset is retried once: a kept-alive connection the server closes as the
+ * next poll goes out (a race that grows with event-loop lag on a busy machine) is no reason to abandon a job.
+ */
+async function fetchOnceMore(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return fetch(url);
   }
 }
 
