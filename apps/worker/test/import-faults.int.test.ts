@@ -113,6 +113,8 @@ describe('a worker SIGKILLed mid-file', () => {
 
 describe('cancel', () => {
   it('stops a running import: polls answer 404, the workflow ends cancelled, its error files are gone', async () => {
+    // Only a slowed worker of this test's own, so the import is surely running when the DELETE lands.
+    await Promise.all(processes.splice(0).map((p) => p.kill()));
     const url = await putInput(stack.inputs, 'cancel/patients.ndjson', importFile('Patient', LINES).text);
     const release = slowDown(spawnWorker());
     const { statusUrl, jobId } = await startImport(

@@ -158,7 +158,8 @@ describe('readLines', () => {
     expect(await read([Buffer.alloc(0)], { startOffset: 10, startLine: 3 })).toEqual([]);
   });
 
-  it('reads 100,000 lines of 1 KB in 64 KB chunks quickly', async () => {
+  // Speed is the import benchmark's to measure (npm run bench:import); timed assertions are flaky on busy machines.
+  it('reads 100,000 lines of 1 KB in 64 KB chunks, every one at its offset', async () => {
     const line = `${JSON.stringify({ resourceType: 'Patient', id: 'p', text: 'é'.repeat(490) }).slice(0, 1020)}\n`;
     const chunk = Buffer.from(line.repeat(64));
     const lines = 100_000;
@@ -166,7 +167,6 @@ describe('readLines', () => {
       for (let i = 0; i < Math.floor(lines / 64); i++) yield chunk;
       yield Buffer.from(line.repeat(lines % 64));
     }
-    const started = performance.now();
     let count = 0;
     let last: ReadLine | undefined;
     for await (const read of readLines(chunks(), options)) {
@@ -175,6 +175,5 @@ describe('readLines', () => {
     }
     expect(count).toBe(lines);
     expect(last).toMatchObject({ line: lines, endOffset: lines * Buffer.byteLength(line) });
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
