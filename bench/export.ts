@@ -65,7 +65,7 @@ async function main(): Promise<void> {
 
     const result = benchResult(startedAt, options, fullRun, tenthRun);
     printReport(result);
-    console.log(`result written to ${writeResult(result)}`);
+    console.log(`result written to ${writeResult('export', result)}`);
   } finally {
     await ServiceProcess.stopAll();
     if (!options.keep) for (const { database } of [tenth, full]) await mongo.db(database).dropDatabase();

@@ -108,11 +108,11 @@ export function printReport(result: BenchResult): void {
   );
 }
 
-/** Writes the result to bench/results/export-<timestamp>.json (gitignored); returns the path. */
-export function writeResult(result: BenchResult): string {
+/** Writes a benchmark's result to bench/results/<kind>-<timestamp>.json (gitignored); returns the path. */
+export function writeResult(kind: 'export' | 'import', result: { startedAt: string }): string {
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `export-${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  const path = join(dir, `${kind}-${result.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
   return path;
 }

@@ -1,0 +1,188 @@
+/**
+ * `npm run bench:import -- [--resources 1000000] [--keep]`
+ *
+ * Generates N resources as NDJSON (Patient, Observation, Condition, MedicationRequest; several files per type when
+ * large) and uploads them to the import-input bucket, then measures (a) the raw baseline, the MongoDB driver
+ * inserting the same documents into a fresh database, and (b) the whole $import as a client sees it: kick-off,
+ * Temporal, a fresh worker process reading S3 and writing MongoDB, status polling until the result. Prints
+ * resources/s of both, their ratio and the worker's peak RSS, and writes the result to bench/results/. It fails
+ * when the import fails or its counts (result or database) are not N. `--keep` leaves databases and inputs.
+ */
+import { type Config, loadConfig } from '@fhir-bulk/config';
+import { importPrefix } from '@fhir-bulk/import';
+import { objectStoreFromConfig, type S3ObjectStore } from '@fhir-bulk/object-store';
+import { connectMongo } from '@fhir-bulk/store';
+import { Client, Connection } from '@temporalio/client';
+import type { MongoClient } from 'mongodb';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiBaseUrl, benchEnv, type Dataset } from './bench-setup';
+import { insertBaseline } from './import-baseline';
+import { awaitImportResult, kickOffImport } from './import-client';
+import { type UploadedFile, uploadDataset, writeDataset } from './import-dataset';
+import { parseImportOptions } from './import-options';
+import { type ImportBenchResult, importBenchResult, printImportReport } from './import-report';
+import { terminateStaleImports } from './import-stale-jobs';
+import { checkImportResult, checkStored, linesByType } from './import-verify';
+import { ensureLocalStack } from './local-stack';
+import { timing, writeResult } from './report';
+import { ServiceProcess } from './service-process';
+import { freePort, startApi, startWorker } from './services';
+import { terminateStaleExports } from './stale-exports';
+import { peakRssMb, resetPeakRss } from './worker-memory';
+import { workflowPhases } from './workflow-phases';
+
+const TENANT = 'bench-import';
+/** The import's database and the baseline's: the benchmark's own, dropped before each run. */
+const IMPORT_DATABASE = 'bench_import';
+const RAW_DATABASE = 'bench_import_raw';
+/** Where the inputs go in the import-input bucket; an earlier `--keep` run's are replaced. */
+const INPUT_PREFIX = 'bench-import/';
+
+interface BenchContext {
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  apiPort: number;
+  mongo: MongoClient;
+  /** The job bucket (error files). */
+  objects: S3ObjectStore;
+  temporal: Client;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const options = parseImportOptions(process.argv.slice(2));
+  ensureLocalStack();
+  const apiPort = await freePort();
+  const dataset: Dataset = { tenant: TENANT, database: IMPORT_DATABASE, resources: options.resources };
+  const env = benchEnv(dataset, apiPort);
+  const config = loadConfig(env);
+  const bucket = config.IMPORT_S3_BUCKETS[0];
+  if (!bucket) throw new Error('IMPORT_S3_BUCKETS names no bucket to put the inputs in');
+  const objects = objectStoreFromConfig(config);
+  const inputs = objects.inBucket(bucket);
+  await inputs.ensureBucket();
+
+  const mongo = await connectMongo(config.MONGODB_URL);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const dir = await mkdtemp(join(tmpdir(), 'fhir-bulk-bench-import-'));
+  try {
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    await terminateStaleExports(temporal, config.TEMPORAL_TASK_QUEUE);
+    await terminateStaleImports(temporal, config.TEMPORAL_TASK_QUEUE);
+    await inputs.deletePrefix(INPUT_PREFIX);
+
+    console.log(`generating ${options.resources} resources as NDJSON`);
+    let started = performance.now();
+    const written = await writeDataset(dir, options.resources);
+    const generateSeconds = (performance.now() - started) / 1000;
+    console.log(`uploading ${written.length} files to s3://${bucket}/${INPUT_PREFIX}`);
+    started = performance.now();
+    const files = await uploadDataset(inputs, INPUT_PREFIX, written);
+    const uploadSeconds = (performance.now() - started) / 1000;
+
+    const settings = {
+      batchSize: config.IMPORT_BATCH_SIZE,
+      maxConcurrentFiles: config.IMPORT_MAX_CONCURRENT_FILES,
+      consumerCount: config.IMPORT_CONSUMER_COUNT,
+      baselineWriters: config.IMPORT_MAX_CONCURRENT_FILES * config.IMPORT_CONSUMER_COUNT,
+    };
+    console.log(`raw baseline: insertMany into ${RAW_DATABASE}`);
+    const raw = await measureRaw(mongo, files, settings.batchSize, settings.baselineWriters);
+    const context: BenchContext = { config, env, apiPort, mongo, objects, temporal };
+    const { e2e, workerPeakRssMb } = await measureImport(context, files);
+
+    const result = importBenchResult({
+      startedAt: startedAt.toISOString(),
+      options,
+      settings,
+      dataset: {
+        resources: options.resources,
+        byType: Object.fromEntries(linesByType(files)),
+        files: files.map(({ type, url, lines, bytes }) => ({ type, url, lines, bytes })),
+        generateSeconds,
+        uploadSeconds,
+      },
+      raw,
+      e2e,
+      workerPeakRssMb,
+    });
+    printImportReport(result);
+    console.log(`result written to ${writeResult('import', result)}`);
+  } finally {
+    await ServiceProcess.stopAll();
+    await rm(dir, { recursive: true, force: true });
+    if (!options.keep) {
+      for (const database of [RAW_DATABASE, IMPORT_DATABASE]) await mongo.db(database).dropDatabase();
+      await inputs.deletePrefix(INPUT_PREFIX);
+    }
+    await connection.close();
+    await mongo.close();
+  }
+}
+
+async function measureRaw(
+  mongo: MongoClient,
+  files: readonly UploadedFile[],
+  batchSize: number,
+  writers: number,
+): Promise<ImportBenchResult['raw']> {
+  const db = mongo.db(RAW_DATABASE);
+  const { seconds, inserted, prepareSeconds } = await insertBaseline(db, TENANT, files, { batchSize, writers });
+  const resources = files.reduce((sum, file) => sum + file.lines, 0);
+  // The driver's own count: FerretDB counts by reading every document, minutes at 1M; the import's count is checked.
+  if (inserted !== resources) throw new Error(`the raw baseline inserted ${inserted} resources, not ${resources}`);
+  const raw = { ...timing(resources, seconds), prepareSeconds };
+  console.log(`raw: ${raw.seconds.toFixed(1)} s (${Math.round(raw.resourcesPerSecond)}/s)`);
+  return raw;
+}
+
+/** The $import through its own API and a fresh worker on a fresh database, then its counts checked. */
+async function measureImport(
+  context: BenchContext,
+  files: readonly UploadedFile[],
+): Promise<Pick<ImportBenchResult, 'e2e' | 'workerPeakRssMb'>> {
+  const { config, env, apiPort, mongo, temporal } = context;
+  const db = mongo.db(IMPORT_DATABASE);
+  await db.dropDatabase();
+  console.log('starting the API and a worker');
+  const baseUrl = apiBaseUrl(apiPort);
+  const api = await startApi(env, baseUrl);
+  const worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
+  const startup = peakRssMb(worker.pid);
+  resetPeakRss(worker.pid);
+  console.log(`$import of ${files.length} files`);
+  const job = await kickOffImport(`${baseUrl}/tenant/${TENANT}`, files);
+  try {
+    const { result, seconds } = await Promise.race([
+      awaitImportResult(job, (progress) => console.log(`import: ${progress}`)),
+      worker.crashed,
+      api.crashed,
+    ]);
+    const peak = peakRssMb(worker.pid);
+    await Promise.all([worker.stop(), api.stop()]);
+    checkImportResult(result, files);
+    console.log(`counting the resources in ${IMPORT_DATABASE}`);
+    await checkStored(db, TENANT, linesByType(files));
+    const resources = files.reduce((sum, file) => sum + file.lines, 0);
+    const e2e = { ...timing(resources, seconds), jobId: job.jobId, phases: await workflowPhases(temporal, job.jobId) };
+    console.log(`e2e: ${e2e.seconds.toFixed(1)} s (${Math.round(e2e.resourcesPerSecond)}/s)`);
+    return { e2e, workerPeakRssMb: { import: peak, startup } };
+  } finally {
+    await context.objects.deletePrefix(importPrefix(TENANT, job.jobId));
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping the API and worker`);
+    void ServiceProcess.stopAll().finally(() => process.exit(130));
+  });
+}
+process.once('exit', () => ServiceProcess.killAll());
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
