@@ -19,7 +19,9 @@ import { defaultPayloadConverter } from '@temporalio/common';
  * $import under faults: the worker SIGKILLed mid-file, twice, and restarted. Every good resource must exist exactly
  * once with one version, and every bad line be reported exactly once. Cancel stops a running import.
  */
-const LINES = 6_000;
+// Large enough that a slowed worker is still mid-file after its first checkpoints reach Temporal (the SDK sends
+// heartbeats at most every 0.8 × the heartbeat timeout), even on a quiet machine.
+const LINES = 30_000;
 // Generous test timeouts: each worker process bundles its workflow code at start, slowly when slowed down.
 // Small batches and a short heartbeat timeout: checkpoints come often, and a dead worker's file moves quickly (4 s:
 // shorter, a worker slowed by SIGSTOP on a busy machine misses heartbeats and its attempts time out over and over).
