@@ -4,7 +4,7 @@ import type { S3ObjectStore } from '@fhir-bulk/object-store';
 import { defaultSourceIo } from '@fhir-bulk/import';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import type { InputChecks } from './import-inputs';
+import type { InputChecks } from '@fhir-bulk/import';
 import { PollThrottle } from './poll-throttle';
 import type { ImportStatusDeps } from './routes/import-status';
 import { TemporalImportJobs } from './temporal-import-jobs';

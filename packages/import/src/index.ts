@@ -7,3 +7,4 @@ export * from './source-policy';
 export * from './import-line';
 export * from './line-reader';
 export * from './kickoff-body';
+export * from './input-check';

@@ -1,9 +1,9 @@
-import { parseImportKickoff } from '@fhir-bulk/import';
+import { type InputChecks, parseImportKickoff } from '@fhir-bulk/import';
 import { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { baseUrlOf, requestUrlOf, tenantOf } from '../fhir-base';
 import type { ImportJobs } from '../import-jobs';
-import { checkInputs, type InputChecks } from '../import-inputs';
+import { checkInputs } from '../import-inputs';
 import { operationBody } from '../operation-body';
 
 /** Bulk $import kick-off: validate the Parameters and every input's source, start the job, answer 202. */

@@ -1,13 +1,7 @@
-import {
-  checkHttpSource,
-  type ImportJobInput,
-  type ImportSource,
-  type PlannedFile,
-  resolveImportSource,
-} from '@fhir-bulk/import';
+import { OperationOutcomeError } from '@fhir-bulk/fhir';
+import { checkInput, type ImportJobInput, type PlannedFile } from '@fhir-bulk/import';
 import type { ImportDeps } from './deps';
 import { importError } from './import-error';
-import type { InputInfo } from './input-reader';
 
 /**
  * Records the job and plans its files: each input is resolved again against this worker's policy (kick-off did
@@ -30,35 +24,20 @@ export interface ImportPlan {
   heartbeatTimeoutSeconds: number;
 }
 
+/**
+ * The same checks as kick-off (the worker is the one that fetches, under its own policy); a refusal now means the
+ * input changed or vanished since, which no retry fixes. S3 or network faults stay retryable.
+ */
 async function planFile(deps: ImportDeps, input: ImportJobInput['inputs'][number], index: number) {
-  const parameter = `input[${index}].url`;
-  let source: ImportSource;
-  let info: InputInfo | undefined;
-  try {
-    source = resolveImportSource(input.url, deps.policy, parameter);
-    if (source.kind === 'http') {
-      // Redirects were followed (and checked) at kick-off and are again here; the file is read from the final URL.
-      const checked = await checkHttpSource(input.url, deps.policy, deps.sourceIo, parameter);
-      source = { kind: 'http', url: checked.url };
-      info = checked;
-    }
-  } catch (error) {
-    throw importError(`Input ${input.url} is not allowed or cannot be read: ${(error as Error).message}`);
-  }
-  if (source.kind === 's3') info = await deps.inputs.statObject(source.bucket, source.key);
-  if (!info) throw importError(`Input ${input.url} does not exist`);
-  if (input.etag && info.etag && input.etag !== info.etag) {
-    throw importError(`Input ${input.url} has entity tag ${info.etag}, not ${input.etag}: it changed`);
-  }
-  const etag = input.etag ?? info.etag;
-  const planned: PlannedFile = {
-    index,
-    type: input.type,
-    inputUrl: input.url,
-    source,
-    size: info.size,
-    ...(etag ? { etag } : {}),
+  const checks = {
+    policy: deps.policy,
+    sourceIo: deps.sourceIo,
+    statS3: (bucket: string, key: string) => deps.inputs.statObject(bucket, key),
   };
+  const checked = await checkInput(input, index, checks).catch((error: unknown) => {
+    throw error instanceof OperationOutcomeError ? importError(`Input ${input.url}: ${error.message}`) : error;
+  });
+  const planned: PlannedFile = { index, type: input.type, inputUrl: input.url, ...checked };
   return planned;
 }
 
