@@ -1,13 +1,16 @@
-import { type ViewColumnInfo } from '@fhir-bulk/view-definition';
+import { type ViewColumnInfo, type ViewColumnTag } from '@fhir-bulk/view-definition';
 
 /**
- * How a view column is stored. Chosen from the column's FHIR type alone, before any row exists, because a Parquet
- * schema is fixed at the start of the file:
- * - `timestamp`: `instant` only. Every valid instant has seconds and an offset, so it is one exact point in time;
- *   `dateTime` may be partial (`2024`, `2024-05`) or a date without a zone, which no UTC timestamp can hold.
- * - `date`: `date`; a partial date (`1970`, `1970-05`) is refused rather than moved to a first day.
+ * How a view column is stored. Chosen from the column's FHIR type and tags, before any row exists, because a
+ * Parquet schema is fixed at the start of the file:
+ * - `timestamp`: `instant`. Every valid instant has seconds and an offset, so it is one exact point in time.
+ * - `date` and `dateTime` are text by default, as SQL on FHIR's columnar guidance says ("the native date and time
+ *   types ... do not account for the variable precision allowed in FHIR"): `1970` and `1970-05` are valid birth
+ *   dates. A view that knows its data is complete asks for a native type with the column tag `ansi/type`:
+ *   `DATE` (on `date`) or `TIMESTAMP` (on `dateTime`/`instant`); a value that does not fit is then refused,
+ *   never moved to a first day or a guessed zone.
  * - `json`: complex types (HumanName, Quantity, backbone elements, …) as their FHIR JSON.
- * - everything else not listed (string, code, id, uri, dateTime, time, …) as text, exactly as FHIR JSON writes it.
+ * - everything else not listed (string, code, id, uri, time, …) as text, exactly as FHIR JSON writes it.
  */
 export type ParquetKind = 'string' | 'int32' | 'int64' | 'double' | 'boolean' | 'date' | 'timestamp' | 'json';
 
@@ -25,18 +28,29 @@ const KINDS: Record<string, ParquetKind> = {
   integer64: 'int64',
   decimal: 'double',
   boolean: 'boolean',
-  date: 'date',
   instant: 'timestamp',
 };
 
 /** FHIR primitive types kept as text: their JSON form is a string and their value space is not a Parquet type's. */
 const TEXT_TYPES = new Set(
-  'string code id uri url canonical oid uuid markdown base64Binary xhtml dateTime time'.split(' '),
+  'string code id uri url canonical oid uuid markdown base64Binary xhtml date dateTime time'.split(' '),
 );
 
-export function parquetKind(fhirType: string): ParquetKind {
+/** `ansi/type` values that choose a native type, and the FHIR types they may be put on. */
+const ANSI_TYPES: Record<string, { kind: ParquetKind; on: readonly string[] }> = {
+  DATE: { kind: 'date', on: ['date'] },
+  TIMESTAMP: { kind: 'timestamp', on: ['dateTime', 'instant'] },
+};
+
+export function parquetKind(fhirType: string, tags: readonly ViewColumnTag[] = []): ParquetKind {
+  const ansi = tags
+    .find((tag) => tag.name === 'ansi/type')
+    ?.value.trim()
+    .toUpperCase();
+  const native = ansi === undefined ? undefined : ANSI_TYPES[ansi.replace(/\(.*\)$/, '')];
+  if (native?.on.includes(fhirType)) return native.kind;
   return KINDS[fhirType] ?? (TEXT_TYPES.has(fhirType) ? 'string' : 'json');
 }
 
 export const parquetColumns = (columns: readonly ViewColumnInfo[]): ParquetColumn[] =>
-  columns.map(({ name, type, collection }) => ({ name, kind: parquetKind(type), collection }));
+  columns.map(({ name, type, collection, tags }) => ({ name, kind: parquetKind(type, tags), collection }));

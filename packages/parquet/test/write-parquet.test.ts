@@ -5,11 +5,11 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { type RowValues, type ViewColumnInfo } from '@fhir-bulk/view-definition';
 import { ParquetValueError, writeParquet } from '../src';
 
-const column = (name: string, type: string, collection = false): ViewColumnInfo => ({
+const column = (name: string, type: string, collection = false, ansiType?: string): ViewColumnInfo => ({
   name,
   type,
   collection,
-  tags: [],
+  tags: ansiType ? [{ name: 'ansi/type', value: ansiType }] : [],
 });
 const COLUMNS = [
   column('id', 'id'),
@@ -17,7 +17,7 @@ const COLUMNS = [
   column('count', 'integer'),
   column('big', 'integer64'),
   column('weight', 'decimal'),
-  column('birth_date', 'date'),
+  column('birth_date', 'date', false, 'DATE'),
   column('effective', 'dateTime'),
   column('updated', 'instant'),
   column('given', 'string', true),
@@ -65,9 +65,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function write(name: string, rows: RowValues[], rowGroupSize?: number) {
+async function write(name: string, rows: RowValues[], columns = COLUMNS, rowGroupSize?: number) {
   const file = join(dir, `${name}.parquet`);
-  const result = await writeParquet(toAsync(rows), COLUMNS, createWriteStream(file), { rowGroupSize });
+  const result = await writeParquet(toAsync(rows), columns, createWriteStream(file), { rowGroupSize });
   return { file, result };
 }
 async function* toAsync(rows: RowValues[]) {
@@ -148,7 +148,7 @@ describe('writeParquet', () => {
 
   it('reports the rows and bytes it wrote, a row group at a time', async () => {
     const many = Array.from({ length: 2_500 }, (_, i) => ROWS[i % 3]!.map((v, c) => (c === 0 ? `r${i}` : v)));
-    const { file, result } = await write('groups', many, 1_000);
+    const { file, result } = await write('groups', many, COLUMNS, 1_000);
     const [meta] = await query(
       `SELECT count(DISTINCT row_group_id)::INTEGER AS groups FROM parquet_metadata('${file}')`,
     );
@@ -164,6 +164,25 @@ describe('writeParquet', () => {
     const { file, result } = await write('empty', []);
     expect(result.rows).toBe(0);
     expect(await query(`SELECT count(*)::INTEGER AS n FROM '${file}'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('keeps dates as ISO 8601 text unless the view asks for a native type, so partial dates survive', async () => {
+    const columns = [column('born', 'date'), column('seen', 'dateTime', false, 'TIMESTAMP'), column('n', 'date')];
+    const rows: RowValues[] = [
+      ['1970', '2024-05-01T10:20:30Z', '1970-05'],
+      ['1980-02-29', '2024-05-01T12:00:00+02:00', null],
+    ];
+    const { file } = await write('dates', rows, columns);
+    const types = await query(`DESCRIBE SELECT * FROM '${file}'`);
+    expect(Object.fromEntries(types.map((t) => [t.column_name, t.column_type]))).toEqual({
+      born: 'VARCHAR',
+      seen: 'TIMESTAMP WITH TIME ZONE',
+      n: 'VARCHAR',
+    });
+    expect(await query(`SELECT born, epoch_ms(seen)::VARCHAR AS seen, n FROM '${file}'`)).toEqual([
+      { born: '1970', seen: String(Date.parse('2024-05-01T10:20:30Z')), n: '1970-05' },
+      { born: '1980-02-29', seen: String(Date.parse('2024-05-01T10:00:00Z')), n: null },
+    ]);
   });
 
   it('refuses a partial date rather than moving it to a first day, and destroys the sink', async () => {
