@@ -13,6 +13,7 @@ import { importStatusRoutes } from './routes/import-status';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { metadataRoutes } from './routes/metadata';
 import { viewDefinitionRoutes } from './routes/view-definition';
+import { viewExportRoutes } from './routes/view-export';
 
 export interface AppDeps {
   logger: Logger;
@@ -47,11 +48,13 @@ export function createApp({
 
   const fhir = express.Router({ mergeParams: true });
   fhir.use(metadataRoutes(publicBaseUrl, startedAt));
-  fhir.use(exportKickoffRoutes(exports.jobs, publicBaseUrl));
+  const kickoff = { jobs: exports.jobs, store: rest.store, publicBaseUrl };
+  fhir.use(exportKickoffRoutes(kickoff));
   fhir.use(exportStatusRoutes(exports));
   fhir.use(exportFileRoutes(objects));
   fhir.use(importKickoffRoutes(imports.jobs, imports.checks, publicBaseUrl));
   fhir.use(importStatusRoutes(imports));
+  fhir.use(viewExportRoutes(kickoff, exports));
   fhir.use(viewDefinitionRoutes({ ...rest, publicBaseUrl }));
   // Last: its `/:type/:id` patterns would otherwise shadow the operation routes above.
   fhir.use(fhirRestRoutes({ ...rest, publicBaseUrl }));

@@ -1,4 +1,4 @@
-import { NDJSON } from '@fhir-bulk/export';
+import { NDJSON, PARQUET } from '@fhir-bulk/export';
 import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ByteRange, ObjectInfo, ObjectStore } from '@fhir-bulk/object-store';
 import type { Request, Response } from 'express';
@@ -7,11 +7,11 @@ import { pipeline } from 'node:stream/promises';
 import { constants, createGzip } from 'node:zlib';
 import { byteRange } from './byte-range';
 
-const PARQUET = 'application/vnd.apache.parquet';
-
 /**
  * Streams a job's file (export output, import error report) from S3: Content-Length and ETag, `Range` (206/416),
- * gzip on request for NDJSON, HEAD without reading the object. `missing` is thrown when there is no such object.
+ * gzip on request for text (NDJSON, CSV), HEAD without reading the object. `missing` is thrown when there is no such
+ * object. The content type is the one the file was written with (view rows as NDJSON are `application/x-ndjson`,
+ * not FHIR's), else the extension's.
  */
 export async function sendObject(
   req: Request,
@@ -27,9 +27,9 @@ export async function sendObject(
   const range = byteRange(req.headers.range, info.size);
   if (range === 'unsatisfiable') throw rangeNotSatisfiable(name, info.size);
   // Parquet compresses inside the file; gzip would spend CPU for nothing. Ranges are of the identity bytes.
-  const ndjson = name.endsWith('.ndjson');
-  const gzip = ndjson && !range && req.acceptsEncodings('gzip', 'identity') === 'gzip';
-  setHeaders(res, info, ndjson, range, gzip);
+  const text = !name.endsWith('.parquet');
+  const gzip = text && !range && req.acceptsEncodings('gzip', 'identity') === 'gzip';
+  setHeaders(res, info, text ? (info.contentType ?? NDJSON) : PARQUET, range, gzip);
   if (req.method === 'HEAD') {
     res.end();
     return;
@@ -37,10 +37,10 @@ export async function sendObject(
   await send(res, await objects.get(key, range), gzip);
 }
 
-function setHeaders(res: Response, info: ObjectInfo, ndjson: boolean, range: ByteRange | undefined, gzip: boolean) {
-  res.type(ndjson ? NDJSON : PARQUET).set('Accept-Ranges', 'bytes');
-  // Only NDJSON is ever gzipped, so only its responses depend on Accept-Encoding.
-  if (ndjson) res.vary('Accept-Encoding');
+function setHeaders(res: Response, info: ObjectInfo, contentType: string, range: ByteRange | undefined, gzip: boolean) {
+  res.set('Content-Type', contentType).set('Accept-Ranges', 'bytes');
+  // Only text is ever gzipped, so only its responses depend on Accept-Encoding.
+  if (contentType !== PARQUET) res.vary('Accept-Encoding');
   if (info.lastModified) res.set('Last-Modified', info.lastModified.toUTCString());
   // A strong ETag names exact bytes; the gzip form has other bytes, so it gets the weak one (as nginx does).
   if (info.etag) res.set('ETag', gzip ? `W/${info.etag}` : info.etag);

@@ -48,7 +48,7 @@ describe('kick-off errors', () => {
     ['no Prefer: respond-async', () => kickoffGet('/$export', {}), 400, 'invalid', 'Prefer'],
     ['an unknown parameter', () => kickoffGet('/$export?_count=1'), 400, 'not-supported', '_count'],
     ['an unknown type', () => kickoffGet('/$export?_type=Patient,Foo'), 400, 'invalid', '_type'],
-    ['Parquet output', () => kickoffGet('/$export?_outputFormat=parquet'), 400, 'not-supported', '_outputFormat'],
+    ['Parquet without a view', () => kickoffGet('/$export?_outputFormat=parquet'), 400, 'invalid', '_viewDefinition'],
     ['a bad _since', () => kickoffGet('/$export?_since=last-week'), 400, 'invalid', '_since'],
     ['_since after _until', () => kickoffGet('/$export?_since=2024-02-01&_until=2024-01-01'), 400, 'invalid', '_since'],
     [

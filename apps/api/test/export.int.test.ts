@@ -1,4 +1,4 @@
-import { type ExportManifest, manifestKey, outputKey } from '@fhir-bulk/export';
+import { type ExportManifest, manifestKey, NDJSON, outputKey } from '@fhir-bulk/export';
 import { bulkLoad } from '@fhir-bulk/store';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { type BulkStack, pollUntilDone, startBulkStack } from '@fhir-bulk/test-support';
@@ -41,7 +41,7 @@ describe('system-level $export, end to end', () => {
     expect(Date.parse(manifest.transactionTime)).not.toBeNaN();
 
     const ndjson = await stack.objects.getText(
-      outputKey('default', jobId, { type: 'Patient', kind: 'output', index: 0 }, 0),
+      outputKey({ tenant: 'default', jobId, outputFormat: NDJSON }, { type: 'Patient', kind: 'output', index: 0 }, 0),
     );
     const lines = ndjson
       .trimEnd()
@@ -164,5 +164,7 @@ describe('service endpoints', () => {
     expect(statement.implementation.url).toBe(`${stack.baseUrl}/tenant/acme`);
     expect(statement.rest[0]?.operation).toContainEqual(expect.objectContaining({ name: 'export' }));
     expect(statement.rest[0]?.operation).toContainEqual(expect.objectContaining({ name: 'import' }));
+    expect(statement.rest[0]?.operation).toContainEqual(expect.objectContaining({ name: 'viewdefinition-run' }));
+    expect(statement.rest[0]?.operation).toContainEqual(expect.objectContaining({ name: 'viewdefinition-export' }));
   });
 });

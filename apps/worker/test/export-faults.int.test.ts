@@ -1,4 +1,5 @@
-import { type ExportManifest, outputCount, type PartitionCheckpoint } from '@fhir-bulk/export';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { type ExportManifest, jobPrefix, outputCount, type PartitionCheckpoint } from '@fhir-bulk/export';
 import { bulkLoad } from '@fhir-bulk/store';
 import {
   type BulkStack,
@@ -16,7 +17,7 @@ import {
 } from '@fhir-bulk/test-support';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
     code: { text: 'heart rate' },
     subject: { reference: `Patient/p${i % PATIENTS}` },
   }));
-  for (const tenant of ['kill', 'api', 'temporal']) {
+  for (const tenant of ['kill', 'killpq', 'api', 'temporal']) {
     await bulkLoad(stack.store, tenant, [...patients, ...observations]);
   }
   expected.push(...patients.map((p) => `Patient/${p.id}`), ...observations.map((o) => `Observation/${o.id}`));
@@ -69,8 +70,12 @@ function spawnService(app: 'worker' | 'api', overrides: Record<string, string> =
   return service;
 }
 
-async function kickoff(baseUrl: string, tenant: string): Promise<{ statusUrl: string; jobId: string }> {
-  const response = await fetch(`${baseUrl}/tenant/${tenant}/$export?_type=Patient,Observation`, {
+async function kickoff(
+  baseUrl: string,
+  tenant: string,
+  query = '_type=Patient,Observation',
+): Promise<{ statusUrl: string; jobId: string }> {
+  const response = await fetch(`${baseUrl}/tenant/${tenant}/$export?${query}`, {
     headers: { Prefer: 'respond-async', Accept: 'application/fhir+json' },
   });
   expect(response.status).toBe(202);
@@ -103,48 +108,108 @@ async function activityAttempts(client: Client, jobId: string): Promise<number> 
   ).length;
 }
 
+/**
+ * Runs an export on a slowed worker that is SIGKILLed twice: once a partition has completed a file, then mid-file
+ * after the resumed attempt has progressed. Returns the final manifest and the entity tags, from before the first
+ * kill, of the files completed by then.
+ */
+async function exportThroughTwoKills(tenant: string, query: string) {
+  // Slowed from outside (SIGSTOP/SIGCONT), so the export is surely still running when each kill lands.
+  let worker = spawnService('worker');
+  slowDown(worker);
+  const { statusUrl, jobId } = await kickoff(stack.baseUrl, tenant, query);
+
+  // Kill 1: as soon as a partition has completed a file (and before the job is done).
+  await waitFor(
+    async () => (await checkpoints(stack.client, jobId)).some((c) => c.files.length > 0),
+    60_000,
+    'a completed file',
+  );
+  await worker.kill('SIGKILL');
+  const kept = (await checkpoints(stack.client, jobId)).flatMap((c) => c.files);
+  expect(kept.length).toBeGreaterThan(0);
+  const before = new Map(
+    await Promise.all(kept.map(async (f) => [f.key, (await stack.objects.stat(f.key))?.etag] as const)),
+  );
+  expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
+
+  // Kill 2: once the resumed attempt has written more, mid-file.
+  worker = spawnService('worker');
+  slowDown(worker);
+  const progressed = kept.reduce((sum, f) => sum + f.count, 0);
+  await waitFor(
+    async () => (await checkpoints(stack.client, jobId)).reduce((sum, c) => sum + c.written, 0) > progressed + 500,
+    60_000,
+    'progress after the first restart',
+  );
+  await worker.kill('SIGKILL');
+  expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
+
+  const last = spawnService('worker');
+  const done = await pollUntilDone(statusUrl, 120_000);
+  expect(done.status).toBe(200);
+  // Files completed before the first kill were not written again.
+  for (const [key, etag] of before) expect((await stack.objects.stat(key))?.etag).toBe(etag);
+  expect(await activityAttempts(stack.client, jobId)).toBeGreaterThan(0);
+  await last.kill();
+  return { jobId, manifest: (await done.json()) as ExportManifest };
+}
+
 describe('a worker SIGKILLed mid-export', () => {
   it('resumes from its checkpoints on a new worker: completed files are kept, nothing is lost or doubled', async () => {
-    // Slowed from outside (SIGSTOP/SIGCONT), so the export is surely still running when each kill lands.
-    let worker = spawnService('worker');
-    slowDown(worker);
-    const { statusUrl, jobId } = await kickoff(stack.baseUrl, 'kill');
+    const { jobId, manifest } = await exportThroughTwoKills('kill', '_type=Patient,Observation');
+    await expectExactlyOnce('kill', jobId, manifest);
+  });
 
-    // Kill 1: as soon as a partition has completed a file (and before the job is done).
-    await waitFor(
-      async () => (await checkpoints(stack.client, jobId)).some((c) => c.files.length > 0),
-      60_000,
-      'a completed file',
-    );
-    await worker.kill('SIGKILL');
-    const kept = (await checkpoints(stack.client, jobId)).flatMap((c) => c.files);
-    expect(kept.length).toBeGreaterThan(0);
-    const before = new Map(
-      await Promise.all(kept.map(async (f) => [f.key, (await stack.objects.stat(f.key))?.etag] as const)),
-    );
-    expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
+  it('does the same for Parquet files of views: every row exactly once, each file readable', async () => {
+    for (const [id, resource] of [
+      ['patient-ids', 'Patient'],
+      ['observation-ids', 'Observation'],
+    ] as const) {
+      const view = { resourceType: 'ViewDefinition', id, name: id.replace('-', '_'), status: 'active', resource };
+      const columns = [{ name: 'key', path: 'getResourceKey()' }];
+      const response = await fetch(`${stack.baseUrl}/tenant/killpq/ViewDefinition/${id}`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/fhir+json' },
+        body: JSON.stringify({ ...view, select: [{ column: columns }] }),
+      });
+      expect(response.status).toBe(201);
+    }
+    const query = '_outputFormat=parquet&_viewDefinition=patient-ids,observation-ids';
+    const { jobId, manifest } = await exportThroughTwoKills('killpq', query);
 
-    // Kill 2: once the resumed attempt has written more, mid-file.
-    worker = spawnService('worker');
-    slowDown(worker);
-    const progressed = kept.reduce((sum, f) => sum + f.count, 0);
-    await waitFor(
-      async () => (await checkpoints(stack.client, jobId)).reduce((sum, c) => sum + c.written, 0) > progressed + 500,
-      60_000,
-      'progress after the first restart',
-    );
-    await worker.kill('SIGKILL');
-    expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
-
-    spawnService('worker');
-    const done = await pollUntilDone(statusUrl, 120_000);
-    expect(done.status).toBe(200);
-    await expectExactlyOnce('kill', jobId, (await done.json()) as ExportManifest);
-    // Files completed before the first kill were not written again.
-    for (const [key, etag] of before) expect((await stack.objects.stat(key))?.etag).toBe(etag);
-    expect(await activityAttempts(stack.client, jobId)).toBeGreaterThan(0);
+    expect(outputCount(manifest)).toBe(PATIENTS + OBSERVATIONS);
+    const keys = await parquetKeys(stack.objects, jobPrefix('killpq', jobId));
+    const typed = keys.map((k) => (k.startsWith('p') ? `Patient/${k}` : `Observation/${k}`));
+    const counts = new Map<string, number>();
+    for (const key of typed) counts.set(key, (counts.get(key) ?? 0) + 1);
+    expect(exactlyOnce(counts, expected)).toEqual({ duplicated: [], missing: [], unexpected: [] });
   });
 });
+
+/** Every row's `key` of every Parquet file under `prefix`, read by DuckDB from local copies. */
+async function parquetKeys(objects: BulkStack['objects'], prefix: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'fhir-bulk-faults-'));
+  const files = await Promise.all(
+    (await objects.list(prefix))
+      .filter((key) => key.endsWith('.parquet'))
+      .map(async (key, i) => {
+        const file = join(dir, `${i}.parquet`);
+        writeFileSync(file, Buffer.concat(await (await objects.get(key)).toArray()));
+        return file;
+      }),
+  );
+  expect(files.length).toBeGreaterThan(2);
+  const duckdb = await (await DuckDBInstance.create()).connect();
+  try {
+    const reader = await duckdb.runAndReadAll(
+      `SELECT key FROM read_parquet([${files.map((f) => `'${f}'`).join(',')}])`,
+    );
+    return reader.getRowObjectsJson().map((row) => String(row.key));
+  } finally {
+    duckdb.closeSync();
+  }
+}
 
 describe('the API killed and restarted mid-export', () => {
   it('answers the same job from the new process, which completes exactly once', async () => {

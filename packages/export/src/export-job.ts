@@ -13,7 +13,34 @@ export const RETENTION_WORKFLOW = 'exportRetentionWorkflow';
 export const RETENTION_SCHEDULE_ID = 'export-retention';
 
 export const NDJSON = 'application/fhir+ndjson';
-export type OutputFormat = typeof NDJSON;
+export const PARQUET = 'application/vnd.apache.parquet';
+/** Rows of views only (`$viewdefinition-export?_format=csv`): CSV has no way to carry FHIR resources. */
+export const CSV = 'text/csv';
+export type OutputFormat = typeof NDJSON | typeof PARQUET | typeof CSV;
+
+/**
+ * A view a client asked to export the rows of (SQL on FHIR): a stored ViewDefinition's id, or one sent inline
+ * (`$viewdefinition-export` `viewResource`), with the output name it asked for, if any.
+ */
+export interface ViewRequest {
+  id?: string;
+  resource?: Record<string, unknown>;
+  name?: string;
+  /** Where the client wrote it, for errors: `_viewDefinition`, `view[1].viewReference`. */
+  at: string;
+}
+
+/**
+ * A view resolved and checked at kick-off. The job carries the definition itself, so a stored view edited while
+ * the export runs (or between a worker's retries) cannot change rows half-way through.
+ */
+export interface ExportView {
+  /** Output name, unique in the job; files are `{name}-{partition}-{seq}.{parquet|ndjson|csv}`. */
+  name: string;
+  /** The view's `resource`. */
+  type: string;
+  definition: Record<string, unknown>;
+}
 
 /** Where the kick-off was sent: `[base]/$export`, `[base]/Patient/$export`, `[base]/Group/{id}/$export`. */
 export type ExportLevel = 'system' | 'patient' | 'group';
@@ -36,6 +63,11 @@ export interface ExportRequest {
   patients?: string[];
   types: string[];
   outputFormat: OutputFormat;
+  /**
+   * `_viewDefinition` (or `$viewdefinition-export`'s `view`): the export writes these views' rows, one file set per
+   * view, instead of resources. `types` is then the views' types (empty until the API has resolved them).
+   */
+  viewRequests?: ViewRequest[];
   /** `_since`: only resources last updated after this instant (ISO 8601). */
   since?: string;
   /** `_until`: only resources last updated at or before this instant; capped at transactionTime. */
@@ -65,6 +97,8 @@ export interface ExportJobInput extends ExportRequest {
   baseUrl: string;
   /** Who asked (the authenticated client, or `anonymous`), for the audit event. */
   requestedBy: string;
+  /** The views of `viewRequests`, resolved by the API: each output partition of a view writes its rows. */
+  views?: ExportView[];
 }
 
 /** One output object written by an export activity. */

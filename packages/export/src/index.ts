@@ -20,3 +20,5 @@ export * from './status-poll';
 export * from './subset';
 export * from './time-window';
 export * from './type-filter';
+export * from './view-export-kickoff';
+export * from './view-requests';

@@ -44,7 +44,7 @@ function valueOf(parameter: Record<string, unknown>, name: string): string {
   throw badRequest(`Parameter ${name} must have a primitive value`, name);
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**

@@ -1,12 +1,13 @@
 import { badRequest, FHIR_ID, notSupported, preferHas } from '@fhir-bulk/fhir';
 import { parseElements } from './elements';
-import { type ExportLevel, type ExportRequest, NDJSON, type OutputFormat } from './export-job';
+import { type ExportLevel, type ExportRequest, NDJSON, type OutputFormat, PARQUET } from './export-job';
 import { parseTypes } from './export-types';
 import { Handling } from './handling';
 import { type KickoffParameter, ParameterList } from './kickoff-parameters';
 import { parsePatients } from './patients';
 import { parseTimeWindow } from './time-window';
 import { parseTypeFilters } from './type-filter';
+import { parseViewDefinitions } from './view-requests';
 
 export interface KickoffInput {
   level: ExportLevel;
@@ -25,7 +26,7 @@ export interface KickoffInput {
  * abbreviated representations application/ndjson and ndjson"), and the one an unencoded `+` turns into.
  */
 const NDJSON_ALIASES = new Set([NDJSON, 'application/ndjson', 'ndjson', 'application/fhir ndjson']);
-const PARQUET = new Set(['application/vnd.apache.parquet', 'parquet']);
+const PARQUET_ALIASES = new Set([PARQUET, 'parquet']);
 
 /** The custom `includeAssociatedData` value (the IG reserves `_`-prefixed ones) asking for the `deleted` array. */
 export const INCLUDE_DELETED = '_deleted';
@@ -46,8 +47,11 @@ export function parseKickoff(input: KickoffInput): ExportRequest {
     if (id !== undefined && !FHIR_ID.test(id)) throw badRequest(`"${id}" is not a FHIR id`);
   }
   const parameters = new ParameterList(input.parameters);
-  const types = parseTypes(parameters.list('_type'), level, handling);
+  const typeValues = parameters.list('_type');
   const outputFormat = parseOutputFormat(parameters.one('_outputFormat'));
+  const viewRequests = parseViewDefinitions(parameters.list('_viewDefinition'), outputFormat);
+  // With views the exported types are theirs, known once the API has read them; a `_type` must then agree.
+  const types = viewRequests && !typeValues ? [] : parseTypes(typeValues, level, handling);
   const window = parseTimeWindow(parameters.one('_since'), parameters.one('_until'));
   const typeFilters = parseTypeFilters(
     parameters.take('_typeFilter').map((p) => p.value),
@@ -55,11 +59,15 @@ export function parseKickoff(input: KickoffInput): ExportRequest {
     handling,
   );
   const elements = parseElements(parameters.list('_elements'), handling);
+  if (viewRequests && elements) throw badRequest('_elements cannot subset the rows of a view', '_elements');
   const patients = parsePatients(parameters.take('patient'), level, patientId, handling);
   // IG 3.0.0 on the manifest's `deleted`: "When a _since timestamp is supplied in the export request, this array
   // SHOULD be populated"; `_deleted` asks for it without one (every deletion up to transactionTime).
   const includeDeleted = parseIncludeDeleted(parameters.list('includeAssociatedData'), handling) || !!window.since;
   const organizeOutputBy = parseOrganizeOutputBy(parameters.one('organizeOutputBy'), handling);
+  if (viewRequests && organizeOutputBy) {
+    throw badRequest('organizeOutputBy cannot group the rows of a view by patient', 'organizeOutputBy');
+  }
   const allowPartialManifests = parseBoolean('allowPartialManifests', parameters.one('allowPartialManifests'));
   for (const { name } of parameters.remaining()) {
     handling.unsupported(name, `Parameter ${name} is not supported by this server`);
@@ -70,6 +78,7 @@ export function parseKickoff(input: KickoffInput): ExportRequest {
     ...(patients === undefined ? {} : { patients }),
     types,
     outputFormat,
+    ...(viewRequests === undefined ? {} : { viewRequests }),
     ...window,
     typeFilters,
     ...(elements === undefined ? {} : { elements }),
@@ -87,10 +96,8 @@ export function parseKickoff(input: KickoffInput): ExportRequest {
  */
 function parseOutputFormat(value: string | undefined): OutputFormat {
   if (value === undefined || NDJSON_ALIASES.has(value)) return NDJSON;
-  if (PARQUET.has(value)) {
-    throw notSupported(`Parquet output (${value}) is not supported yet; use ${NDJSON}`, '_outputFormat');
-  }
-  throw notSupported(`_outputFormat ${value} is not supported; use ${NDJSON}`, '_outputFormat');
+  if (PARQUET_ALIASES.has(value)) return PARQUET;
+  throw notSupported(`_outputFormat ${value} is not supported; use ${NDJSON} or ${PARQUET}`, '_outputFormat');
 }
 
 /**

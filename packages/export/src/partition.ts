@@ -16,6 +16,8 @@ export interface ExportPartition {
   beforeKey?: string;
   /** Resources expected, for progress; an upper bound when the server could not count cheaply. */
   estimate: number;
+  /** View exports: the index in the job's `views` whose rows this (output) partition writes. */
+  view?: number;
 }
 
 /** Cuts a type at the given sorted boundary keys: n boundaries make n + 1 adjacent ranges. */
@@ -24,12 +26,14 @@ export function partitionsOf(
   kind: ExportPartition['kind'],
   boundaries: readonly string[],
   estimate: number,
+  view?: number,
 ): ExportPartition[] {
   const count = boundaries.length + 1;
   return Array.from({ length: count }, (_, index) => ({
     type,
     kind,
     index,
+    ...(view === undefined ? {} : { view }),
     ...(index > 0 ? { fromKey: boundaries[index - 1] } : {}),
     ...(index < count - 1 ? { beforeKey: boundaries[index] } : {}),
     estimate: Math.ceil(estimate / count),

@@ -35,7 +35,7 @@ export function parsePatients(
   return [patientId];
 }
 
-function patientIdOf(reference: string): string {
+export function patientIdOf(reference: string): string {
   const id = PATIENT_REFERENCE.exec(reference.trim())?.[1];
   if (id === undefined || !FHIR_ID.test(id)) {
     throw badRequest(`patient "${reference}" is not a Patient reference such as Patient/123`, 'patient');

@@ -27,5 +27,7 @@ export const EXPORT_ERRORS = {
   NOT_FOUND: { status: 404, issue: 'not-found' },
   ACCESS_DENIED: { status: 403, issue: 'forbidden' },
   TIMEOUT: { status: 504, issue: 'timeout' },
+  /** A view failed on a resource, or a value does not fit its Parquet column: the data, not the server. */
+  VIEW_FAILED: { status: 422, issue: 'processing' },
 } as const satisfies Record<string, { status: number; issue: IssueCode }>;
 export type ExportErrorCode = keyof typeof EXPORT_ERRORS;

@@ -1,5 +1,5 @@
 import { R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
-import { type KickoffInput, NDJSON, PATIENT_EXPORT_TYPES, parseKickoff } from '../src';
+import { type KickoffInput, NDJSON, PARQUET, PATIENT_EXPORT_TYPES, parseKickoff } from '../src';
 import { get, issueOf, lenient, post } from './kickoff-helpers';
 
 describe('parseKickoff', () => {
@@ -129,12 +129,32 @@ describe('parseKickoff', () => {
       expect(get('_outputFormat=application/fhir+ndjson').outputFormat).toBe(NDJSON);
     });
 
-    it.each(['application/vnd.apache.parquet', 'parquet'])('says %s is not supported yet', (format) => {
-      expect(issueOf(() => get(`_outputFormat=${format}`))).toMatchObject({
-        code: 'not-supported',
-        expression: ['_outputFormat'],
-        diagnostics: expect.stringContaining('Parquet'),
+    it.each(['application/vnd.apache.parquet', 'parquet'])('takes %s with the views to write', (format) => {
+      const request = get(`_outputFormat=${format}&_viewDefinition=a,ViewDefinition/b&_viewDefinition=c`);
+      expect(request).toMatchObject({
+        outputFormat: PARQUET,
+        // The views' types, which the API fills in once it has read them.
+        types: [],
+        viewRequests: [
+          { id: 'a', at: '_viewDefinition' },
+          { id: 'b', at: '_viewDefinition' },
+          { id: 'c', at: '_viewDefinition' },
+        ],
       });
+    });
+
+    it('keeps an explicit _type beside the views, for the API to check against them', () => {
+      expect(get('_outputFormat=parquet&_viewDefinition=a&_type=Patient').types).toEqual(['Patient']);
+    });
+
+    it.each([
+      ['Parquet without a view', '_outputFormat=parquet', '_viewDefinition'],
+      ['a view with NDJSON', '_viewDefinition=a', '_viewDefinition'],
+      ['a view that is not an id', '_outputFormat=parquet&_viewDefinition=http://x/vd', '_viewDefinition'],
+      ['_elements of a view', '_outputFormat=parquet&_viewDefinition=a&_elements=id', '_elements'],
+      ['rows by patient', '_outputFormat=parquet&_viewDefinition=a&organizeOutputBy=Patient', 'organizeOutputBy'],
+    ])('refuses %s', (_what, query, parameter) => {
+      expect(issueOf(() => get(query))).toMatchObject({ severity: 'error', expression: [parameter] });
     });
 
     it('refuses other formats even under lenient handling', () => {

@@ -1,4 +1,4 @@
-import { buildManifest, errorKey, type ExportedFile, manifestPage, outputKey } from '../src';
+import { buildManifest, errorKey, type ExportedFile, manifestPage, NDJSON, outputKey } from '../src';
 
 const job = {
   jobId: 'job-1',
@@ -10,7 +10,10 @@ const job = {
 const file = (type: string, kind: ExportedFile['kind'], index: number, seq: number, count: number): ExportedFile => ({
   type,
   kind,
-  key: kind === 'error' ? errorKey('default', 'job-1') : outputKey('default', 'job-1', { type, kind, index }, seq),
+  key:
+    kind === 'error'
+      ? errorKey('default', 'job-1')
+      : outputKey({ tenant: 'default', jobId: 'job-1', outputFormat: NDJSON }, { type, kind, index }, seq),
   count,
   size: count * 10,
 });

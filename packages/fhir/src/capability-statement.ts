@@ -8,6 +8,8 @@ export interface CapabilityOptions {
 }
 
 const BULK_EXPORT_IG = 'http://hl7.org/fhir/uv/bulkdata/ImplementationGuide/hl7.fhir.uv.bulkdata';
+const SQL_ON_FHIR_IG = 'http://sql-on-fhir.org/ig';
+const SQL_ON_FHIR = 'http://sql-on-fhir.org';
 
 export function capabilityStatement(options: CapabilityOptions) {
   return {
@@ -20,15 +22,31 @@ export function capabilityStatement(options: CapabilityOptions) {
     fhirVersion: '4.0.1',
     format: ['application/fhir+json'],
     instantiates: ['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data'],
-    implementationGuide: [BULK_EXPORT_IG],
+    implementationGuide: [BULK_EXPORT_IG, SQL_ON_FHIR_IG],
     rest: [
       {
         mode: 'server',
         resource: options.resourceTypes.map((type) => ({ type })),
         operation: [
-          { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' },
+          {
+            name: 'export',
+            definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export',
+            documentation:
+              '_outputFormat application/fhir+ndjson, or application/vnd.apache.parquet with _viewDefinition ' +
+              '(ids of stored ViewDefinitions): one set of Parquet files per view.',
+          },
           // No published OperationDefinition yet: the $import draft (as the Microsoft FHIR server implements it).
           { name: 'import', definition: `${options.baseUrl}/OperationDefinition/import` },
+          // ViewDefinition is not an R4 resource type (SQL on FHIR defines it as a logical model), so it has no
+          // `resource` entry; it is stored and searched at [base]/ViewDefinition all the same.
+          { name: 'viewdefinition-run', definition: `${SQL_ON_FHIR}/OperationDefinition/$viewdefinition-run` },
+          {
+            name: 'viewdefinition-export',
+            definition: `${SQL_ON_FHIR}/OperationDefinition/$viewdefinition-export`,
+            documentation:
+              '_format parquet, ndjson or csv (default ndjson); view (viewReference ViewDefinition/{id} or ' +
+              'viewResource), patient, group (one), _since. clientTrackingId and source are not supported.',
+          },
         ],
       },
     ],

@@ -9,3 +9,4 @@ export type { FhirResource } from './fhir';
 export { Random, mulberry32, deriveSeed } from './random';
 export * from './vocabulary';
 export { loadPopulation, type LoadOptions } from './load';
+export { sampleView, SAMPLE_VIEW_IDS, type SampleViewId } from './views';

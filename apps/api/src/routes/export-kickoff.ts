@@ -1,14 +1,17 @@
 import {
   bodyParameters,
   type ExportLevel,
+  type ExportRequest,
   type KickoffParameter,
   parseKickoff,
   queryParameters,
 } from '@fhir-bulk/export';
 import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import type { ResourceStore } from '@fhir-bulk/store';
 import { type Request, type RequestHandler, Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { ExportJobs } from '../export-jobs';
+import { resolveViews, type StatusOf } from '../export-views';
 import { baseUrlOf, requestUrlOf, tenantOf } from '../fhir-base';
 import { operationBody } from '../operation-body';
 
@@ -20,15 +23,20 @@ const ENDPOINTS: Array<[path: string, level: ExportLevel]> = [
   ['/Group/:groupId/\\$export', 'group'],
 ];
 
+export interface KickoffDeps {
+  jobs: ExportJobs;
+  /** Where stored ViewDefinitions are read from (Parquet exports). */
+  store: ResourceStore;
+  publicBaseUrl: string;
+}
+
 /** Bulk Data kick-off: validate, start the job, answer 202 with where to poll. Nothing is exported here. */
-export function exportKickoffRoutes(jobs: ExportJobs, publicBaseUrl: string): Router {
+export function exportKickoffRoutes(deps: KickoffDeps): Router {
   const router = Router({ mergeParams: true });
   const kickoff =
     (level: ExportLevel): RequestHandler =>
     async (req, res) => {
       checkAccept(req);
-      const tenant = tenantOf(req);
-      const baseUrl = baseUrlOf(publicBaseUrl, req);
       const { groupId, patientId } = req.params as { groupId?: string; patientId?: string };
       const request = parseKickoff({
         level,
@@ -36,24 +44,48 @@ export function exportKickoffRoutes(jobs: ExportJobs, publicBaseUrl: string): Ro
         ...(patientId === undefined ? {} : { patientId }),
         parameters: parametersOf(req),
         prefer: req.get('Prefer'),
-        requestUrl: requestUrlOf(publicBaseUrl, req),
+        requestUrl: requestUrlOf(deps.publicBaseUrl, req),
       });
-      const jobId = randomUUID();
-      await jobs.start({
-        ...request,
-        jobId,
-        tenant,
-        baseUrl,
-        transactionTime: new Date().toISOString(),
-        requiresAccessToken: true,
-        requestedBy: 'anonymous', // no authentication yet
-      });
+      const { jobId, baseUrl } = await startExport(deps, req, request, () => 400);
       res.status(202).set('Content-Location', `${baseUrl}/_export/${jobId}`).end();
     };
   // IG 3.0.0: "A server SHALL support GET requests and MAY support POST requests that supply parameters using the
   // FHIR Parameters Resource."
   for (const [path, level] of ENDPOINTS) router.get(path, kickoff(level)).post(path, kickoff(level));
   return router;
+}
+
+/**
+ * Starts the workflow of a validated request, its views read and checked first (`viewStatus` chooses the status of
+ * a view problem); every kick-off that reaches here becomes a job.
+ */
+export async function startExport(
+  deps: KickoffDeps,
+  req: Request,
+  request: ExportRequest,
+  viewStatus: StatusOf,
+): Promise<{ jobId: string; baseUrl: string }> {
+  const tenant = tenantOf(req);
+  const baseUrl = baseUrlOf(deps.publicBaseUrl, req);
+  const resolved = request.viewRequests
+    ? await resolveViews(deps.store, tenant, request.viewRequests, {
+        level: request.level,
+        explicitTypes: request.types,
+        statusOf: viewStatus,
+      })
+    : undefined;
+  const jobId = randomUUID();
+  await deps.jobs.start({
+    ...request,
+    ...(resolved ? { types: resolved.types, views: resolved.views } : {}),
+    jobId,
+    tenant,
+    baseUrl,
+    transactionTime: new Date().toISOString(),
+    requiresAccessToken: true,
+    requestedBy: 'anonymous', // no authentication yet
+  });
+  return { jobId, baseUrl };
 }
 
 /** The query string's parameters, then for a POST those of its Parameters body. */

@@ -19,11 +19,34 @@ export interface ExportStatusDeps {
   publishManifest: (tenant: string, jobId: string, manifest: ExportManifest) => Promise<ExportManifest>;
 }
 
+/** One status poll, as the renderers see it. */
+export interface PollContext {
+  tenant: string;
+  jobId: string;
+  page: number;
+  statusUrl: string;
+}
+
 /**
- * Bulk Data status and cancel: 202 + X-Progress while running, 200 + manifest when done, an OperationOutcome on
- * failure, 404 once cancelled, deleted or expired; 429 to clients polling faster than Retry-After.
+ * How an operation answers a poll of a running or completed job: the Bulk Data IG's manifest (`$export`), or SQL
+ * on FHIR's Parameters (`$viewdefinition-export`). Failures and unknown jobs are answered alike for both.
  */
-export function exportStatusRoutes(deps: ExportStatusDeps): Router {
+export interface StatusBody {
+  running(res: Response, status: Extract<ExportJobStatus, { state: 'running' }>, poll: PollContext): Promise<void>;
+  completed(res: Response, manifest: ExportManifest, poll: PollContext): void;
+}
+
+/**
+ * Status and cancel under `[base]/{path}/{jobId}`: 202 + X-Progress while running, 200 when done, an
+ * OperationOutcome on failure, 404 once cancelled, deleted or expired; 429 to clients polling faster than
+ * Retry-After. `aliases` are further status paths (the IG's `$bulk-export-status`).
+ */
+export function jobStatusRoutes(
+  deps: ExportStatusDeps,
+  path: string,
+  body: StatusBody,
+  aliases: string[] = [],
+): Router {
   const router = Router({ mergeParams: true });
   const poll = async (req: Request, res: Response) => {
     const { jobId } = req.params as { jobId: string };
@@ -33,14 +56,13 @@ export function exportStatusRoutes(deps: ExportStatusDeps): Router {
     if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
     const page = Number(req.query.page ?? 1);
     const status = await deps.jobs.status(tenant, jobId);
-    const statusUrl = `${baseUrlOf(deps.publicBaseUrl, req)}/_export/${jobId}`;
-    await answer(deps, res, status, { tenant, jobId, page: Number.isInteger(page) && page > 0 ? page : 1, statusUrl });
+    const statusUrl = `${baseUrlOf(deps.publicBaseUrl, req)}/${path}/${jobId}`;
+    const context = { tenant, jobId, page: Number.isInteger(page) && page > 0 ? page : 1, statusUrl };
+    await answer(deps, body, res, status, context);
   };
-  router.get('/_export/:jobId', poll);
-  // The IG's alternative status URL, for clients built against servers that use it.
-  router.get('/\\$bulk-export-status/:jobId', poll);
+  for (const statusPath of [path, ...aliases]) router.get(`/${statusPath}/:jobId`, poll);
 
-  router.delete('/_export/:jobId', async (req, res) => {
+  router.delete(`/${path}/:jobId`, async (req, res) => {
     const { jobId } = req.params as { jobId: string };
     if (!JOB_ID.test(jobId) || !(await deps.jobs.cancel(tenantOf(req), jobId))) {
       throw notFound(`No export job ${jobId}`);
@@ -52,16 +74,10 @@ export function exportStatusRoutes(deps: ExportStatusDeps): Router {
   return router;
 }
 
-interface PollContext {
-  tenant: string;
-  jobId: string;
-  page: number;
-  statusUrl: string;
-}
-
-async function answer(deps: ExportStatusDeps, res: Response, status: ExportJobStatus, poll: PollContext) {
-  switch (status.state) {
-    case 'running': {
+/** Bulk Data status: the manifest (paged for clients that allowed partial manifests). */
+export function exportStatusRoutes(deps: ExportStatusDeps): Router {
+  const manifestBody: StatusBody = {
+    async running(res, status, poll) {
       res
         .status(202)
         .set({ 'X-Progress': progressText(status.progress), 'Retry-After': String(deps.retryAfterSeconds) });
@@ -71,16 +87,31 @@ async function answer(deps: ExportStatusDeps, res: Response, status: ExportJobSt
       } else {
         res.end();
       }
-      return;
-    }
+    },
+    completed(res, manifest) {
+      res.json(manifest);
+    },
+  };
+  // The IG's alternative status URL, for clients built against servers that use it.
+  return jobStatusRoutes(deps, '_export', manifestBody, ['\\$bulk-export-status']);
+}
+
+async function answer(
+  deps: ExportStatusDeps,
+  body: StatusBody,
+  res: Response,
+  status: ExportJobStatus,
+  poll: PollContext,
+) {
+  switch (status.state) {
+    case 'running':
+      return body.running(res, status, poll);
     case 'completed': {
       const manifest = JSON.parse(await deps.objects.getText(status.manifestKey)) as ExportManifest;
       // IG 3.0: only a client that allowed partial manifests may be sent a page; others get every file at once.
       const page = status.paged ? manifestPage(manifest, poll.page, deps.manifestPageSize, poll.statusUrl) : manifest;
-      res
-        .status(200)
-        .set('Expires', status.expiresAt.toUTCString())
-        .json(await deps.publishManifest(poll.tenant, poll.jobId, page));
+      res.status(200).set('Expires', status.expiresAt.toUTCString());
+      body.completed(res, await deps.publishManifest(poll.tenant, poll.jobId, page), poll);
       return;
     }
     case 'failed': {

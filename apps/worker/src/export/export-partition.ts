@@ -12,10 +12,11 @@ import {
 import type { ResourceDocument } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
 import type { ExportDeps } from './deps';
-import { type OutputLine, writePartitionFiles } from './partition-writer';
+import { NDJSON_FILES, type OutputLine, type PartitionOutput, writePartitionFiles } from './partition-writer';
 import { compartmentRefs, patientScope } from './partition-query';
 import { partitionDocuments, type SourceDocument } from './partition-source';
 import { patientOrganizedLines } from './patient-blocks';
+import { viewOutput } from './view-files';
 
 export interface PartitionTask {
   /** The job without its `patients` list, which travels once, in the workflow's start, and then via patientSet. */
@@ -36,9 +37,14 @@ export async function exportPartition(deps: ExportDeps, { job, partition, patien
   const inScope = patientScope(job, patients);
   const documents = partitionDocuments(deps, job, partition, resumed);
   const organized = job.organizeOutputBy === 'Patient' && partition.kind === 'output';
-  const lines = organized
-    ? patientOrganizedLines(deps, job, inScopeOnly(documents, inScope), patients)
-    : outputLines(inScopeOnly(documents, inScope), job, partition);
+  const view = partition.view === undefined ? undefined : job.views?.[partition.view];
+  const source = inScopeOnly(documents, inScope);
+  const output: PartitionOutput<unknown> = view
+    ? viewOutput(job, view, source)
+    : {
+        items: organized ? patientOrganizedLines(deps, job, source, patients) : outputLines(source, job, partition),
+        format: NDJSON_FILES,
+      };
   // Heartbeat on a timer as well as on progress: the first document may be long in coming (a large sort on
   // MongoDB, a storage-order scan past many filtered-out documents), and silence would look like a dead worker.
   let latest = resumed;
@@ -46,11 +52,12 @@ export async function exportPartition(deps: ExportDeps, { job, partition, patien
   beat();
   const timer = setInterval(beat, Math.max(200, (context.info.heartbeatTimeoutMs ?? 30_000) / 3));
   try {
-    return await writePartitionFiles(lines, resumed, {
+    return await writePartitionFiles(output.items, resumed, {
+      format: output.format,
       objects: deps.objects,
       partition,
       limits: fileLimitsFor(partition.type, deps.settings.recordLimits, deps.settings.maxFileBytes),
-      keyOf: (seq) => outputKey(job.tenant, job.jobId, partition, seq),
+      keyOf: (seq) => outputKey(job, partition, seq),
       onCheckpoint: (checkpoint) => {
         latest = checkpoint;
         beat();
@@ -83,6 +90,6 @@ async function* outputLines(
       partition.kind === 'deleted'
         ? deletedBundleLine(partition.type, doc.id, doc.lastUpdated)
         : resourceLine(doc.resource, kept);
-    yield { line, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
+    yield { value: line, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
   }
 }

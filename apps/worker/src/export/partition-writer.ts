@@ -11,17 +11,48 @@ import { Readable } from 'node:stream';
 
 // Checkpoints are handed over as fresh objects: the SDK may encode a heartbeat after this code has moved on.
 
-/** A resource about to be written: its NDJSON line and where it sits in the scan (for checkpoints). */
-export interface OutputLine {
-  line: string;
+/**
+ * What one source document becomes (an NDJSON line, a view's rows) and where it sits in the scan (for
+ * checkpoints). A file never splits an item, so a checkpoint always falls between documents.
+ */
+export interface OutputItem<T> {
+  value: T;
   key: string;
   /** Storage-order scans only: documents scanned through this one. */
   scanned?: number;
-  /** Resources in `line` when it holds several (a whole patient under organizeOutputBy); 1 by default. */
+  /** Records in `value` (a whole patient under organizeOutputBy, a view's rows); 1 by default. */
   count?: number;
 }
 
-export interface PartitionWriterOptions {
+/** A resource's NDJSON line. */
+export type OutputLine = OutputItem<string>;
+
+/** How items become a file's bytes. */
+export interface FileFormat<T> {
+  contentType: string;
+  /** Bytes an item counts against the file byte limit; 0 leaves only the record limit (compressed formats). */
+  bytes(value: T): number;
+  /**
+   * One file's body, encoded as it is read; `encoded` settles when every value is in. If encoding fails, `body` is
+   * destroyed with the error, so the upload aborts instead of completing a truncated file.
+   */
+  encode(values: AsyncIterable<T>): { body: Readable; encoded: Promise<unknown> };
+}
+
+/** A partition's items and the format of the files they go into. */
+export interface PartitionOutput<T> {
+  items: AsyncIterable<OutputItem<T>>;
+  format: FileFormat<T>;
+}
+
+export const NDJSON_FILES: FileFormat<string> = {
+  contentType: NDJSON,
+  bytes: (line) => Buffer.byteLength(line),
+  encode: (lines) => ({ body: Readable.from(ndjsonChunks(lines)), encoded: Promise.resolve() }),
+};
+
+export interface PartitionWriterOptions<T> {
+  format: FileFormat<T>;
   objects: ObjectStore;
   partition: ExportPartition;
   limits: FileLimits;
@@ -44,12 +75,12 @@ export interface PartitionWriterOptions {
  * time, so memory holds one upload part and one chunk whatever the partition's size. Starts from `resumed`
  * (files already completed, lines after its lastKey) and returns every file of the partition.
  */
-export async function writePartitionFiles(
-  lines: AsyncIterable<OutputLine>,
+export async function writePartitionFiles<T>(
+  items: AsyncIterable<OutputItem<T>>,
   resumed: PartitionCheckpoint,
-  options: PartitionWriterOptions,
+  options: PartitionWriterOptions<T>,
 ): Promise<ExportedFile[]> {
-  const { objects, partition, limits, signal } = options;
+  const { format, objects, partition, limits, signal } = options;
   const progressEvery = options.progressEvery ?? 1_000;
   const files = [...resumed.files];
   let { lastKey, scanned } = resumed;
@@ -61,7 +92,7 @@ export async function writePartitionFiles(
     ...(scanned !== undefined ? { scanned } : {}),
     written,
   });
-  const source = lines[Symbol.asyncIterator]();
+  const source = items[Symbol.asyncIterator]();
   let next = await source.next();
   try {
     while (!next.done) {
@@ -70,14 +101,14 @@ export async function writePartitionFiles(
       let bytes = 0;
       let lastInFile = lastKey;
       let scannedInFile = scanned;
-      // Pulls lines until a limit is reached; `next` always holds the first line of the following file.
-      const fileLines = async function* () {
+      // Pulls items until a limit is reached; `next` always holds the first item of the following file.
+      const fileValues = async function* () {
         while (!next.done && count < limits.records) {
-          const { line, key: lineKey, scanned: lineScanned, count: lineCount = 1 } = next.value;
-          const size = Buffer.byteLength(line);
+          const { value, key: lineKey, scanned: lineScanned, count: lineCount = 1 } = next.value;
+          const size = format.bytes(value);
           if (count > 0 && bytes + size > limits.bytes) return;
           signal?.throwIfAborted();
-          yield line;
+          yield value;
           count += lineCount;
           bytes += size;
           written += lineCount;
@@ -90,7 +121,13 @@ export async function writePartitionFiles(
           next = await source.next();
         }
       };
-      const { size } = await objects.put(key, Readable.from(ndjsonChunks(fileLines())), NDJSON);
+      const { body, encoded } = format.encode(fileValues());
+      const upload = objects.put(key, body, format.contentType).catch((error: unknown) => {
+        // An encoder waiting for the upload to read on would wait forever: fail it too.
+        body.destroy(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      });
+      const [{ size }] = await Promise.all([upload, encoded]);
       // Files organized by patient mix types, so the manifest leaves their type out.
       files.push({ ...(options.mixedTypes ? {} : { type: partition.type }), key, count, size, kind: partition.kind });
       lastKey = lastInFile;

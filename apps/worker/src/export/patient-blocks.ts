@@ -51,7 +51,7 @@ async function* blockLines(
   for (const { doc, scanned } of block) {
     const ref = `Patient/${doc.id}`;
     const unit = [header(ref), resourceLine(doc.resource, keptPatient), ...(lines.get(ref) ?? [])];
-    yield { line: unit.join(''), count: unit.length, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
+    yield { value: unit.join(''), count: unit.length, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
   }
 }
 

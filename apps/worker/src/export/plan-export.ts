@@ -42,7 +42,9 @@ export async function planExport(deps: ExportDeps, input: ExportJobInput): Promi
       deps.server.indexedRangeScans && estimate > settings.partitionSize
         ? await store.keyBoundaries(input.tenant, type, settings.partitionSize)
         : [];
-    partitions.push(...partitionsOf(type, 'output', boundaries, estimate));
+    // A view export writes each view of the type over the same key ranges; a resource export writes the type.
+    for (const view of viewsOf(input, type))
+      partitions.push(...partitionsOf(type, 'output', boundaries, estimate, view));
   }
   if (input.includeDeleted) for (const type of types) partitions.push(...partitionsOf(type, 'deleted', [], 0));
   if (settings.maxResources > 0 && total > settings.maxResources) {
@@ -60,6 +62,12 @@ export async function planExport(deps: ExportDeps, input: ExportJobInput): Promi
     concurrency: settings.partitionConcurrency,
     heartbeatTimeoutSeconds: settings.heartbeatTimeoutSeconds,
   };
+}
+
+/** The indexes of the job's views over `type`; `[undefined]` (the resources themselves) without views. */
+function viewsOf(input: ExportJobInput, type: string): Array<number | undefined> {
+  if (!input.views) return [undefined];
+  return input.views.flatMap((view, i) => (view.type === type ? [i] : []));
 }
 
 /**
