@@ -1,4 +1,9 @@
-import { type ExportManifest, pollExportStatus } from '@fhir-bulk/export';
+import { type ExportManifest, jobPrefix, outputCount, pollExportStatus } from '@fhir-bulk/export';
+import type { S3ObjectStore } from '@fhir-bulk/object-store';
+import type { Client } from '@temporalio/client';
+import { apiBaseUrl, benchEnv, type Dataset } from './bench-setup';
+import { startApi, startWorker } from './services';
+import { peakRssMb, resetPeakRss } from './worker-memory';
 
 /**
  * Status polls are this far apart, the least the API accepts by default (EXPORT_STATUS_MIN_INTERVAL_SECONDS), so
@@ -19,10 +24,14 @@ export interface ExportResult {
   seconds: number;
 }
 
-/** A Bulk Data kick-off with `Prefer: respond-async`; the job id is the last segment of Content-Location. */
-export async function kickOff(tenantBaseUrl: string, types: readonly string[]): Promise<ExportJob> {
+/**
+ * A Bulk Data kick-off with `Prefer: respond-async`, of `types` or with the query string given (without `?`); the
+ * job id is the last segment of Content-Location.
+ */
+export async function kickOff(tenantBaseUrl: string, request: ExportSpec['query']): Promise<ExportJob> {
+  const query = typeof request === 'string' ? request : `_type=${request.join(',')}`;
   const started = performance.now();
-  const response = await fetch(`${tenantBaseUrl}/$export?_type=${types.join(',')}`, {
+  const response = await fetch(`${tenantBaseUrl}/$export?${query}`, {
     headers: { Prefer: 'respond-async' },
   });
   if (response.status !== 202) throw new Error(`kick-off answered ${response.status}: ${await response.text()}`);
@@ -37,4 +46,67 @@ export async function awaitManifest(job: ExportJob): Promise<ExportResult> {
   if (response.status !== 200) throw new Error(`export status answered ${response.status}: ${await response.text()}`);
   const manifest = (await response.json()) as ExportManifest;
   return { manifest, seconds: (performance.now() - job.started) / 1000 };
+}
+
+/** What an export needs beside its dataset: the servers the benchmark shares between its exports. */
+export interface ExportServices {
+  apiPort: number;
+  objects: S3ObjectStore;
+  temporal: Client;
+  taskQueue: string;
+}
+
+export interface MeasuredExport extends ExportResult {
+  job: ExportJob;
+  /** Peak RSS of the worker while it ran the export (reset after start-up), and during its start-up. */
+  workerPeakRssMb: { export: number; startup: number };
+}
+
+export interface ExportSpec {
+  /** As `kickOff` takes it: the types to export, or the kick-off's query string. */
+  query: readonly string[] | string;
+  /** Runs once the API is ready, before the worker starts: whatever the export needs stored first. */
+  prepare?: (tenantBaseUrl: string) => Promise<void>;
+}
+
+/**
+ * One export of `dataset` as a client sees it, kick-off to manifest, through an API and a worker started for it, so
+ * the worker's peak RSS is this export's own. The worker stops once the manifest is there; `check` then reads the
+ * result while the API still serves the job's files, which are deleted afterwards.
+ */
+export async function measureExport<T>(
+  services: ExportServices,
+  dataset: Dataset,
+  { query, prepare }: ExportSpec,
+  check: (run: MeasuredExport) => Promise<T>,
+): Promise<T> {
+  const { tenant } = dataset;
+  console.log(`${tenant}: starting the API and a worker`);
+  const env = benchEnv(dataset, services.apiPort);
+  const tenantBaseUrl = `${apiBaseUrl(services.apiPort)}/tenant/${tenant}`;
+  const api = await startApi(env, apiBaseUrl(services.apiPort));
+  await prepare?.(tenantBaseUrl);
+  const worker = await startWorker(env, services.temporal, services.taskQueue);
+  try {
+    const startup = peakRssMb(worker.pid);
+    resetPeakRss(worker.pid);
+    console.log(`${tenant}: export`);
+    const job = await kickOff(tenantBaseUrl, query);
+    try {
+      const { manifest, seconds } = await Promise.race([awaitManifest(job), worker.crashed, api.crashed]);
+      const workerPeakRssMb = { export: peakRssMb(worker.pid), startup };
+      await worker.stop();
+      return await check({ job, manifest, seconds, workerPeakRssMb });
+    } finally {
+      await services.objects.deletePrefix(jobPrefix(tenant, job.jobId));
+    }
+  } finally {
+    await Promise.all([worker.stop(), api.stop()]);
+  }
+}
+
+/** Throws unless the manifest's output files hold `resources` resources in all. */
+export function checkExported(tenant: string, manifest: ExportManifest, resources: number): void {
+  const exported = outputCount(manifest);
+  if (exported !== resources) throw new Error(`${tenant}: the manifest counts ${exported} resources, not ${resources}`);
 }

@@ -9,33 +9,27 @@
  * `--keep` leaves the data in place and a later `--skip-load` reuses it when the counts still match.
  */
 import { loadConfig } from '@fhir-bulk/config';
-import { jobPrefix, outputCount } from '@fhir-bulk/export';
-import { objectStoreFromConfig, type S3ObjectStore } from '@fhir-bulk/object-store';
+import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo } from '@fhir-bulk/store';
 import { Client, Connection } from '@temporalio/client';
 import type { Db, MongoClient } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiBaseUrl, BENCH_TYPES, benchEnv, type Dataset, datasetsFor } from './bench-setup';
+import { BENCH_TYPES, benchEnv, type Dataset, datasetsFor } from './bench-setup';
 import { prepareDataset } from './dataset';
-import { awaitManifest, kickOff } from './export-client';
+import { checkExported, type ExportServices, measureExport } from './export-client';
 import { ensureLocalStack } from './local-stack';
 import { parseOptions } from './options';
 import { drainToNdjson } from './raw-baseline';
 import { benchResult, printReport, printRun, type TenantRun, type Timing, timing, writeResult } from './report';
-import { ServiceProcess } from './service-process';
-import { freePort, startApi, startWorker } from './services';
+import { runBenchmark, ServiceProcess } from './service-process';
+import { freePort } from './services';
 import { terminateStaleExports } from './stale-exports';
-import { peakRssMb, resetPeakRss } from './worker-memory';
 import { workflowPhases } from './workflow-phases';
 
-interface BenchContext {
-  apiPort: number;
+interface BenchContext extends ExportServices {
   mongo: MongoClient;
-  objects: S3ObjectStore;
-  temporal: Client;
-  taskQueue: string;
 }
 
 async function main(): Promise<void> {
@@ -80,37 +74,26 @@ async function measure(context: BenchContext, dataset: Dataset, loadSeconds: num
   console.log(`${tenant}: raw baseline, ${resources} resources`);
   const raw = await measureRaw(context.mongo.db(dataset.database), tenant, resources);
 
-  console.log(`${tenant}: starting the API and a worker`);
-  const env = benchEnv(dataset, context.apiPort);
-  const api = await startApi(env, apiBaseUrl(context.apiPort));
-  const worker = await startWorker(env, context.temporal, context.taskQueue);
-  const startupPeak = peakRssMb(worker.pid);
-  resetPeakRss(worker.pid);
-  console.log(`${tenant}: export`);
-  const job = await kickOff(`${apiBaseUrl(context.apiPort)}/tenant/${tenant}`, BENCH_TYPES);
-  try {
-    const { manifest, seconds } = await Promise.race([awaitManifest(job), worker.crashed, api.crashed]);
-    const exportPeak = peakRssMb(worker.pid);
-    await Promise.all([worker.stop(), api.stop()]);
-    const exported = outputCount(manifest);
-    if (exported !== resources)
-      throw new Error(`${tenant}: the manifest counts ${exported} resources, not ${resources}`);
-
-    const e2e = timing(resources, seconds);
-    const run: TenantRun = {
-      tenant,
-      resources,
-      loadSeconds,
-      raw,
-      e2e: { ...e2e, jobId: job.jobId, phases: await workflowPhases(context.temporal, job.jobId) },
-      ratio: e2e.resourcesPerSecond / raw.resourcesPerSecond,
-      workerPeakRssMb: { export: exportPeak, startup: startupPeak },
-    };
-    printRun(run);
-    return run;
-  } finally {
-    await context.objects.deletePrefix(jobPrefix(tenant, job.jobId));
-  }
+  return measureExport(
+    context,
+    dataset,
+    { query: BENCH_TYPES },
+    async ({ job, manifest, seconds, workerPeakRssMb }) => {
+      checkExported(tenant, manifest, resources);
+      const e2e = timing(resources, seconds);
+      const run: TenantRun = {
+        tenant,
+        resources,
+        loadSeconds,
+        raw,
+        e2e: { ...e2e, jobId: job.jobId, phases: await workflowPhases(context.temporal, job.jobId) },
+        ratio: e2e.resourcesPerSecond / raw.resourcesPerSecond,
+        workerPeakRssMb,
+      };
+      printRun(run);
+      return run;
+    },
+  );
 }
 
 async function measureRaw(db: Db, tenant: string, resources: number): Promise<Timing> {
@@ -126,15 +109,4 @@ async function measureRaw(db: Db, tenant: string, resources: number): Promise<Ti
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: stopping the API and worker`);
-    void ServiceProcess.stopAll().finally(() => process.exit(130));
-  });
-}
-process.once('exit', () => ServiceProcess.killAll());
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runBenchmark(main);

@@ -27,7 +27,7 @@ import { terminateStaleImports } from './import-stale-jobs';
 import { checkImportResult, checkStored, linesByType } from './import-verify';
 import { ensureLocalStack } from './local-stack';
 import { timing, writeResult } from './report';
-import { ServiceProcess } from './service-process';
+import { runBenchmark, ServiceProcess } from './service-process';
 import { freePort, startApi, startWorker } from './services';
 import { terminateStaleExports } from './stale-exports';
 import { peakRssMb, resetPeakRss } from './worker-memory';
@@ -174,15 +174,4 @@ async function measureImport(
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: stopping the API and worker`);
-    void ServiceProcess.stopAll().finally(() => process.exit(130));
-  });
-}
-process.once('exit', () => ServiceProcess.killAll());
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+runBenchmark(main);

@@ -48,7 +48,7 @@ export function benchResult(startedAt: Date, options: BenchOptions, full: Tenant
   const rssRatio = full.workerPeakRssMb.export / tenth.workerPeakRssMb.export;
   return {
     startedAt: startedAt.toISOString(),
-    host: { cpus: cpus().length, node: process.version },
+    host: hostInfo(),
     options,
     full,
     tenth,
@@ -84,11 +84,6 @@ export function printReport(result: BenchResult): void {
     run.workerPeakRssMb.export.toFixed(0),
     run.workerPeakRssMb.startup.toFixed(0),
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  // Tenant left-aligned, numbers right-aligned.
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-
   const { verdict } = result;
   const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   console.log();
@@ -96,8 +91,7 @@ export function printReport(result: BenchResult): void {
     (run) => `${run.tenant} ${run.loadSeconds === null ? 'reused' : `${run.loadSeconds.toFixed(1)} s`}`,
   );
   console.log(`load (not part of the ratio): ${loads.join(', ')}`);
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
+  printTable(header, rows);
   console.log('worker MB: peak RSS during the export; start MB: peak RSS of its start-up (workflow bundling)');
   console.log(
     `throughput e2e/raw at N: ${verdict.throughputRatio.toFixed(2)} (target ≥ ${TARGETS.minThroughputRatio}) ${pass(verdict.throughputPass)}`,
@@ -109,7 +103,7 @@ export function printReport(result: BenchResult): void {
 }
 
 /** Writes a benchmark's result to bench/results/<kind>-<timestamp>.json (gitignored); returns the path. */
-export function writeResult(kind: 'export' | 'import', result: { startedAt: string }): string {
+export function writeResult(kind: 'export' | 'import' | 'parquet', result: { startedAt: string }): string {
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${kind}-${result.startedAt.replace(/[:.]/g, '-')}.json`);
@@ -127,10 +121,27 @@ export function printRun({ tenant, raw, e2e, ratio, workerPeakRssMb }: TenantRun
     `${tenant}: raw ${rate(raw)}, e2e ${rate(e2e)}, e2e/raw ${ratio.toFixed(2)}, ` +
       `worker peak ${workerPeakRssMb.export.toFixed(0)} MB`,
   );
-  const activities = e2e.phases.activities.map(
+  printPhases(tenant, e2e.phases);
+}
+
+/** `bench: workflow 22.0 s: planExport ×1 0.1–9.0 s, exportPartition ×4 9.1–22.3 s` */
+export function printPhases(label: string, phases: WorkflowPhases): void {
+  const activities = phases.activities.map(
     (a) =>
       `${a.activity} ×${a.count}${a.retries > 0 ? ` (${a.retries} retries)` : ''} ` +
       `${a.fromSeconds.toFixed(1)}–${a.toSeconds.toFixed(1)} s`,
   );
-  console.log(`${tenant}: workflow ${e2e.phases.workflowSeconds.toFixed(1)} s: ${activities.join(', ')}`);
+  console.log(`${label}: workflow ${phases.workflowSeconds.toFixed(1)} s: ${activities.join(', ')}`);
 }
+
+/** A table under its header: the first column left-aligned (names), the others right-aligned (numbers). */
+export function printTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+}
+
+/** The machine a result was measured on. */
+export const hostInfo = () => ({ cpus: cpus().length, node: process.version });
