@@ -42,4 +42,5 @@ node_modules/.bin/tsx infra/sample-export.ts --tenant sample --patients "$patien
   tee "$log_dir/sample-export.log"
 export_status=$(sed -n 's/^export started: //p' "$log_dir/sample-export.log")
 node_modules/.bin/tsx infra/sample-import.ts --export "$export_status" --tenant sample-import --api "$api_url"
+node_modules/.bin/tsx infra/sample-parquet.ts --tenant sample --patients "$patients" --api "$api_url"
 log "services keep running: API $api_url, Temporal UI ${TEMPORAL_UI_URL:-http://127.0.0.1:8233}; stop them with: npm stop"
