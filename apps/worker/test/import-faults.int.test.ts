@@ -6,6 +6,7 @@ import {
   pollUntilDone,
   putInput,
   type ServiceProcess,
+  pollsActivities,
   slowDown,
   stackEnv,
   startBulkStack,
@@ -118,7 +119,11 @@ describe('cancel', () => {
     // Only a slowed worker of this test's own, so the import is surely running when the DELETE lands.
     await Promise.all(processes.splice(0).map((p) => p.kill()));
     const url = await putInput(stack.inputs, 'cancel/patients.ndjson', importFile('Patient', LINES).text);
-    const release = slowDown(spawnWorker());
+    // Slowed only once it polls: a worker slowed from its start bundles its workflow code at a quarter speed, which
+    // on a machine busy with the other fault suites took longer than the test allows.
+    const worker = spawnWorker();
+    await waitFor(() => pollsActivities(stack, worker), 120_000, 'the worker to poll');
+    const release = slowDown(worker);
     const { statusUrl, jobId } = await startImport(
       `${stack.baseUrl}/tenant/cancel`,
       importKickoffBody([{ type: 'Patient', url }]),

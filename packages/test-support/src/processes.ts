@@ -1,3 +1,5 @@
+import { type Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,6 +28,23 @@ function track(child: ChildProcess): ServiceProcess {
       return exited;
     },
   };
+}
+
+/**
+ * Whether `worker` (a worker process) polls the stack's task queue for activities: bundled, connected, running. Its
+ * poller is told apart from killed workers' (Temporal lists pollers for minutes) by the SDK's default identity,
+ * `{pid}@{host}`.
+ */
+export async function pollsActivities(
+  stack: { client: Client; config: { TEMPORAL_NAMESPACE: string; TEMPORAL_TASK_QUEUE: string } },
+  worker: ServiceProcess,
+): Promise<boolean> {
+  const { pollers } = await stack.client.workflowService.describeTaskQueue({
+    namespace: stack.config.TEMPORAL_NAMESPACE,
+    taskQueue: { name: stack.config.TEMPORAL_TASK_QUEUE },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
+  return (pollers ?? []).some((poller) => poller.identity?.startsWith(`${worker.child.pid}@`));
 }
 
 /** Starts `apps/{app}/src/main.ts` (worker or api) with `env`; output goes to the test's stderr on failure only. */
