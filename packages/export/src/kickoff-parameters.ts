@@ -1,4 +1,4 @@
-import { badRequest } from '@fhir-bulk/fhir';
+import { badRequest, isObject } from '@fhir-bulk/fhir';
 
 /** One kick-off parameter as the client sent it: a query-string pair, or one `Parameters.parameter` of a POST. */
 export interface KickoffParameter {
@@ -43,9 +43,6 @@ function valueOf(parameter: Record<string, unknown>, name: string): string {
   if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return String(value);
   throw badRequest(`Parameter ${name} must have a primitive value`, name);
 }
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The parameters of one request, read by name. Each `take` consumes a name, so what is left at the end is exactly

@@ -1,6 +1,5 @@
-import { badRequest, FHIR_ID, notSupported, preferHas } from '@fhir-bulk/fhir';
+import { badRequest, FHIR_ID, type NamedElement, notSupported, parametersOf, preferHas } from '@fhir-bulk/fhir';
 import { CSV, type ExportRequest, NDJSON, type OutputFormat, PARQUET, type ViewRequest } from './export-job';
-import { isObject } from './kickoff-parameters';
 import { patientIdOf } from './patients';
 import { parseTimeWindow } from './time-window';
 
@@ -14,6 +13,9 @@ const FORMATS = new Map<string, OutputFormat>([
   ['csv', CSV],
   [CSV, CSV],
 ]);
+
+const CODE = ['valueCode', 'valueString'];
+const INSTANT = ['valueInstant', 'valueDateTime', 'valueDate', 'valueString'];
 
 /** The spec's parameters this server does not implement: refused with 400, as the operation asks. */
 const UNSUPPORTED: Record<string, string> = {
@@ -41,39 +43,17 @@ export function parseViewExportKickoff(input: ViewExportKickoffInput): ExportReq
   if (!preferHas(input.prefer, 'respond-async')) {
     throw badRequest('The Prefer header must include respond-async for $viewdefinition-export', 'Prefer');
   }
-  const parameters = parametersOf(input.body);
-  const views: ViewRequest[] = [];
-  const patients: string[] = [];
-  const groups: string[] = [];
-  let format: OutputFormat | undefined;
-  let since: string | undefined;
-  parameters.forEach((parameter, i) => {
-    const at = `parameter[${i}]`;
-    switch (parameter.name) {
-      case 'view':
-        views.push(viewOf(parameter, at));
-        break;
-      case '_format':
-        if (format) throw badRequest('_format may be given only once', '_format');
-        format = formatOf(primitive(parameter, at));
-        break;
-      case 'patient':
-        patients.push(patientIdOf(reference(parameter, at)));
-        break;
-      case 'group':
-        groups.push(groupIdOf(reference(parameter, at)));
-        break;
-      case '_since':
-        if (since) throw badRequest('_since may be given only once', '_since');
-        since = primitive(parameter, at);
-        break;
-      default: {
-        const reason =
-          UNSUPPORTED[parameter.name] ?? `Parameter ${parameter.name} is not known to $viewdefinition-export`;
-        throw notSupported(reason, parameter.name);
-      }
-    }
-  });
+  const parameters = parametersOf(input.body, '$viewdefinition-export');
+  const views = parameters.all('view').map(viewOf);
+  const format = parameters.one('_format')?.value(CODE);
+  const patients = parameters.all('patient').map((p) => patientIdOf(p.reference()));
+  const groups = parameters.all('group').map((p) => groupIdOf(p.reference()));
+  const since = parameters.one('_since')?.value(INSTANT);
+  const [unknown] = parameters.remaining();
+  if (unknown) {
+    const reason = UNSUPPORTED[unknown.name] ?? `Parameter ${unknown.name} is not known to $viewdefinition-export`;
+    throw notSupported(reason, unknown.name);
+  }
   if (input.viewId !== undefined) {
     if (!FHIR_ID.test(input.viewId)) throw badRequest(`"${input.viewId}" is not a FHIR id`);
     if (views.length > 0)
@@ -89,7 +69,7 @@ export function parseViewExportKickoff(input: ViewExportKickoffInput): ExportReq
     ...(groups[0] === undefined ? {} : { groupId: groups[0] }),
     ...(uniquePatients.length > 0 ? { patients: uniquePatients } : {}),
     types: [],
-    outputFormat: format ?? NDJSON,
+    outputFormat: format === undefined ? NDJSON : formatOf(format),
     viewRequests: views,
     ...window,
     typeFilters: {},
@@ -100,56 +80,35 @@ export function parseViewExportKickoff(input: ViewExportKickoffInput): ExportReq
   };
 }
 
-type Parameter = Record<string, unknown> & { name: string };
-
-function parametersOf(body: unknown): Parameter[] {
-  if (!isObject(body) || body.resourceType !== 'Parameters') {
-    throw badRequest('The body of $viewdefinition-export must be a FHIR Parameters resource');
+/**
+ * One `view`: exactly one of `viewReference` (a stored ViewDefinition) and `viewResource`, and an optional name.
+ * Located by position (`parameter[1].part[0]`), as SQL on FHIR's examples locate them.
+ */
+function viewOf(parameter: NamedElement): ViewRequest {
+  const parts = parameter.parts(parameter.path);
+  const name = parts.one('name')?.value(['valueString']);
+  const reference = parts.one('viewReference');
+  const inline = parts.one('viewResource');
+  parts.refuseRemaining('$viewdefinition-export');
+  if ((reference === undefined) === (inline === undefined)) {
+    throw badRequest('Each view needs exactly one of viewReference and viewResource', parameter.path);
   }
-  const list = body.parameter ?? [];
-  if (!Array.isArray(list)) throw badRequest('Parameters.parameter must be an array');
-  return list.map((p: unknown, i) => {
-    if (!isObject(p) || typeof p.name !== 'string') throw badRequest(`parameter[${i}] needs a name`, `parameter[${i}]`);
-    return p as Parameter;
-  });
+  const view: ViewRequest = reference
+    ? { id: viewIdOf(reference.reference(reference.path), reference.path), at: reference.path }
+    : { resource: inline!.resource(inline!.path), at: `${inline!.path}.resource` };
+  return name === undefined ? view : { ...view, name };
 }
 
-/** One `view`: exactly one of `viewReference` (a stored ViewDefinition) and `viewResource`, and an optional name. */
-function viewOf(parameter: Parameter, at: string): ViewRequest {
-  const parts = Array.isArray(parameter.part) ? (parameter.part as unknown[]).filter(isObject) : [];
-  let view: ViewRequest = { at };
-  let sources = 0;
-  parts.forEach((part, j) => {
-    const partAt = `${at}.part[${j}]`;
-    switch (part.name) {
-      case 'name':
-        view = { ...view, name: primitive(part as Parameter, partAt) };
-        break;
-      case 'viewReference': {
-        sources++;
-        const ref = reference(part as Parameter, partAt);
-        const id = /^ViewDefinition\/([^/]+)$/.exec(ref)?.[1];
-        if (id === undefined || !FHIR_ID.test(id)) {
-          throw notSupported(`viewReference "${ref}": only ViewDefinition/{id} references to this server`, partAt);
-        }
-        view = { ...view, id, at: partAt };
-        break;
-      }
-      case 'viewResource':
-        sources++;
-        if (!isObject(part.resource)) throw badRequest('viewResource needs a resource', partAt);
-        view = { ...view, resource: part.resource, at: `${partAt}.resource` };
-        break;
-      default:
-        throw badRequest(`view has no part ${String(part.name)}`, partAt);
-    }
-  });
-  if (sources !== 1) throw badRequest('Each view needs exactly one of viewReference and viewResource', at);
-  return view;
+function viewIdOf(ref: string, at: string): string {
+  const id = /^ViewDefinition\/([^/]+)$/.exec(ref)?.[1];
+  if (id === undefined || !FHIR_ID.test(id)) {
+    throw notSupported(`viewReference "${ref}": only ViewDefinition/{id} references to this server`, at);
+  }
+  return id;
 }
 
 function formatOf(value: string): OutputFormat {
-  const format = FORMATS.get(value.trim().toLowerCase());
+  const format = FORMATS.get(value.toLowerCase());
   if (format) return format;
   throw notSupported(`_format ${value} is not supported; use parquet, ndjson or csv`, '_format');
 }
@@ -158,18 +117,4 @@ function groupIdOf(ref: string): string {
   const id = /^(?:https?:\/\/[^?#]+\/)?Group\/([^/?#]+)$/.exec(ref)?.[1];
   if (id === undefined || !FHIR_ID.test(id)) throw badRequest(`group "${ref}" is not a Group reference`, 'group');
   return id;
-}
-
-/** A parameter's one primitive `value[x]`, as text. */
-function primitive(parameter: Parameter, at: string): string {
-  const keys = Object.keys(parameter).filter((key) => key.startsWith('value'));
-  const value = keys.length === 1 ? parameter[keys[0]!] : undefined;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw badRequest(`${parameter.name} must have one primitive value`, at);
-}
-
-function reference(parameter: Parameter, at: string): string {
-  const value = parameter.valueReference;
-  if (isObject(value) && typeof value.reference === 'string') return value.reference;
-  throw badRequest(`${parameter.name} must be a valueReference with a reference`, at);
 }

@@ -3,3 +3,4 @@ export * from './capability-statement';
 export * from './resource';
 export * from './resource-types';
 export * from './prefer';
+export * from './parameters';

@@ -1,4 +1,4 @@
-import { badRequest, FHIR_ID, notSupported, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { badRequest, FHIR_ID, isObject, notSupported, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { parseDateRange } from '@fhir-bulk/search';
 import { type RowFormat, rowFormatOf } from './row-formats';
 import type { FhirJson } from './view-definition';
@@ -199,6 +199,3 @@ function unwrapped(resource: FhirJson): FhirJson[] {
   const entries: unknown[] = Array.isArray(resource.entry) ? resource.entry : [];
   return entries.flatMap((entry) => (isObject(entry) && isObject(entry.resource) ? [entry.resource] : []));
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,4 +1,4 @@
-import { badRequest, type FhirResource, notSupported } from '@fhir-bulk/fhir';
+import { badRequest, type FhirResource, isObject, notSupported } from '@fhir-bulk/fhir';
 import { checkId, type FhirResponse, parseCountValue, type RestContext, save, searchPage } from '@fhir-bulk/rest';
 import type { ResourceDocument } from '@fhir-bulk/store';
 import type { Filter } from 'mongodb';
@@ -43,9 +43,6 @@ function checkedView(body: unknown): FhirResource {
   if (problems.length > 0) throw invalidView(problems, 400);
   return body as FhirResource;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const DEFAULT_COUNT = 100;
 

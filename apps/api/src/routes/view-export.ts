@@ -17,9 +17,10 @@ const STATUS_PATH = '_viewdefinition-export';
 export function viewExportRoutes(kickoffDeps: KickoffDeps, statusDeps: ExportStatusDeps): Router {
   const router = Router({ mergeParams: true });
   const kickoff: RequestHandler = async (req, res) => {
+    const { id } = req.params as { id?: string };
     const request = parseViewExportKickoff({
       body: operationBody(req, '$viewdefinition-export') ?? {},
-      ...((req.params as { id?: string }).id === undefined ? {} : { viewId: (req.params as { id: string }).id }),
+      ...(id === undefined ? {} : { viewId: id }),
       prefer: req.get('Prefer'),
       requestUrl: requestUrlOf(kickoffDeps.publicBaseUrl, req),
     });
