@@ -2,9 +2,10 @@
 import type { Config } from 'jest';
 
 // @swc/jest strips types only (fast); `npm run typecheck` does the type checking. It also turns the ESM-only
-// Parquet writer (hyparquet-writer and its hyparquet) into CommonJS, which jest needs on Node 20.
+// Parquet writer (hyparquet-writer and its hyparquet) and the ESM-only JOSE library (jose) into CommonJS, which jest
+// needs on Node 20.
 const transform: Config['transform'] = { '^.+\\.(t|j)s$': ['@swc/jest', {}] };
-const transformIgnorePatterns = ['/node_modules/(?!(hyparquet|hyparquet-writer)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(hyparquet|hyparquet-writer|jose)/)'];
 
 const config: Config = {
   // Jest reads testTimeout only at the top level; integration tests wait on real servers.

@@ -1,4 +1,10 @@
 import type { Logger } from '@fhir-bulk/logging';
+import { jobAccess } from './async-jobs/job-access';
+import type { AuthApi } from './auth-api';
+import { authenticate, requireTenantAccess } from './auth/authenticate';
+import { authClientRoutes } from './routes/auth-clients';
+import { authTokenRoutes } from './routes/auth-token';
+import { smartConfigurationRoutes } from './routes/smart-configuration';
 import express, { type Express } from 'express';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { FHIR_MOUNTS } from './fhir-base';
@@ -17,6 +23,7 @@ import { viewExportRoutes } from './routes/view-export';
 
 export interface AppDeps {
   logger: Logger;
+  auth: AuthApi;
   exports: ExportStatusDeps;
   imports: ImportApi;
   objects: ObjectStore;
@@ -31,6 +38,7 @@ export interface AppDeps {
 /** The HTTP surface. It maps requests to domain calls and back; it does no bulk work itself. */
 export function createApp({
   logger,
+  auth,
   exports,
   imports,
   objects,
@@ -45,9 +53,18 @@ export function createApp({
   app.set('query parser', 'extended');
   app.use(healthRoutes(readiness));
   app.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes }));
+  app.use(authTokenRoutes(auth));
+  app.use(authClientRoutes(auth));
 
   const fhir = express.Router({ mergeParams: true });
-  fhir.use(metadataRoutes(publicBaseUrl, startedAt));
+  // Open: what a client reads before it has a token.
+  fhir.use(metadataRoutes(publicBaseUrl, startedAt, auth));
+  fhir.use(smartConfigurationRoutes(auth, publicBaseUrl));
+  // Everything after this needs a token, and a client may act only in its own tenants.
+  fhir.use(authenticate(auth), requireTenantAccess);
+  // Every job URL (status, cancel, files) answers only its owner: checked here, once, before any job route.
+  fhir.use(jobAccess(['_export', '\\$bulk-export-status', '_viewdefinition-export'], exports.records, 'export'));
+  fhir.use(jobAccess(['_import'], imports.records, 'import'));
   const kickoff = { jobs: exports.jobs, store: rest.store, publicBaseUrl };
   fhir.use(exportKickoffRoutes(kickoff));
   fhir.use(exportStatusRoutes(exports));

@@ -1,3 +1,4 @@
+import { OAuthError } from '@fhir-bulk/auth';
 import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { Logger } from '@fhir-bulk/logging';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -14,6 +15,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (error instanceof OperationOutcomeError) {
       res.status(error.status).set(error.headers).type('application/fhir+json').send(error.outcome);
+      return;
+    }
+    // The OAuth endpoints (/auth/*) answer as OAuth clients expect: JSON with `error`, never cached.
+    if (error instanceof OAuthError) {
+      if (error.error === 'invalid_token')
+        res.set('WWW-Authenticate', 'Bearer realm="fhir-bulk", error="invalid_token"');
+      res.status(error.status).set('Cache-Control', 'no-store').json(error.body);
       return;
     }
     // express.json() reports unparseable bodies with a status of their own (400, 413).

@@ -31,8 +31,10 @@ export function createExportApi(
   }: { client: Client; db: Db; objects: ObjectStore; publicBaseUrl?: string },
 ): ExportStatusDeps {
   const retryAfterSeconds = Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS));
+  const records = new JobRecords(db);
   return {
-    jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, new JobRecords(db), {
+    records,
+    jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, records, {
       maxConcurrentPerTenant: config.EXPORT_MAX_CONCURRENT_PER_TENANT,
       timeoutMs: config.EXPORT_TIMEOUT_HOURS * 3_600_000,
       retryAfterSeconds: 30,

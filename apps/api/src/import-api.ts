@@ -28,11 +28,13 @@ export function createImportApi(
   { client, db, objects }: { client: Client; db: Db; objects: S3ObjectStore },
 ): ImportApi {
   const buckets = new Map(config.IMPORT_S3_BUCKETS.map((bucket) => [bucket, objects.inBucket(bucket)]));
+  const records = new JobRecords(db, 'import');
   return {
+    records,
     jobs: new TemporalImportJobs(
       client,
       config.TEMPORAL_TASK_QUEUE,
-      new JobRecords(db, 'import'),
+      records,
       objects,
       config.EXPORT_TIMEOUT_HOURS * 3_600_000,
     ),

@@ -4,6 +4,7 @@ import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
+import { createAuthApi } from './auth-api';
 import { createExportApi } from './export-api';
 import { createImportApi } from './import-api';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
 
   const app = createApp({
     logger,
+    auth: createAuthApi(config, { db: store.db, logger }),
     exports: createExportApi(config, { client, db: store.db, objects }),
     imports: createImportApi(config, { client, db: store.db, objects }),
     objects,

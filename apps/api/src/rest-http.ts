@@ -1,7 +1,9 @@
+import { requireAccess } from '@fhir-bulk/auth';
 import { badRequest, preferHas } from '@fhir-bulk/fhir';
 import { type FhirResponse, parseETag, type RestContext } from '@fhir-bulk/rest';
 import type { ResourceStore, TransactionRunner } from '@fhir-bulk/store';
 import type { Request, Response } from 'express';
+import { principalOf } from './auth/principal-of';
 import { baseUrlOf, tenantOf } from './fhir-base';
 
 /** What the FHIR REST routes need: the stores, and the public URL that resource URLs are built on. */
@@ -11,7 +13,10 @@ export interface RestDeps {
   publicBaseUrl: string;
 }
 
-/** The REST handlers' context for one request: its tenant, its [base], and lenient handling if asked for. */
+/**
+ * The REST handlers' context for one request: its tenant, its [base], lenient handling if asked for, and the
+ * caller's SMART scopes as the check every handler runs.
+ */
 export const restContext =
   (deps: RestDeps) =>
   (req: Request): RestContext => ({
@@ -20,6 +25,7 @@ export const restContext =
     store: deps.store,
     transactions: deps.transactions,
     lenient: preferHas(req.get('Prefer'), 'handling=lenient'),
+    authorize: (type, interaction) => requireAccess(principalOf(req), type, interaction),
   });
 
 /** Writes a handler's answer: status, headers, and the body as FHIR JSON. */

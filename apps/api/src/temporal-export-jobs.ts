@@ -37,7 +37,7 @@ export class TemporalExportJobs implements ExportJobs {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly records: JobRecords,
+    readonly records: JobRecords,
     private readonly limits: ExportLimits,
   ) {}
 
@@ -74,6 +74,8 @@ export class TemporalExportJobs implements ExportJobs {
         allowPartialManifests: input.allowPartialManifests,
       },
     });
+    // Recorded now, not only when the worker plans it: its owner must answer the client's very first poll.
+    await this.records.started(input, new Date(input.transactionTime));
   }
 
   async status(tenant: string, jobId: string): Promise<ExportJobStatus> {

@@ -7,6 +7,7 @@ import {
   type ImportedFile,
   type ImportJobInput,
   importPrefix,
+  recordedImport,
   type ImportProgress,
 } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
@@ -27,7 +28,7 @@ export class TemporalImportJobs implements ImportJobs {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    private readonly records: JobRecords,
+    readonly records: JobRecords,
     private readonly objects: ObjectStore,
     private readonly timeoutMs: number,
   ) {}
@@ -50,6 +51,8 @@ export class TemporalImportJobs implements ImportJobs {
         baseUrl: input.baseUrl,
       },
     });
+    // Recorded now, not only when the worker plans it: its owner must answer the client's very first poll.
+    await this.records.started(recordedImport(input), new Date(input.transactionTime));
   }
 
   async status(tenant: string, jobId: string): Promise<ImportJobStatus> {

@@ -15,6 +15,10 @@ const list = z.string().transform((v) =>
     .map((item) => item.trim())
     .filter((item) => item !== ''),
 );
+/** Comma-separated http(s) URL prefixes, each with a path: what the server may fetch from. */
+const urlPrefixes = list.refine((prefixes) => prefixes.every((prefix) => /^https?:\/\/[^/?#]+\/[^?#]*$/.test(prefix)), {
+  message: 'expected http(s) URL prefixes with a path (e.g. https://data.example.org/exports/), comma-separated',
+});
 
 const schema = z.object({
   MONGODB_URL: z
@@ -134,13 +138,27 @@ const schema = z.object({
    * URL prefixes `http(s)` inputs must start with (comma-separated); empty allows none. Anything else is refused at
    * kick-off, as are hosts resolving to private or link-local addresses unless a prefix names that address.
    */
-  IMPORT_HTTP_ALLOWED_PREFIXES: list
-    .refine((prefixes) => prefixes.every((prefix) => /^https?:\/\/[^/?#]+\/[^?#]*$/.test(prefix)), {
-      message: 'expected http(s) URL prefixes with a path (e.g. https://data.example.org/exports/), comma-separated',
-    })
-    .default([]),
+  IMPORT_HTTP_ALLOWED_PREFIXES: urlPrefixes.default([]),
   /** A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere. */
   IMPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
+
+  /**
+   * `smart` (default): every FHIR and bulk route needs a SMART Backend Services access token. `none`: no checks at
+   * all, every request acts with every right; for local experiments only (the API warns loudly at start).
+   */
+  AUTH_MODE: z.enum(['smart', 'none']).default('smart'),
+  /**
+   * The administrator's credential for client management (`Authorization: Bearer …` on /auth/register and
+   * /auth/clients). Unset: only clients holding the `admin` permission manage clients.
+   */
+  AUTH_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long an access token lives; SMART Backend Services asks for five minutes at most. */
+  AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(300).default(300),
+  /**
+   * URL prefixes a client's `jwks_uri` must start with (as IMPORT_HTTP_ALLOWED_PREFIXES for inputs): the server
+   * fetches these URLs, so only listed ones, and never an internal address unless a prefix names it.
+   */
+  AUTH_JWKS_ALLOWED_PREFIXES: urlPrefixes.default([]),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

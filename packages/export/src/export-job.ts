@@ -45,10 +45,15 @@ export interface ExportView {
 /** Where the kick-off was sent: `[base]/$export`, `[base]/Patient/$export`, `[base]/Group/{id}/$export`. */
 export type ExportLevel = 'system' | 'patient' | 'group';
 
-/** A kick-off parameter the server skipped under `Prefer: handling=lenient`; reported in the manifest's `error`. */
+/**
+ * Part of a kick-off the server did not do, reported in the manifest's `error`: a parameter skipped under
+ * `Prefer: handling=lenient` (`not-supported`), or types left out because the client may not read them (`forbidden`).
+ */
 export interface IgnoredParameter {
   parameter: string;
   reason: string;
+  /** The OperationOutcome issue code; `not-supported` when absent. */
+  code?: 'not-supported' | 'forbidden';
 }
 
 /** What a client asked for, validated; everything the workflow needs to run without looking back at HTTP. */
@@ -62,6 +67,8 @@ export interface ExportRequest {
    */
   patients?: string[];
   types: string[];
+  /** Whether the client named the types (`_type`, or views); else they are the level's defaults. */
+  typesRequested: boolean;
   outputFormat: OutputFormat;
   /**
    * `_viewDefinition` (or `$viewdefinition-export`'s `view`): the export writes these views' rows, one file set per

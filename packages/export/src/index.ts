@@ -22,3 +22,4 @@ export * from './time-window';
 export * from './type-filter';
 export * from './view-export-kickoff';
 export * from './view-requests';
+export * from './type-access';

@@ -77,6 +77,7 @@ export function parseKickoff(input: KickoffInput): ExportRequest {
     ...(groupId === undefined ? {} : { groupId }),
     ...(patients === undefined ? {} : { patients }),
     types,
+    typesRequested: typeValues !== undefined || viewRequests !== undefined,
     outputFormat,
     ...(viewRequests === undefined ? {} : { viewRequests }),
     ...window,

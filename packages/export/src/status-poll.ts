@@ -7,6 +7,8 @@ export interface PollOptions {
   timeoutMs?: number;
   /** Sees each 202's X-Progress. */
   onProgress?: (progress: string | null) => void;
+  /** How requests are sent: e.g. an authorised client's `fetch`, which adds its access token. */
+  fetch?: (url: string) => Promise<Response>;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface PollOptions {
 export async function pollExportStatus(statusUrl: string, options: PollOptions = {}): Promise<Response> {
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   for (;;) {
-    const response = await fetchOnceMore(statusUrl);
+    const response = await fetchOnceMore(statusUrl, options.fetch ?? fetch);
     if (response.status !== 202 && response.status !== 429) return response;
     if (response.status === 202) options.onProgress?.(response.headers.get('x-progress'));
     // Drop the (empty or partial-manifest) body so the connection is free for the next poll.
@@ -33,12 +35,12 @@ export async function pollExportStatus(statusUrl: string, options: PollOptions =
  * A poll is idempotent, so a connection reset is retried once: a kept-alive connection the server closes as the
  * next poll goes out (a race that grows with event-loop lag on a busy machine) is no reason to abandon a job.
  */
-async function fetchOnceMore(url: string): Promise<Response> {
+async function fetchOnceMore(url: string, send: (url: string) => Promise<Response>): Promise<Response> {
   try {
-    return await fetch(url);
+    return await send(url);
   } catch {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    return fetch(url);
+    return send(url);
   }
 }
 

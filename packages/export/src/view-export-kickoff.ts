@@ -69,6 +69,7 @@ export function parseViewExportKickoff(input: ViewExportKickoffInput): ExportReq
     ...(groups[0] === undefined ? {} : { groupId: groups[0] }),
     ...(uniquePatients.length > 0 ? { patients: uniquePatients } : {}),
     types: [],
+    typesRequested: true,
     outputFormat: format === undefined ? NDJSON : formatOf(format),
     viewRequests: views,
     ...window,

@@ -5,6 +5,8 @@ export interface CapabilityOptions {
   /** When the server started, reported as the statement's date. */
   date: string;
   resourceTypes: string[];
+  /** SMART Backend Services endpoints, when the server asks for tokens (AUTH_MODE=smart). */
+  oauth?: { token: string; register: string };
 }
 
 const BULK_EXPORT_IG = 'http://hl7.org/fhir/uv/bulkdata/ImplementationGuide/hl7.fhir.uv.bulkdata';
@@ -26,6 +28,7 @@ export function capabilityStatement(options: CapabilityOptions) {
     rest: [
       {
         mode: 'server',
+        ...(options.oauth ? { security: smartSecurity(options.oauth) } : {}),
         resource: options.resourceTypes.map((type) => ({ type })),
         operation: [
           {
@@ -50,5 +53,27 @@ export function capabilityStatement(options: CapabilityOptions) {
         ],
       },
     ],
+  };
+}
+
+/** `rest.security` as SMART App Launch describes it: the SMART service and the OAuth endpoints' URIs. */
+function smartSecurity({ token, register }: { token: string; register: string }) {
+  return {
+    service: [
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }],
+        text: 'OAuth2 using SMART Backend Services (client_credentials with a signed JWT assertion)',
+      },
+    ],
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'token', valueUri: token },
+          { url: 'register', valueUri: register },
+        ],
+      },
+    ],
+    description: 'Access tokens from the token endpoint; discovery at [base]/.well-known/smart-configuration',
   };
 }

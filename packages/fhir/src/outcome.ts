@@ -15,6 +15,7 @@ export type IssueCode =
   | 'too-costly'
   | 'throttled'
   | 'security'
+  | 'login'
   | 'forbidden'
   | 'exception'
   | 'transient'
@@ -25,6 +26,8 @@ export type IssueCode =
 export interface OperationOutcomeIssue {
   severity: IssueSeverity;
   code: IssueCode;
+  /** A machine-readable reason beside the FHIR code, e.g. the product's `ACCESS_DENIED` (see ERROR_CODE_SYSTEM). */
+  details?: { coding: Array<{ system: string; code: string }>; text?: string };
   diagnostics?: string;
   expression?: string[];
 }
@@ -79,6 +82,32 @@ export const notFound = (diagnostics: string) =>
 export const tooManyRequests = (diagnostics: string, retryAfterSeconds: number) =>
   new OperationOutcomeError(429, outcome('error', 'throttled', diagnostics), {
     'Retry-After': String(retryAfterSeconds),
+  });
+
+/**
+ * 401: no credentials, or ones this server does not accept. RFC 6750 §3: the challenge names the scheme and, for a
+ * token that was sent but refused, `error="invalid_token"`.
+ */
+export const unauthorized = (diagnostics: string, tokenSent: boolean) =>
+  new OperationOutcomeError(401, outcome('error', 'login', diagnostics), {
+    'WWW-Authenticate': tokenSent ? 'Bearer realm="fhir-bulk", error="invalid_token"' : 'Bearer realm="fhir-bulk"',
+  });
+
+/** The code system of this server's own error codes (`ACCESS_DENIED`, …) in `issue.details`. */
+export const ERROR_CODE_SYSTEM = 'urn:fhir-bulk:error-code';
+
+/** 403: the caller is known but may not do this; `ACCESS_DENIED` in the issue's details. */
+export const forbidden = (diagnostics: string) =>
+  new OperationOutcomeError(403, {
+    resourceType: 'OperationOutcome',
+    issue: [
+      {
+        severity: 'error',
+        code: 'forbidden',
+        details: { coding: [{ system: ERROR_CODE_SYSTEM, code: 'ACCESS_DENIED' }], text: 'ACCESS_DENIED' },
+        diagnostics,
+      },
+    ],
   });
 
 export const serverError = (diagnostics: string) =>

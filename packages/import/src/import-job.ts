@@ -85,3 +85,12 @@ export interface ImportProgress {
 
 export const IMPORT_WORKFLOW = 'importWorkflow';
 export const IMPORT_PROGRESS_QUERY = 'importProgress';
+
+/** The job as its record and audit event see it: the types are the input files' types. */
+export const recordedImport = (job: ImportJobInput) => ({
+  jobId: job.jobId,
+  tenant: job.tenant,
+  requestedBy: job.requestedBy,
+  requestUrl: job.requestUrl,
+  types: [...new Set(job.inputs.map((input) => input.type))],
+});

@@ -105,6 +105,40 @@ export async function checkHttpSource(
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * GETs a small JSON document the server needs from a URL a client named (a `jwks_uri`), under the same rules as an
+ * http(s) import input: an allowed prefix, no internal address, no redirect (a redirect could leave the prefix), at
+ * most `maxBytes`. Problems are 400s naming `parameter`.
+ */
+export async function fetchAllowedJson(
+  url: string,
+  policy: SourcePolicy,
+  io: SourceIo,
+  parameter: string,
+  maxBytes = 256 * 1024,
+): Promise<unknown> {
+  const source = resolveImportSource(url, policy, parameter);
+  if (source.kind !== 'http') refuse(parameter, `${url} is not an http(s) URL`);
+  await checkAddresses(source.url, io, parameter);
+  let response: Response;
+  try {
+    response = await io.fetch(source.url, { redirect: 'manual', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
+  } catch (error) {
+    return unreadable(parameter, url, (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
+  }
+  if (!response.ok) unreadable(parameter, url, `HTTP ${response.status}`);
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    unreadable(parameter, url, `more than ${maxBytes} bytes`);
+  }
+  const text = await response.text();
+  if (Buffer.byteLength(text) > maxBytes) unreadable(parameter, url, `more than ${maxBytes} bytes`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return unreadable(parameter, url, 'not JSON');
+  }
+}
+
 async function head(url: string, io: SourceIo, parameter: string): Promise<Response> {
   try {
     return await io.fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });

@@ -34,6 +34,8 @@ export async function processBundle(ctx: RestContext, body: unknown): Promise<Fh
 /** Validates every entry before writing any; then all writes commit together or none remains. */
 async function transaction(ctx: RestContext, rawEntries: unknown[]): Promise<FhirResponse> {
   const planned = rawEntries.map(planEntry);
+  // All or nothing: one entry the caller may not do refuses the whole Bundle before anything is written.
+  for (const entry of planned) authorizeEntry(ctx, entry);
   const seen = new Set<string>();
   for (const entry of planned) {
     const key = `${entry.type}/${entry.id}`;
@@ -82,10 +84,16 @@ async function batch(ctx: RestContext, rawEntries: unknown[]): Promise<FhirRespo
 
 /** One batch entry, already validated by planEntry. */
 function runOne(ctx: RestContext, entry: PlannedEntry): Promise<FhirResponse> {
+  authorizeEntry(ctx, entry);
   if (entry.method === 'GET') return read(ctx, entry.type, entry.id);
   if (entry.method === 'DELETE') return remove(ctx, entry.type, entry.id, entry.ifMatch);
   return save(ctx, entry.resource!, entry.ifMatch);
 }
+
+const ENTRY_INTERACTIONS = { GET: 'read', POST: 'create', PUT: 'update', DELETE: 'delete' } as const;
+
+const authorizeEntry = (ctx: RestContext, entry: PlannedEntry) =>
+  ctx.authorize(entry.type, ENTRY_INTERACTIONS[entry.method]);
 
 function writeEntry(
   entry: PlannedEntry,

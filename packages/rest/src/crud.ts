@@ -13,6 +13,7 @@ export function checkId(id: string, expression = 'id'): void {
 
 /** POST [base]/{type}: the server assigns the id (a client-sent id is ignored, as the spec says). */
 export async function create(ctx: RestContext, type: string, body: unknown): Promise<FhirResponse> {
+  ctx.authorize(type, 'create');
   assertValidResource(body, { expectedType: type });
   return save(ctx, { ...body, id: randomUUID() });
 }
@@ -25,6 +26,7 @@ export async function update(
   body: unknown,
   ifMatch?: number,
 ): Promise<FhirResponse> {
+  ctx.authorize(type, 'update');
   checkId(id);
   assertValidResource(body, { expectedType: type, requireId: true });
   const resource = body as FhirResource & { id: string };
@@ -33,7 +35,10 @@ export async function update(
   return save(ctx, resource, ifMatch);
 }
 
-/** Writes an already validated resource: 201 + Location when it made the resource, 200 when a new version. */
+/**
+ * Writes an already validated resource: 201 + Location when it made the resource, 200 when a new version. Callers
+ * have checked the caller's right to write it (create or update).
+ */
 export async function save(
   ctx: RestContext,
   resource: FhirResource & { id: string },
@@ -45,6 +50,7 @@ export async function save(
 }
 
 export async function read(ctx: RestContext, type: string, id: string): Promise<FhirResponse> {
+  ctx.authorize(type, 'read');
   checkId(id);
   const doc = await ctx.store.read(ctx.tenant, type, id);
   if (!doc) throw notFound(`${type}/${id} is not known`);
@@ -53,6 +59,7 @@ export async function read(ctx: RestContext, type: string, id: string): Promise<
 }
 
 export async function vread(ctx: RestContext, type: string, id: string, versionId: string): Promise<FhirResponse> {
+  ctx.authorize(type, 'vread');
   checkId(id);
   const version = /^\d{1,9}$/.test(versionId)
     ? await ctx.store.readVersion(ctx.tenant, type, id, Number(versionId))
@@ -64,6 +71,7 @@ export async function vread(ctx: RestContext, type: string, id: string, versionI
 
 /** DELETE [base]/{type}/{id}: leaves a tombstone; deleting what is absent or deleted is not an error. */
 export async function remove(ctx: RestContext, type: string, id: string, ifMatch?: number): Promise<FhirResponse> {
+  ctx.authorize(type, 'delete');
   checkId(id);
   const doc = await withConflicts(() => ctx.store.delete(ctx.tenant, type, id, { ifMatch }));
   return { status: 204, headers: doc ? versionHeaders(doc) : {} };

@@ -26,6 +26,7 @@ export async function history(
   id: string,
   params: Array<[string, string]>,
 ): Promise<FhirResponse> {
+  ctx.authorize(type, 'history-instance');
   checkId(id);
   const count = parseCount(params);
   const versions = await ctx.store.versions(ctx.tenant, type, id, count);
@@ -59,6 +60,7 @@ export async function history(
  * page costs the same at any depth; `next` carries the last key seen.
  */
 export async function search(ctx: RestContext, type: string, params: Array<[string, string]>): Promise<FhirResponse> {
+  ctx.authorize(type, 'search-type');
   const count = parseCount(params);
   const cursor = params.find(([name]) => name === '_cursor')?.[1];
   if (cursor !== undefined) checkId(cursor, '_cursor');

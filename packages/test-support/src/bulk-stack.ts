@@ -4,7 +4,15 @@ import { TransactionRunner } from '@fhir-bulk/store';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  BackendServicesClient,
+  type ClientKeyPair,
+  type ClientRegistration,
+  generateClientKeyPair,
+  registerClient,
+} from '@fhir-bulk/auth';
 import { createApp } from '@fhir-bulk/api/src/app';
+import { createAuthApi } from '@fhir-bulk/api/src/auth-api';
 import { createExportApi } from '@fhir-bulk/api/src/export-api';
 import { createImportApi } from '@fhir-bulk/api/src/import-api';
 import { createWorker } from '@fhir-bulk/worker/src/worker';
@@ -15,7 +23,25 @@ export interface BulkStack extends TestServices {
   baseUrl: string;
   transactions: TransactionRunner;
   worker?: Worker;
+  /**
+   * The suite's own client, registered through the API like any bulk client: every scope (`system/*.*`),
+   * every tenant, `bulk-export/read`, `bulk-import/write` and `audit/read`, but not `admin`.
+   */
+  auth: TestClient;
+  /** `fetch` as that client: each request carries its current access token. */
+  fetch: BackendServicesClient['fetch'];
+  /** Registers another client (defaults as `client`'s, overridden by `registration`). */
+  registerClient(registration?: Partial<ClientRegistration>, scope?: string): Promise<TestClient>;
+  /** The administrator's credential (AUTH_ADMIN_TOKEN) of this stack. */
+  adminToken: string;
   stop(): Promise<void>;
+}
+
+/** A registered client, its keys, and a token-carrying client for it. */
+export interface TestClient {
+  clientId: string;
+  keys: ClientKeyPair;
+  http: BackendServicesClient;
 }
 
 let runtimeInstalled = false;
@@ -39,7 +65,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
     runtimeInstalled = true;
   }
   const services = await connectTestServices(env);
-  const { config } = services;
+  const { config, client: temporal } = services;
   const transactions = await TransactionRunner.create(services.store, services.mongo);
   const worker = inProcessWorker
     ? await createWorker({ ...services, connection: services.nativeConnection })
@@ -50,18 +76,20 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const logger = createLogger('api-test', 'silent');
   server.on(
     'request',
     createApp({
-      logger: createLogger('api-test', 'silent'),
+      logger,
+      auth: createAuthApi(config, { db: services.store.db, publicBaseUrl: baseUrl, logger }),
       exports: createExportApi(config, {
-        client: services.client,
+        client: temporal,
         db: services.store.db,
         objects: services.objects,
         publicBaseUrl: baseUrl,
       }),
       imports: createImportApi(config, {
-        client: services.client,
+        client: temporal,
         db: services.store.db,
         objects: services.objects,
       }),
@@ -72,20 +100,27 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
       readiness: {
         mongodb: () => services.mongo.db(config.MONGODB_DB).command({ ping: 1 }),
         s3: () => services.objects.ping(),
-        temporal: () => services.client.connection.workflowService.getSystemInfo({}),
+        temporal: () => temporal.connection.workflowService.getSystemInfo({}),
       },
     }),
   );
+  const newClient = (registration: Partial<ClientRegistration> = {}, scope = 'system/*.*') =>
+    registerTestClient(baseUrl, config.AUTH_ADMIN_TOKEN!, registration, scope);
+  const auth = await newClient();
   return {
     ...services,
     baseUrl,
     transactions,
     worker,
+    auth,
+    fetch: auth.http.fetch,
+    registerClient: newClient,
+    adminToken: config.AUTH_ADMIN_TOKEN!,
     async stop() {
       // Jobs left running (a failed test, a killed worker) would otherwise stay in the shared Temporal forever.
       const query = `TaskQueue="${config.TEMPORAL_TASK_QUEUE}" AND ExecutionStatus="Running"`;
-      for await (const execution of services.client.workflow.list({ query })) {
-        await services.client.workflow
+      for await (const execution of temporal.workflow.list({ query })) {
+        await temporal.workflow
           .getHandle(execution.workflowId)
           .terminate('test suite ended')
           .catch(() => undefined);
@@ -99,6 +134,36 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   };
 }
 
-/** Polls an export status URL until it stops answering 202 (fast: tests set no minimum poll interval). */
-export const pollUntilDone = (statusUrl: string, timeoutMs = 60_000): Promise<Response> =>
-  pollExportStatus(statusUrl, { intervalMs: 200, timeoutMs });
+async function registerTestClient(
+  baseUrl: string,
+  adminToken: string,
+  registration: Partial<ClientRegistration>,
+  scope: string,
+): Promise<TestClient> {
+  const keys = await generateClientKeyPair();
+  const registered = await registerClient(baseUrl, adminToken, {
+    client_name: 'test client',
+    jwks: { keys: [keys.publicJwk] },
+    scope: 'system/*.*',
+    permissions: ['bulk-export/read', 'bulk-import/write', 'audit/read'],
+    tenants: ['*'],
+    ...registration,
+  });
+  const http = new BackendServicesClient({
+    clientId: registered.client_id,
+    tokenUrl: `${baseUrl}/auth/token`,
+    privateJwk: keys.privateJwk,
+    scope,
+  });
+  return { clientId: registered.client_id, keys, http };
+}
+
+/**
+ * Polls an export status URL until it stops answering 202 (fast: tests set no minimum poll interval), sending
+ * requests with `send` (a stack's `fetch`, with its client's token).
+ */
+export const pollUntilDone = (
+  statusUrl: string,
+  send: (url: string) => Promise<Response>,
+  timeoutMs = 60_000,
+): Promise<Response> => pollExportStatus(statusUrl, { intervalMs: 200, timeoutMs, fetch: send });

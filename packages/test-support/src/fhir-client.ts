@@ -5,14 +5,15 @@ export interface FhirReply<T = Record<string, unknown>> {
   body: T;
 }
 
-export function fhirClient(baseUrl: string) {
+/** `send` is how requests go out: a stack's `fetch` adds its client's access token. */
+export function fhirClient(baseUrl: string, send: (url: string, init: RequestInit) => Promise<Response> = fetch) {
   async function call<T>(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<FhirReply<T>> {
-    const response = await fetch(`${baseUrl}${path}`, {
+    const response = await send(`${baseUrl}${path}`, {
       method,
       headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/fhir+json' }), ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),

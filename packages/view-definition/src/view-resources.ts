@@ -15,11 +15,13 @@ export const VIEW_DEFINITION = 'ViewDefinition';
 
 /** POST [base]/ViewDefinition: the server assigns the id. */
 export function createView(ctx: RestContext, body: unknown): Promise<FhirResponse> {
+  ctx.authorize(VIEW_DEFINITION, 'create');
   return save(ctx, { ...checkedView(body), id: randomUUID() });
 }
 
 /** PUT [base]/ViewDefinition/{id}: update, or create with the client's id. */
 export function updateView(ctx: RestContext, id: string, body: unknown, ifMatch?: number): Promise<FhirResponse> {
+  ctx.authorize(VIEW_DEFINITION, 'update');
   checkId(id);
   const view = checkedView(body);
   if (view.id !== id) {
@@ -51,6 +53,7 @@ const DEFAULT_COUNT = 100;
  * with, any case; `name:exact`), `url` (uri: exact) and `status` (token); repeated parameters AND, commas OR.
  */
 export async function searchViews(ctx: RestContext, params: Array<[string, string]>): Promise<FhirResponse> {
+  ctx.authorize(VIEW_DEFINITION, 'search-type');
   const conditions: Array<Filter<ResourceDocument>> = [];
   let count = DEFAULT_COUNT;
   let cursor: string | undefined;

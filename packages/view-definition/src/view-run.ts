@@ -24,7 +24,12 @@ export interface ViewRun {
 export async function runView(ctx: RestContext, request: RunRequest & { format: RowFormat }): Promise<ViewRun> {
   const view = 'id' in request.view ? (await read(ctx, VIEW_DEFINITION, request.view.id)).body : request.view.resource;
   const evaluator = compiled(view);
-  if (!request.resources) await checkPatients(ctx, request.patients);
+  if (!request.resources) {
+    // Rows of stored data reveal what a search and reads of the view's type would.
+    ctx.authorize(evaluator.resourceType, 'search-type');
+    ctx.authorize(evaluator.resourceType, 'read');
+    await checkPatients(ctx, request.patients);
+  }
   const filters = { patients: request.patients, since: request.since };
   const resources = request.resources
     ? inlineResources(request.resources, evaluator.resourceType, filters)

@@ -1,3 +1,4 @@
+import { mayBulkRead, requirePermission } from '@fhir-bulk/auth';
 import {
   bodyParameters,
   type ExportLevel,
@@ -5,14 +6,16 @@ import {
   type KickoffParameter,
   parseKickoff,
   queryParameters,
+  readableExport,
 } from '@fhir-bulk/export';
 import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ResourceStore } from '@fhir-bulk/store';
 import { type Request, type RequestHandler, Router } from 'express';
-import { randomUUID } from 'node:crypto';
+import { newJob } from '../async-jobs/new-job';
+import { principalOf } from '../auth/principal-of';
 import type { ExportJobs } from '../export-jobs';
 import { resolveViews, type StatusOf } from '../export-views';
-import { baseUrlOf, requestUrlOf, tenantOf } from '../fhir-base';
+import { requestUrlOf } from '../fhir-base';
 import { operationBody } from '../operation-body';
 
 /** Kick-off endpoints: the IG's three, and `Patient/{id}/$export` (one patient, as FHIR R5 defines it). */
@@ -57,7 +60,8 @@ export function exportKickoffRoutes(deps: KickoffDeps): Router {
 
 /**
  * Starts the workflow of a validated request, its views read and checked first (`viewStatus` chooses the status of
- * a view problem); every kick-off that reaches here becomes a job.
+ * a view problem); every kick-off that reaches here becomes a job. Needs `bulk-export/read`, and reads only the
+ * types the client's scopes read (see readableExport).
  */
 export async function startExport(
   deps: KickoffDeps,
@@ -65,27 +69,23 @@ export async function startExport(
   request: ExportRequest,
   viewStatus: StatusOf,
 ): Promise<{ jobId: string; baseUrl: string }> {
-  const tenant = tenantOf(req);
-  const baseUrl = baseUrlOf(deps.publicBaseUrl, req);
+  const principal = principalOf(req);
+  requirePermission(principal, 'bulk-export/read');
+  const job = newJob(req, deps.publicBaseUrl);
   const resolved = request.viewRequests
-    ? await resolveViews(deps.store, tenant, request.viewRequests, {
+    ? await resolveViews(deps.store, job.tenant, request.viewRequests, {
         level: request.level,
         explicitTypes: request.types,
         statusOf: viewStatus,
       })
     : undefined;
-  const jobId = randomUUID();
+  const withViews = resolved ? { ...request, types: resolved.types, views: resolved.views } : request;
   await deps.jobs.start({
-    ...request,
-    ...(resolved ? { types: resolved.types, views: resolved.views } : {}),
-    jobId,
-    tenant,
-    baseUrl,
-    transactionTime: new Date().toISOString(),
+    ...readableExport(withViews, (type) => mayBulkRead(principal, type)),
+    ...job,
     requiresAccessToken: true,
-    requestedBy: 'anonymous', // no authentication yet
   });
-  return { jobId, baseUrl };
+  return job;
 }
 
 /** The query string's parameters, then for a POST those of its Parameters body. */

@@ -1,4 +1,4 @@
-import { EXPORT_ERRORS, type ExportManifest, manifestPage, progressText } from '@fhir-bulk/export';
+import { EXPORT_ERRORS, type ExportManifest, type JobRecords, manifestPage, progressText } from '@fhir-bulk/export';
 import { notFound, OperationOutcomeError, outcome, tooManyRequests } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { type Request, type Response, Router } from 'express';
@@ -8,6 +8,8 @@ import type { PollThrottle } from '../poll-throttle';
 
 export interface ExportStatusDeps {
   jobs: ExportJobs;
+  /** Job records: who owns each job (apps/api/src/async-jobs/job-access.ts). */
+  records: JobRecords;
   objects: ObjectStore;
   throttle: PollThrottle;
   publicBaseUrl: string;

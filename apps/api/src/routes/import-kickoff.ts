@@ -1,30 +1,31 @@
+import { mayBulkWrite, requirePermission } from '@fhir-bulk/auth';
+import { forbidden } from '@fhir-bulk/fhir';
 import { type InputChecks, parseImportKickoff } from '@fhir-bulk/import';
 import { Router } from 'express';
-import { randomUUID } from 'node:crypto';
-import { baseUrlOf, requestUrlOf, tenantOf } from '../fhir-base';
+import { newJob } from '../async-jobs/new-job';
+import { principalOf } from '../auth/principal-of';
 import type { ImportJobs } from '../import-jobs';
 import { checkInputs } from '../import-inputs';
 import { operationBody } from '../operation-body';
 
-/** Bulk $import kick-off: validate the Parameters and every input's source, start the job, answer 202. */
+/**
+ * Bulk $import kick-off: validate the Parameters and every input's source, start the job, answer 202. Needs
+ * `bulk-import/write` and create and update scopes for every input's type.
+ */
 export function importKickoffRoutes(jobs: ImportJobs, checks: InputChecks, publicBaseUrl: string): Router {
   const router = Router({ mergeParams: true });
   router.post('/\\$import', async (req, res) => {
+    const principal = principalOf(req);
+    requirePermission(principal, 'bulk-import/write');
     const request = parseImportKickoff(operationBody(req, '$import'), req.get('Prefer'));
+    const denied = [...new Set(request.inputs.map((input) => input.type))].filter((t) => !mayBulkWrite(principal, t));
+    if (denied.length > 0) {
+      throw forbidden(`No granted scope creates and updates ${denied.join(', ')} (system/{type}.write or .cu)`);
+    }
     await checkInputs(request, checks);
-    const tenant = tenantOf(req);
-    const baseUrl = baseUrlOf(publicBaseUrl, req);
-    const jobId = randomUUID();
-    await jobs.start({
-      ...request,
-      jobId,
-      tenant,
-      baseUrl,
-      requestUrl: requestUrlOf(publicBaseUrl, req),
-      transactionTime: new Date().toISOString(),
-      requestedBy: 'anonymous', // no authentication yet
-    });
-    res.status(202).set('Content-Location', `${baseUrl}/_import/${jobId}`).end();
+    const job = newJob(req, publicBaseUrl);
+    await jobs.start({ ...request, ...job });
+    res.status(202).set('Content-Location', `${job.baseUrl}/_import/${job.jobId}`).end();
   });
   return router;
 }

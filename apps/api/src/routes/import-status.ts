@@ -1,3 +1,4 @@
+import type { JobRecords } from '@fhir-bulk/export';
 import { ERROR_FILE_NAME, importPrefix, importProgressText } from '@fhir-bulk/import';
 import { notFound, OperationOutcomeError, outcome, tooManyRequests } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
@@ -9,6 +10,8 @@ import type { PollThrottle } from '../poll-throttle';
 
 export interface ImportStatusDeps {
   jobs: ImportJobs;
+  /** Job records: who owns each job (apps/api/src/async-jobs/job-access.ts). */
+  records: JobRecords;
   objects: ObjectStore;
   throttle: PollThrottle;
   /** Seconds a client should wait between polls (Retry-After). */

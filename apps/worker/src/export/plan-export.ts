@@ -91,14 +91,17 @@ async function resolvePatients(deps: ExportDeps, input: ExportJobInput): Promise
   return input.patients ? deps.patientSets.save(input.jobId, input.patients) : undefined;
 }
 
-/** The manifest's `error` file: one OperationOutcome per parameter skipped under `Prefer: handling=lenient`. */
+/**
+ * The manifest's `error` file: one OperationOutcome per parameter skipped under `Prefer: handling=lenient`, and for
+ * types left out because the client's scopes do not read them.
+ */
 async function writeIgnoredParameters(objects: ObjectStore, input: ExportJobInput): Promise<ExportedFile[]> {
   if (input.ignored.length === 0) return [];
   const key = errorKey(input.tenant, input.jobId);
-  const lines = input.ignored.map(({ parameter, reason }) =>
+  const lines = input.ignored.map(({ parameter, reason, code = 'not-supported' }) =>
     JSON.stringify({
       resourceType: 'OperationOutcome',
-      issue: [{ severity: 'warning', code: 'not-supported', diagnostics: reason, expression: [parameter] }],
+      issue: [{ severity: 'warning', code, diagnostics: reason, expression: [parameter] }],
     }),
   );
   const { size } = await objects.put(key, lines.join('\n') + '\n', 'application/fhir+ndjson');

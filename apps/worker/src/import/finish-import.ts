@@ -1,6 +1,11 @@
-import { type ImportedFile, type ImportJobInput, importPrefix, type PlannedFile } from '@fhir-bulk/import';
+import {
+  type ImportedFile,
+  type ImportJobInput,
+  importPrefix,
+  type PlannedFile,
+  recordedImport,
+} from '@fhir-bulk/import';
 import type { ImportDeps } from './deps';
-import { recordedJob } from './plan-import';
 
 /** Removes the error parts (the error files hold them now) and records the job's figures and audit event. */
 export async function finalizeImport(
@@ -16,7 +21,7 @@ export async function finalizeImport(
   const endTime = deps.now();
   // Error files are kept as long as export outputs; the resources imported are the tenant's from now on.
   const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
-  await deps.jobs.completed(recordedJob(job), metrics, endTime, expiresAt);
+  await deps.jobs.completed(recordedImport(job), metrics, endTime, expiresAt);
 }
 
 /**
@@ -28,7 +33,7 @@ export async function abandonImport(
   { job, status, message }: { job: ImportJobInput; status: 'cancelled' | 'failed'; message?: string },
 ): Promise<void> {
   await deps.objects.deletePrefix(importPrefix(job.tenant, job.jobId));
-  await deps.jobs.ended(recordedJob(job), status, deps.now(), message);
+  await deps.jobs.ended(recordedImport(job), status, deps.now(), message);
 }
 
 /** Deletes the error files of imports past retention, and of jobs Temporal ended without cleanup; returns how many. */

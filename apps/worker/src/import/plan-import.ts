@@ -1,5 +1,5 @@
 import { OperationOutcomeError } from '@fhir-bulk/fhir';
-import { checkInput, type ImportJobInput, type PlannedFile } from '@fhir-bulk/import';
+import { checkInput, type ImportJobInput, type PlannedFile, recordedImport } from '@fhir-bulk/import';
 import type { ImportDeps } from './deps';
 import { importError } from './import-error';
 
@@ -9,7 +9,7 @@ import { importError } from './import-error';
  * total and every later read can insist on the same object. Safe to rerun.
  */
 export async function planImport(deps: ImportDeps, job: ImportJobInput): Promise<ImportPlan> {
-  await deps.jobs.started(recordedJob(job), deps.now());
+  await deps.jobs.started(recordedImport(job), deps.now());
   return {
     files: await Promise.all(job.inputs.map((input, index) => planFile(deps, input, index))),
     // The worker's settings travel through the plan, so the API needs none of them to start a job.
@@ -40,12 +40,3 @@ async function planFile(deps: ImportDeps, input: ImportJobInput['inputs'][number
   const planned: PlannedFile = { index, type: input.type, inputUrl: input.url, ...checked };
   return planned;
 }
-
-/** The job as its record and audit event see it: the types are the input files' types. */
-export const recordedJob = (job: ImportJobInput) => ({
-  jobId: job.jobId,
-  tenant: job.tenant,
-  requestedBy: job.requestedBy,
-  requestUrl: job.requestUrl,
-  types: [...new Set(job.inputs.map((input) => input.type))],
-});
