@@ -12,6 +12,7 @@ describe('parseKickoff', () => {
       level: 'group',
       groupId: 'g-1',
       types: ['Patient', 'Observation'],
+      typesRequested: true,
       outputFormat: NDJSON,
       since: '2024-01-01T00:00:00.000Z',
       until: '2024-02-01T00:00:00.000Z',
@@ -52,6 +53,7 @@ describe('parseKickoff', () => {
     expect(get('_type=Patient')).toEqual({
       level: 'system',
       types: ['Patient'],
+      typesRequested: true,
       outputFormat: NDJSON,
       typeFilters: {},
       includeDeleted: false,

@@ -36,6 +36,7 @@ describe('parseViewExportKickoff', () => {
       level: 'patient',
       patients: ['p1'],
       types: [],
+      typesRequested: true,
       outputFormat: PARQUET,
       viewRequests: [
         { id: 'a', name: 'first', at: 'parameter[0].part[1]' },
