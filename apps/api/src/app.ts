@@ -1,5 +1,4 @@
 import type { Logger } from '@fhir-bulk/logging';
-import { jobAccess } from './async-jobs/job-access';
 import type { AuthApi } from './auth-api';
 import { authenticate, requireTenantAccess } from './auth/authenticate';
 import { authClientRoutes } from './routes/auth-clients';
@@ -8,8 +7,6 @@ import { smartConfigurationRoutes } from './routes/smart-configuration';
 import express, { type Express } from 'express';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { FHIR_MOUNTS } from './fhir-base';
-import type { ObjectStore } from '@fhir-bulk/object-store';
-import { exportFileRoutes } from './routes/export-files';
 import { fhirRestRoutes, type RestDeps } from './routes/fhir-rest';
 import { exportKickoffRoutes } from './routes/export-kickoff';
 import { type ExportStatusDeps, exportStatusRoutes } from './routes/export-status';
@@ -26,7 +23,6 @@ export interface AppDeps {
   auth: AuthApi;
   exports: ExportStatusDeps;
   imports: ImportApi;
-  objects: ObjectStore;
   rest: Omit<RestDeps, 'publicBaseUrl'>;
   /** Request bodies above this size are refused with 413. */
   bodyLimitBytes?: number;
@@ -41,7 +37,6 @@ export function createApp({
   auth,
   exports,
   imports,
-  objects,
   rest,
   publicBaseUrl,
   readiness,
@@ -62,15 +57,11 @@ export function createApp({
   fhir.use(smartConfigurationRoutes(auth, publicBaseUrl));
   // Everything after this needs a token, and a client may act only in its own tenants.
   fhir.use(authenticate(auth), requireTenantAccess);
-  // Every job URL (status, cancel, files) answers only its owner: checked here, once, before any job route.
-  fhir.use(jobAccess(['_export', '\\$bulk-export-status', '_viewdefinition-export'], exports.records, 'export'));
-  fhir.use(jobAccess(['_import'], imports.records, 'import'));
   const kickoff = { jobs: exports.jobs, store: rest.store, publicBaseUrl };
   fhir.use(exportKickoffRoutes(kickoff));
   fhir.use(exportStatusRoutes(exports));
-  fhir.use(exportFileRoutes(objects));
   fhir.use(importKickoffRoutes(imports.jobs, imports.checks, publicBaseUrl));
-  fhir.use(importStatusRoutes(imports));
+  fhir.use(importStatusRoutes(imports, publicBaseUrl));
   fhir.use(viewExportRoutes(kickoff, exports));
   fhir.use(viewDefinitionRoutes({ ...rest, publicBaseUrl }));
   // Last: its `/:type/:id` patterns would otherwise shadow the operation routes above.

@@ -28,7 +28,6 @@ async function main(): Promise<void> {
     auth: createAuthApi(config, { db: store.db, logger }),
     exports: createExportApi(config, { client, db: store.db, objects }),
     imports: createImportApi(config, { client, db: store.db, objects }),
-    objects,
     rest: { store, transactions },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     publicBaseUrl: config.PUBLIC_BASE_URL,

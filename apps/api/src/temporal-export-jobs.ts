@@ -19,7 +19,7 @@ import {
 } from '@temporalio/client';
 import type { ExportJobs, ExportJobStatus } from './export-jobs';
 import { failureOf } from './export-failure';
-import { describeJob, isGone, queryJob, runningCheckpoints, SEARCH_KEYS } from './temporal-jobs';
+import { isGone, type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-jobs';
 
 export interface ExportLimits {
   maxConcurrentPerTenant: number;
@@ -29,17 +29,16 @@ export interface ExportLimits {
   retryAfterSeconds: number;
 }
 
-/**
- * Export jobs as Temporal workflows (workflowId = job id, so a job's whole history is one workflow in the UI) plus
- * their MongoDB job records, which remember cancellations, deletions and expiry after Temporal is done.
- */
-export class TemporalExportJobs implements ExportJobs {
+/** Export jobs (and view exports) as Temporal workflows plus their job records (see TemporalJobs). */
+export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
   constructor(
-    private readonly client: Client,
-    private readonly taskQueue: string,
-    readonly records: JobRecords,
+    client: Client,
+    taskQueue: string,
+    records: JobRecords,
     private readonly limits: ExportLimits,
-  ) {}
+  ) {
+    super(client, taskQueue, records, EXPORT_WORKFLOW, 'export');
+  }
 
   async start(input: ExportJobInput): Promise<void> {
     // Visibility is eventually consistent, so two kick-offs in the same instant may both pass: a soft cap. Counted
@@ -54,37 +53,22 @@ export class TemporalExportJobs implements ExportJobs {
         this.limits.retryAfterSeconds,
       );
     }
-    await this.client.workflow.start(EXPORT_WORKFLOW, {
-      taskQueue: this.taskQueue,
-      workflowId: input.jobId,
-      args: [input],
-      workflowExecutionTimeout: this.limits.timeoutMs,
-      typedSearchAttributes: [
-        { key: SEARCH_KEYS.kind, value: 'export' },
-        { key: SEARCH_KEYS.tenant, value: input.tenant },
-        { key: SEARCH_KEYS.types, value: searchableTypes(input.types) },
-        { key: SEARCH_KEYS.format, value: input.outputFormat },
-      ],
+    await this.startWorkflow(input, {
+      record: input,
+      timeoutMs: this.limits.timeoutMs,
+      format: input.outputFormat,
       // What the status route needs without asking the worker: partial manifests are built from it.
-      memo: {
-        tenant: input.tenant,
-        request: input.requestUrl,
-        transactionTime: input.transactionTime,
-        baseUrl: input.baseUrl,
-        allowPartialManifests: input.allowPartialManifests,
-      },
+      memo: { allowPartialManifests: input.allowPartialManifests },
     });
-    // Recorded now, not only when the worker plans it: its owner must answer the client's very first poll.
-    await this.records.started(input, new Date(input.transactionTime));
   }
 
   async status(tenant: string, jobId: string): Promise<ExportJobStatus> {
-    const description = await describeJob(this.client, tenant, jobId, EXPORT_WORKFLOW);
+    const description = await this.describe(tenant, jobId);
     if (!description) return { state: 'gone' };
     const record = await this.records.find(jobId);
     if (isGone(record)) return { state: 'gone' };
     const handle = this.client.workflow.getHandle(jobId);
-    const memo = description.memo as unknown as JobMemo;
+    const memo = description.memo as unknown as ExportMemo;
     switch (description.status.name) {
       case 'RUNNING': {
         const [progress, files = []] = await Promise.all([
@@ -111,16 +95,8 @@ export class TemporalExportJobs implements ExportJobs {
     }
   }
 
-  async cancel(tenant: string, jobId: string): Promise<boolean> {
-    const description = await describeJob(this.client, tenant, jobId, EXPORT_WORKFLOW);
-    const record = await this.records.find(jobId);
-    if (!description || isGone(record)) return false;
-    if (description.status.name === 'RUNNING') {
-      // Marked first, so polls answer 404 at once while the workflow is still stopping its activities.
-      await this.records.cancelRequested(jobId, tenant);
-      await this.client.workflow.getHandle(jobId).cancel();
-      return true;
-    }
+  /** A completed job's files are deleted by a purge workflow; from now on it answers 404. */
+  protected async removeFinished(tenant: string, jobId: string, description: WorkflowExecutionDescription) {
     if (description.status.name !== 'COMPLETED') return false;
     await this.client.workflow
       .start(PURGE_EXPORT_WORKFLOW, {
@@ -131,24 +107,11 @@ export class TemporalExportJobs implements ExportJobs {
       .catch((error: unknown) => {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       });
-    await this.records.purged(jobId, 'deleted');
     return true;
   }
 }
 
-/**
- * Temporal caps a search attribute at 2 KB; an export of every type (146 names) would not fit, so it is listed
- * as `*`, which operators can filter on just the same.
- */
-function searchableTypes(types: string[]): string[] {
-  return types.join(',').length > 1_500 ? ['*'] : types;
-}
-
-interface JobMemo {
-  tenant: string;
-  request: string;
-  transactionTime: string;
-  baseUrl: string;
+interface ExportMemo extends JobMemo {
   allowPartialManifests: boolean;
 }
 

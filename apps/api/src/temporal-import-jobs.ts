@@ -18,45 +18,29 @@ import {
   WorkflowFailedError,
 } from '@temporalio/client';
 import type { ImportJobs, ImportJobStatus } from './import-jobs';
-import { describeJob, isGone, queryJob, runningCheckpoints, SEARCH_KEYS } from './temporal-jobs';
+import { isGone, type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-jobs';
 
 /** The worker's non-retryable failure type for input problems (apps/worker/src/import/import-error.ts). */
 const IMPORT_ERROR = 'ImportError';
 
-/** Import jobs as Temporal workflows (workflowId = job id) plus their MongoDB records (cancel, delete). */
-export class TemporalImportJobs implements ImportJobs {
+/** Import jobs as Temporal workflows plus their job records (see TemporalJobs). */
+export class TemporalImportJobs extends TemporalJobs implements ImportJobs {
   constructor(
-    private readonly client: Client,
-    private readonly taskQueue: string,
-    readonly records: JobRecords,
+    client: Client,
+    taskQueue: string,
+    records: JobRecords,
     private readonly objects: ObjectStore,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    super(client, taskQueue, records, IMPORT_WORKFLOW, 'import');
+  }
 
   async start(input: ImportJobInput): Promise<void> {
-    await this.client.workflow.start(IMPORT_WORKFLOW, {
-      taskQueue: this.taskQueue,
-      workflowId: input.jobId,
-      args: [input],
-      workflowExecutionTimeout: this.timeoutMs,
-      typedSearchAttributes: [
-        { key: SEARCH_KEYS.kind, value: 'import' },
-        { key: SEARCH_KEYS.tenant, value: input.tenant },
-        { key: SEARCH_KEYS.types, value: [...new Set(input.inputs.map((i) => i.type))].slice(0, 100) },
-      ],
-      memo: {
-        tenant: input.tenant,
-        request: input.requestUrl,
-        transactionTime: input.transactionTime,
-        baseUrl: input.baseUrl,
-      },
-    });
-    // Recorded now, not only when the worker plans it: its owner must answer the client's very first poll.
-    await this.records.started(recordedImport(input), new Date(input.transactionTime));
+    await this.startWorkflow(input, { record: recordedImport(input), timeoutMs: this.timeoutMs });
   }
 
   async status(tenant: string, jobId: string): Promise<ImportJobStatus> {
-    const description = await describeJob(this.client, tenant, jobId, IMPORT_WORKFLOW);
+    const description = await this.describe(tenant, jobId);
     if (!description || isGone(await this.records.find(jobId))) return { state: 'gone' };
     const handle = this.client.workflow.getHandle(jobId);
     switch (description.status.name) {
@@ -81,27 +65,11 @@ export class TemporalImportJobs implements ImportJobs {
     }
   }
 
-  async cancel(tenant: string, jobId: string): Promise<boolean> {
-    const description = await describeJob(this.client, tenant, jobId, IMPORT_WORKFLOW);
-    if (!description || isGone(await this.records.find(jobId))) return false;
-    if (description.status.name === 'RUNNING') {
-      // Marked first, so polls answer 404 at once while the workflow is still stopping its activities.
-      await this.records.cancelRequested(jobId, tenant);
-      await this.client.workflow.getHandle(jobId).cancel();
-      return true;
-    }
-    // A finished job's only objects are its error reports (a few files): removed here, then 404 from now on.
+  /** A finished job's only objects are its error reports (a few files): removed here, then 404 from now on. */
+  protected async removeFinished(tenant: string, jobId: string) {
     await this.objects.deletePrefix(importPrefix(tenant, jobId));
-    await this.records.purged(jobId, 'deleted');
     return true;
   }
-}
-
-interface JobMemo {
-  tenant: string;
-  request: string;
-  transactionTime: string;
-  baseUrl: string;
 }
 
 /** Adds what running file activities have done (their last checkpoint) to what finished files did. */

@@ -1,9 +1,9 @@
-import { type JobRecord, SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
+import { type JobRecord, type JobRecords, type RecordedJob, SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /** The search attributes jobs are started with, so operators can filter jobs in the Temporal UI. */
-export const SEARCH_KEYS = {
+const SEARCH_KEYS = {
   kind: defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD),
   tenant: defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenant, SearchAttributeType.KEYWORD),
   types: defineSearchAttributeKey(SEARCH_ATTRIBUTES.types, SearchAttributeType.KEYWORD_LIST),
@@ -17,7 +17,7 @@ const QUERY_DEADLINE_MS = 2_000;
  * The job's workflow, if it is one of `workflowType` started for `tenant`: a job of another tenant is as absent
  * as one that never existed, so tenants never learn of each other's jobs.
  */
-export async function describeJob(
+async function describeJob(
   client: Client,
   tenant: string,
   jobId: string,
@@ -54,3 +54,109 @@ export function runningCheckpoints<T>(description: WorkflowExecutionDescription)
 /** A job its client cancelled or deleted, or retention expired: it answers 404 whatever Temporal still holds. */
 export const isGone = (record: JobRecord | null) =>
   record !== null && ['cancelled', 'deleted', 'expired'].includes(record.status);
+
+/** What every job's workflow memo holds (startWorkflow), for status polls that need no worker. */
+export interface JobMemo {
+  tenant: string;
+  request: string;
+  transactionTime: string;
+  baseUrl: string;
+}
+
+/** What every job's workflow input carries: identity, place and request (NewJob, apps/api/src/async-jobs). */
+interface JobInput {
+  jobId: string;
+  tenant: string;
+  requestUrl: string;
+  transactionTime: string;
+  baseUrl: string;
+}
+
+/**
+ * Jobs as Temporal workflows (workflowId = job id, so a job's whole history is one workflow in the UI) plus their
+ * MongoDB records, which remember owners, cancellations, deletions and expiry after Temporal is done. Export and
+ * import jobs start, record and cancel alike; they differ in what a finished job's DELETE removes.
+ */
+export abstract class TemporalJobs {
+  constructor(
+    protected readonly client: Client,
+    protected readonly taskQueue: string,
+    readonly records: JobRecords,
+    private readonly workflowType: string,
+    private readonly kind: 'export' | 'import',
+  ) {}
+
+  /**
+   * Starts the job's workflow, searchable by kind, tenant, types (and format) in the Temporal UI, with what status
+   * polls need in its memo; then records it, so its owner can poll at once.
+   */
+  protected async startWorkflow(
+    input: JobInput,
+    {
+      record,
+      timeoutMs,
+      format,
+      memo = {},
+    }: { record: RecordedJob; timeoutMs: number; format?: string; memo?: object },
+  ): Promise<void> {
+    await this.client.workflow.start(this.workflowType, {
+      taskQueue: this.taskQueue,
+      workflowId: input.jobId,
+      args: [input],
+      workflowExecutionTimeout: timeoutMs,
+      typedSearchAttributes: [
+        { key: SEARCH_KEYS.kind, value: this.kind },
+        { key: SEARCH_KEYS.tenant, value: input.tenant },
+        { key: SEARCH_KEYS.types, value: searchableTypes(record.types) },
+        ...(format === undefined ? [] : [{ key: SEARCH_KEYS.format, value: format }]),
+      ],
+      memo: {
+        tenant: input.tenant,
+        request: input.requestUrl,
+        transactionTime: input.transactionTime,
+        baseUrl: input.baseUrl,
+        ...memo,
+      },
+    });
+    // Recorded now, not only when the worker plans it: its owner must answer the client's very first poll.
+    await this.records.started(record, new Date(input.transactionTime));
+  }
+
+  /** The job's workflow if it is one of this kind in `tenant` (see describeJob). */
+  protected describe(tenant: string, jobId: string): Promise<WorkflowExecutionDescription | undefined> {
+    return describeJob(this.client, tenant, jobId, this.workflowType);
+  }
+
+  /**
+   * Cancels a running job, or removes a finished one's files (`removeFinished`) and marks it deleted; false when
+   * there is no such job (any more). A running job is marked first, so polls answer 404 at once while its
+   * activities are stopping.
+   */
+  async cancel(tenant: string, jobId: string): Promise<boolean> {
+    const description = await this.describe(tenant, jobId);
+    if (!description || isGone(await this.records.find(jobId))) return false;
+    if (description.status.name !== 'RUNNING') {
+      if (!(await this.removeFinished(tenant, jobId, description))) return false;
+      await this.records.purged(jobId, 'deleted');
+      return true;
+    }
+    await this.records.cancelRequested(jobId, tenant);
+    await this.client.workflow.getHandle(jobId).cancel();
+    return true;
+  }
+
+  /** Removes a finished job's objects; false when this kind of job cannot be removed in its state. */
+  protected abstract removeFinished(
+    tenant: string,
+    jobId: string,
+    description: WorkflowExecutionDescription,
+  ): Promise<boolean>;
+}
+
+/**
+ * Temporal caps a search attribute at 2 KB; an export of every type (146 names) would not fit, so it is listed
+ * as `*`, which operators can filter on just the same.
+ */
+function searchableTypes(types: string[]): string[] {
+  return types.join(',').length > 1_500 ? ['*'] : types;
+}

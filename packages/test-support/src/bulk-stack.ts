@@ -93,7 +93,6 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
         db: services.store.db,
         objects: services.objects,
       }),
-      objects: services.objects,
       rest: { store: services.store, transactions },
       bodyLimitBytes: 64 * 1024,
       publicBaseUrl: baseUrl,

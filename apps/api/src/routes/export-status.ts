@@ -1,9 +1,17 @@
-import { EXPORT_ERRORS, type ExportManifest, type JobRecords, manifestPage, progressText } from '@fhir-bulk/export';
-import { notFound, OperationOutcomeError, outcome, tooManyRequests } from '@fhir-bulk/fhir';
+import {
+  EXPORT_ERRORS,
+  type ExportManifest,
+  jobPrefix,
+  type JobRecords,
+  manifestPage,
+  OUTPUT_FILE_NAME,
+  progressText,
+} from '@fhir-bulk/export';
+import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
-import { type Request, type Response, Router } from 'express';
+import type { Response, Router } from 'express';
+import { jobRoutes, type PollContext } from '../async-jobs/job-routes';
 import type { ExportJobs, ExportJobStatus } from '../export-jobs';
-import { baseUrlOf, JOB_ID, tenantOf } from '../fhir-base';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface ExportStatusDeps {
@@ -21,14 +29,6 @@ export interface ExportStatusDeps {
   publishManifest: (tenant: string, jobId: string, manifest: ExportManifest) => Promise<ExportManifest>;
 }
 
-/** One status poll, as the renderers see it. */
-export interface PollContext {
-  tenant: string;
-  jobId: string;
-  page: number;
-  statusUrl: string;
-}
-
 /**
  * How an operation answers a poll of a running or completed job: the Bulk Data IG's manifest (`$export`), or SQL
  * on FHIR's Parameters (`$viewdefinition-export`). Failures and unknown jobs are answered alike for both.
@@ -39,41 +39,29 @@ export interface StatusBody {
 }
 
 /**
- * Status and cancel under `[base]/{path}/{jobId}`: 202 + X-Progress while running, 200 when done, an
- * OperationOutcome on failure, 404 once cancelled, deleted or expired; 429 to clients polling faster than
- * Retry-After. `aliases` are further status paths (the IG's `$bulk-export-status`).
+ * Status and cancel of export jobs under `[base]/{path}/{jobId}` (the shared job routes): 202 + X-Progress while
+ * running, 200 when done, an OperationOutcome on failure, 404 once cancelled, deleted or expired. `files`: the
+ * outputs are downloaded under this path (`_export`; view exports link to those same URLs).
  */
-export function jobStatusRoutes(
+export function exportJobRoutes(
   deps: ExportStatusDeps,
   path: string,
   body: StatusBody,
-  aliases: string[] = [],
+  { aliases = [], files = false }: { aliases?: string[]; files?: boolean } = {},
 ): Router {
-  const router = Router({ mergeParams: true });
-  const poll = async (req: Request, res: Response) => {
-    const { jobId } = req.params as { jobId: string };
-    const tenant = tenantOf(req);
-    if (!JOB_ID.test(jobId)) throw notFound(`No export job ${jobId}`);
-    const wait = deps.throttle.check(`${tenant}/${jobId}`);
-    if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
-    const page = Number(req.query.page ?? 1);
-    const status = await deps.jobs.status(tenant, jobId);
-    const statusUrl = `${baseUrlOf(deps.publicBaseUrl, req)}/${path}/${jobId}`;
-    const context = { tenant, jobId, page: Number.isInteger(page) && page > 0 ? page : 1, statusUrl };
-    await answer(deps, body, res, status, context);
-  };
-  for (const statusPath of [path, ...aliases]) router.get(`/${statusPath}/:jobId`, poll);
-
-  router.delete(`/${path}/:jobId`, async (req, res) => {
-    const { jobId } = req.params as { jobId: string };
-    if (!JOB_ID.test(jobId) || !(await deps.jobs.cancel(tenantOf(req), jobId))) {
-      throw notFound(`No export job ${jobId}`);
-    }
-    res
-      .status(202)
-      .json(outcome('information', 'informational', `Export ${jobId} is cancelled; its files are deleted`));
+  return jobRoutes({
+    kind: 'export',
+    path,
+    aliases,
+    records: deps.records,
+    throttle: deps.throttle,
+    publicBaseUrl: deps.publicBaseUrl,
+    status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
+    answer: (res, status, poll) => answer(deps, body, res, status, poll),
+    cancel: (tenant, jobId) => deps.jobs.cancel(tenant, jobId),
+    cancelled: (jobId) => `Export ${jobId} is cancelled; its files are deleted`,
+    ...(files ? { files: { objects: deps.objects, names: OUTPUT_FILE_NAME, prefix: jobPrefix } } : {}),
   });
-  return router;
 }
 
 /** Bulk Data status: the manifest (paged for clients that allowed partial manifests). */
@@ -95,7 +83,7 @@ export function exportStatusRoutes(deps: ExportStatusDeps): Router {
     },
   };
   // The IG's alternative status URL, for clients built against servers that use it.
-  return jobStatusRoutes(deps, '_export', manifestBody, ['\\$bulk-export-status']);
+  return exportJobRoutes(deps, '_export', manifestBody, { aliases: ['\\$bulk-export-status'], files: true });
 }
 
 async function answer(

@@ -1,11 +1,10 @@
 import type { JobRecords } from '@fhir-bulk/export';
+import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { ERROR_FILE_NAME, importPrefix, importProgressText } from '@fhir-bulk/import';
-import { notFound, OperationOutcomeError, outcome, tooManyRequests } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
-import { type Request, type Response, Router } from 'express';
-import { JOB_ID, tenantOf } from '../fhir-base';
-import type { ImportJobs } from '../import-jobs';
-import { sendObject } from '../object-download';
+import type { Response, Router } from 'express';
+import { jobRoutes } from '../async-jobs/job-routes';
+import type { ImportJobs, ImportJobStatus } from '../import-jobs';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface ImportStatusDeps {
@@ -19,48 +18,26 @@ export interface ImportStatusDeps {
 }
 
 /**
- * Import status, cancel and error-file download, as for export: 202 + X-Progress (files, bytes, resources) while
- * running, 200 + the result when done, an OperationOutcome on failure, 404 once cancelled or deleted.
+ * Import status, cancel and error-file download, as for export (the shared job routes): 202 + X-Progress (files,
+ * bytes, resources) while running, 200 + the result when done, an OperationOutcome on failure, 404 once cancelled
+ * or deleted.
  */
-export function importStatusRoutes(deps: ImportStatusDeps): Router {
-  const router = Router({ mergeParams: true });
-  const jobIdOf = (req: Request) => {
-    const { jobId } = req.params as { jobId: string };
-    if (!JOB_ID.test(jobId)) throw notFound(`No import job ${jobId}`);
-    return jobId;
-  };
-
-  router.get('/_import/:jobId', async (req, res) => {
-    const jobId = jobIdOf(req);
-    const tenant = tenantOf(req);
-    const wait = deps.throttle.check(`import/${tenant}/${jobId}`);
-    if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
-    answer(deps, res, jobId, await deps.jobs.status(tenant, jobId));
+export function importStatusRoutes(deps: ImportStatusDeps, publicBaseUrl: string): Router {
+  return jobRoutes({
+    kind: 'import',
+    path: '_import',
+    records: deps.records,
+    throttle: deps.throttle,
+    publicBaseUrl,
+    status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
+    answer: (res, status, poll) => answer(deps, res, poll.jobId, status),
+    cancel: (tenant, jobId) => deps.jobs.cancel(tenant, jobId),
+    cancelled: (jobId) => `Import ${jobId} is cancelled (resources already imported stay); its error files are deleted`,
+    files: { objects: deps.objects, names: ERROR_FILE_NAME, prefix: importPrefix },
   });
-
-  router.delete('/_import/:jobId', async (req, res) => {
-    const jobId = jobIdOf(req);
-    if (!(await deps.jobs.cancel(tenantOf(req), jobId))) throw notFound(`No import job ${jobId}`);
-    const message = `Import ${jobId} is cancelled (resources already imported stay); its error files are deleted`;
-    res.status(202).json(outcome('information', 'informational', message));
-  });
-
-  router.get('/_import/:jobId/files/:name', async (req, res) => {
-    const jobId = jobIdOf(req);
-    const { name } = req.params as { name: string };
-    const missing = () => notFound(`No file ${name} in import ${jobId}`);
-    if (!ERROR_FILE_NAME.test(name)) throw missing();
-    await sendObject(req, res, deps.objects, `${importPrefix(tenantOf(req), jobId)}${name}`, missing);
-  });
-  return router;
 }
 
-function answer(
-  deps: ImportStatusDeps,
-  res: Response,
-  jobId: string,
-  status: Awaited<ReturnType<ImportJobs['status']>>,
-) {
+function answer(deps: ImportStatusDeps, res: Response, jobId: string, status: ImportJobStatus) {
   switch (status.state) {
     case 'running':
       res

@@ -4,7 +4,8 @@ import { type RequestHandler, Router } from 'express';
 import { requestUrlOf } from '../fhir-base';
 import { operationBody } from '../operation-body';
 import { type KickoffDeps, startExport } from './export-kickoff';
-import { type ExportStatusDeps, jobStatusRoutes, type PollContext } from './export-status';
+import type { PollContext } from '../async-jobs/job-routes';
+import { exportJobRoutes, type ExportStatusDeps } from './export-status';
 
 const STATUS_PATH = '_viewdefinition-export';
 
@@ -40,7 +41,7 @@ export function viewExportRoutes(kickoffDeps: KickoffDeps, statusDeps: ExportSta
     router.post(path, kickoff);
   }
   router.use(
-    jobStatusRoutes(statusDeps, STATUS_PATH, {
+    exportJobRoutes(statusDeps, STATUS_PATH, {
       async running(res, status, poll) {
         res
           .status(202)

@@ -1,0 +1,88 @@
+import type { JobRecords } from '@fhir-bulk/export';
+import { notFound, outcome, tooManyRequests } from '@fhir-bulk/fhir';
+import type { ObjectStore } from '@fhir-bulk/object-store';
+import { type Request, type Response, Router } from 'express';
+import { baseUrlOf, tenantOf } from '../fhir-base';
+import { sendObject } from '../object-download';
+import type { PollThrottle } from '../poll-throttle';
+import { jobAccess } from './job-access';
+
+/** One status poll, as an operation's renderer sees it. */
+export interface PollContext {
+  tenant: string;
+  jobId: string;
+  /** `?page=` of a paged manifest (1 when absent or not a positive integer). */
+  page: number;
+  statusUrl: string;
+}
+
+/** Where a job's files are in S3, and which names it writes (nothing else is ever looked up). */
+export interface JobFiles {
+  objects: ObjectStore;
+  names: RegExp;
+  prefix(tenant: string, jobId: string): string;
+}
+
+export interface JobRoutesOptions<S> {
+  /** `export` or `import`: the job records' kind and the word in messages. */
+  kind: string;
+  /** `_export`: the status URL is `[base]/{path}/{jobId}`. */
+  path: string;
+  /** More status paths for the same jobs (the IG's `$bulk-export-status`). */
+  aliases?: string[];
+  records: JobRecords;
+  throttle: PollThrottle;
+  publicBaseUrl: string;
+  status(tenant: string, jobId: string): Promise<S>;
+  /** Answers a poll from the job's status (or throws its OperationOutcomeError). */
+  answer(res: Response, status: S, poll: PollContext): Promise<void> | void;
+  /** False when there is no such job (any more). */
+  cancel(tenant: string, jobId: string): Promise<boolean>;
+  /** What a DELETE answers, in its informational OperationOutcome. */
+  cancelled: (jobId: string) => string;
+  /** `[base]/{path}/{jobId}/files/{name}`, if the job has files to download. */
+  files?: JobFiles;
+}
+
+/**
+ * The asynchronous request pattern shared by every bulk operation (export, import, view export): under
+ * `[base]/{path}/{jobId}`, ownership first (only the job's client or an admin; 404 for anyone else), then the
+ * status poll (429 + Retry-After when polled too often), DELETE to cancel, and the job's files.
+ */
+export function jobRoutes<S>(options: JobRoutesOptions<S>): Router {
+  const { kind, path, aliases = [], records, throttle } = options;
+  const router = Router({ mergeParams: true });
+  router.use(jobAccess([path, ...aliases], records, kind));
+  const jobIdOf = (req: Request) => (req.params as { jobId: string }).jobId;
+
+  const poll = async (req: Request, res: Response) => {
+    const jobId = jobIdOf(req);
+    const tenant = tenantOf(req);
+    const wait = throttle.check(`${kind}/${tenant}/${jobId}`);
+    if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
+    const page = Number(req.query.page ?? 1);
+    const statusUrl = `${baseUrlOf(options.publicBaseUrl, req)}/${path}/${jobId}`;
+    const context = { tenant, jobId, page: Number.isInteger(page) && page > 0 ? page : 1, statusUrl };
+    await options.answer(res, await options.status(tenant, jobId), context);
+  };
+  for (const statusPath of [path, ...aliases]) router.get(`/${statusPath}/:jobId`, poll);
+
+  router.delete(`/${path}/:jobId`, async (req, res) => {
+    const jobId = jobIdOf(req);
+    if (!(await options.cancel(tenantOf(req), jobId))) throw notFound(`No ${kind} job ${jobId}`);
+    res.status(202).json(outcome('information', 'informational', options.cancelled(jobId)));
+  });
+
+  const { files } = options;
+  if (files) {
+    // HEAD is answered by the same route (Express routes HEAD to GET): headers without reading the object.
+    router.get(`/${path}/:jobId/files/:name`, async (req, res) => {
+      const jobId = jobIdOf(req);
+      const { name } = req.params as { name: string };
+      const missing = () => notFound(`No file ${name} in ${kind} ${jobId}`);
+      if (!files.names.test(name)) throw missing();
+      await sendObject(req, res, files.objects, `${files.prefix(tenantOf(req), jobId)}${name}`, missing);
+    });
+  }
+  return router;
+}
