@@ -1,6 +1,7 @@
 import type { Logger } from '@fhir-bulk/logging';
 import type { AuthApi } from './auth-api';
 import { authenticate, requireTenantAccess } from './auth/authenticate';
+import { checkBodyShape } from './body-shape';
 import { authClientRoutes } from './routes/auth-clients';
 import { authTokenRoutes } from './routes/auth-token';
 import { smartConfigurationRoutes } from './routes/smart-configuration';
@@ -55,8 +56,8 @@ export function createApp({
   // Open: what a client reads before it has a token.
   fhir.use(metadataRoutes(publicBaseUrl, startedAt, auth));
   fhir.use(smartConfigurationRoutes(auth, publicBaseUrl));
-  // Everything after this needs a token, and a client may act only in its own tenants.
-  fhir.use(authenticate(auth), requireTenantAccess);
+  // Everything after this needs a token, and a client may act only in its own tenants; bodies must be FHIR JSON.
+  fhir.use(authenticate(auth), requireTenantAccess, checkBodyShape);
   const kickoff = { jobs: exports.jobs, store: rest.store, publicBaseUrl };
   fhir.use(exportKickoffRoutes(kickoff));
   fhir.use(exportStatusRoutes(exports));

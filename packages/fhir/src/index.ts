@@ -4,3 +4,4 @@ export * from './resource';
 export * from './resource-types';
 export * from './prefer';
 export * from './parameters';
+export * from './json-shape';

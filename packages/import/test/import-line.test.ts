@@ -50,6 +50,18 @@ describe('parseImportLine', () => {
     ]);
   });
 
+  it.each([
+    [
+      'nests too deep',
+      `{"resourceType":"Patient","id":"p1","extension":${'[{"extension":'.repeat(5000)}[]${'}]'.repeat(5000)}}`,
+    ],
+    ['holds an array in an array', '{"resourceType":"Patient","id":"p1","identifier":[[{"value":"x"}]]}'],
+    ['holds a NUL character', '{"resourceType":"Patient","id":"p1","name":[{"family":"a\\u0000b"}]}'],
+    ['holds a lone surrogate', '{"resourceType":"Patient","id":"p1","name":[{"family":"\\ud800"}]}'],
+  ])('refuses a line that %s as one structure problem, without overflowing', (_what, line) => {
+    expect(problemOf(line).issue).toEqual([expect.objectContaining({ severity: 'error', code: 'structure' })]);
+  });
+
   it('refuses a resource the schema rejects, with one issue per problem', () => {
     const problem = problemOf(JSON.stringify({ ...patient, active: 'very', gender: 42 }));
     expect(problem.issue.map((i) => i.expression)).toEqual(

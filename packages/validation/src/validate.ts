@@ -1,4 +1,4 @@
-import { FHIR_ID, type FhirResource, isResourceType, OperationOutcomeError } from '@fhir-bulk/fhir';
+import { FHIR_ID, type FhirResource, isResourceType, jsonShapeProblem, OperationOutcomeError } from '@fhir-bulk/fhir';
 import { ajvIssues } from './ajv-issues';
 import { issue, issuesToOutcome, showValue, type ValidationIssue } from './issue';
 import { missingRequiredElements } from './required-elements';
@@ -17,14 +17,17 @@ export interface ValidateOptions {
 export const MAX_ISSUES = 20;
 
 /**
- * Checks that `resource` is a well-formed FHIR R4 resource: a JSON object of a known type, a valid id, a shape the
- * official R4 JSON schema accepts, and the top-level elements its StructureDefinition requires. Returns [] if it is.
+ * Checks that `resource` is a well-formed FHIR R4 resource: a JSON object of a known type, a JSON shape FHIR allows
+ * (jsonShapeProblem), a valid id, a shape the official R4 JSON schema accepts, and the top-level elements its StructureDefinition requires. Returns [] if it is.
  */
 export function validateResource(resource: unknown, options: ValidateOptions = {}): ValidationIssue[] {
   const rootIssue = checkResourceType(resource, options);
   if (rootIssue) return [rootIssue];
   const record = resource as FhirResource;
   const type = record.resourceType;
+  // First, before the schema validator (which recurses) and the store (which cannot hold every JSON) see it.
+  const shape = jsonShapeProblem(resource, type);
+  if (shape) return [issue('structure', shape.path, `${shape.path} ${shape.message}`)];
 
   // The explicit checks word their findings better; the schema's findings at the same location are dropped.
   const explicit = [...checkId(record, type, options), ...requiredIssues(type, record, type)];
