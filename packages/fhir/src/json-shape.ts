@@ -15,6 +15,7 @@ export interface JsonShapeProblem {
 
 // Control characters other than \t \n \r, and (in `u` mode a surrogate pair is one code point, so only) lone
 // surrogates.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const BAD_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF]/u;
 
 interface Frame {
