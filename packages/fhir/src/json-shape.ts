@@ -60,6 +60,10 @@ export function jsonShapeProblem(value: unknown, root = '$'): JsonShapeProblem |
 
 const NESTED_ARRAY = 'is an array inside an array, which FHIR JSON never has';
 
+/** Why `text` is no FHIR string (a control character or a lone surrogate), or undefined when it is one. */
+export const textProblem = (text: string): string | undefined =>
+  BAD_CHARACTER.test(text) ? characterMessage(text) : undefined;
+
 function characterMessage(text: string): string {
   const point = BAD_CHARACTER.exec(text)![0].codePointAt(0)!;
   const code = point.toString(16).toUpperCase().padStart(4, '0');

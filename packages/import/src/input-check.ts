@@ -30,7 +30,14 @@ export async function checkInput(input: ImportInput, index: number, checks: Inpu
     source = { kind: 'http', url: checked.url };
     info = checked;
   } else {
-    info = await checks.statS3(source.bucket, source.key);
+    info = await checks.statS3(source.bucket, source.key).catch((error: unknown) => {
+      // The store refused the request (a key it will not take): the client's input, not a server fault.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== undefined && status >= 400 && status < 500) {
+        throw badRequest(`${parameter}: ${input.url} cannot be read (HTTP ${status} from the store)`, parameter);
+      }
+      throw error;
+    });
   }
   if (!info) throw badRequest(`${parameter}: ${input.url} does not exist`, parameter);
   if (input.etag && info.etag && input.etag !== info.etag) {

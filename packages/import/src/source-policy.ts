@@ -1,4 +1,4 @@
-import { badRequest, type IssueCode, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { badRequest, type IssueCode, OperationOutcomeError, outcome, textProblem } from '@fhir-bulk/fhir';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { ImportSource } from './import-job';
@@ -42,6 +42,8 @@ export function resolveImportSource(url: string, policy: SourcePolicy, parameter
     const [, bucket = '', key = ''] = s3;
     if (!policy.s3Buckets.includes(bucket)) refuse(parameter, `${url}: bucket ${bucket} is not one imports may read`);
     if (key === '') invalid(parameter, `${url} names no object`);
+    const problem = s3KeyProblem(key);
+    if (problem) invalid(parameter, `${url}: the object key ${problem}`);
     return { kind: 's3', bucket, key };
   }
   const parsed = URL.canParse(url) ? new URL(url) : invalid(parameter, `${url} is not an absolute URL`);
@@ -104,6 +106,24 @@ export async function checkHttpSource(
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** S3's limit on key length, in UTF-8 bytes. */
+const MAX_S3_KEY_BYTES = 1024;
+
+/**
+ * Keys a store or a proxy in front of it could read as another object are refused: `.`, `..` and empty segments
+ * (`a/../../other-bucket/x` normalised by a path-cleaning proxy would leave the allowed bucket), characters that
+ * are no text, and keys longer than S3 allows.
+ */
+function s3KeyProblem(key: string): string | undefined {
+  if (Buffer.byteLength(key) > MAX_S3_KEY_BYTES) return `is longer than ${MAX_S3_KEY_BYTES} bytes`;
+  const text = textProblem(key);
+  if (text) return text;
+  if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    return 'must not have empty, "." or ".." segments';
+  }
+  return undefined;
+}
 
 /**
  * GETs a small JSON document the server needs from a URL a client named (a `jwks_uri`), under the same rules as an

@@ -36,6 +36,23 @@ describe('resolveImportSource', () => {
     });
   });
 
+  it.each([
+    ['s3://imports/../secret', 'segments'],
+    ['s3://imports/a/../../other-bucket/x', 'segments'],
+    ['s3://imports/./x', 'segments'],
+    ['s3://imports/..', 'segments'],
+    ['s3://imports/a//b', 'segments'],
+    ['s3://imports/a\u0000b', 'U+0000'],
+    ['s3://imports/a\ud800b', 'U+D800'],
+    [`s3://imports/${'k'.repeat(1025)}`, '1024 bytes'],
+  ])('refuses the object key of %s, which a store could read as another object', async (url, reason) => {
+    expect(await refusal(() => resolve(url))).toMatchObject({
+      status: 400,
+      expression: ['input[3].url'],
+      diagnostics: expect.stringContaining(reason) as string,
+    });
+  });
+
   it('resolves URLs under an allowed prefix, normalised', () => {
     expect(resolve('https://ALLOWED.example:443/data/x/../p.ndjson')).toEqual({
       kind: 'http',
