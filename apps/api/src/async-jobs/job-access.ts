@@ -4,22 +4,23 @@ import { notFound } from '@fhir-bulk/fhir';
 import { type RequestHandler, Router } from 'express';
 import { principalOf } from '../auth/principal-of';
 import { JOB_ID, tenantOf } from '../fhir-base';
+import { isGone } from '../temporal-jobs';
 
 /**
  * The one ownership check of every job URL (`[base]/{path}/{jobId}` and all below it: status, cancel, files,
  * error files): a job answers only the client that started it, in the tenant it ran in, or an admin. Anyone else
  * is told it does not exist (404), so job ids leak nothing. Owners come from the job record, written at kick-off.
+ * A job cancelled, deleted or expired is gone for everyone at once, its files too, before the purge has run.
  */
 export function jobAccess(paths: string[], records: JobRecords, kind: string): Router {
   const router = Router({ mergeParams: true });
   const check: RequestHandler = async (req, _res, next) => {
     const { jobId } = req.params as { jobId: string };
-    const missing = () => notFound(`No ${kind} job ${jobId}`);
+    const missing = () => notFound(`No ${kind} job ${jobId}: it does not exist, or was cancelled, deleted or expired`);
     if (!JOB_ID.test(jobId)) throw missing();
     const record = await records.find(jobId);
-    if (!record || record.tenant !== tenantOf(req) || !mayAccessJob(principalOf(req), record.requestedBy)) {
-      throw missing();
-    }
+    const owned = record && record.tenant === tenantOf(req) && mayAccessJob(principalOf(req), record.requestedBy);
+    if (!owned || isGone(record)) throw missing();
     next();
   };
   for (const path of paths) router.use(`/${path}/:jobId`, check);
