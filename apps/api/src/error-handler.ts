@@ -2,6 +2,10 @@ import { OAuthError } from '@fhir-bulk/auth';
 import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { Logger } from '@fhir-bulk/logging';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isBackendOutage } from './backend-outage';
+
+/** Seconds a client is asked to wait when a backing service is unreachable. */
+const OUTAGE_RETRY_AFTER_SECONDS = 10;
 
 /** The one place FHIR errors become HTTP responses. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -31,6 +35,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         .status(status)
         .type('application/fhir+json')
         .send(outcome('error', 'invalid', (error as Error).message));
+      return;
+    }
+    if (isBackendOutage(error)) {
+      logger.warn({ err: error, method: req.method, url: req.originalUrl }, 'a backing service is unreachable');
+      res
+        .status(503)
+        .set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS))
+        .type('application/fhir+json')
+        .send(outcome('error', 'transient', 'A backing service is unreachable; retry later'));
       return;
     }
     logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
