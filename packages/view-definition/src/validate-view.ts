@@ -29,6 +29,7 @@ export function analyseView(view: unknown, options: ViewOptions): ViewAnalysis {
   const problems: ViewProblem[] = [];
   const check = new Checker(problems);
   if (!check.object(view, 'ViewDefinition')) return { problems };
+  check.keys(view, 'ViewDefinition', VIEW_ELEMENTS);
   if (view.resourceType !== undefined && view.resourceType !== 'ViewDefinition') {
     check.report('ViewDefinition.resourceType', 'must be ViewDefinition');
   }
@@ -111,6 +112,30 @@ function checkSelect(select: unknown, at: string, check: Checker): void {
 }
 
 type JsonObject = Record<string, unknown>;
+
+/** The ViewDefinition's own elements (SQL on FHIR v2, its logical model), and a stored resource's `meta`. */
+const VIEW_ELEMENTS = [
+  'resourceType',
+  'url',
+  'identifier',
+  'version',
+  'name',
+  'title',
+  'meta',
+  'status',
+  'experimental',
+  'publisher',
+  'contact',
+  'description',
+  'useContext',
+  'copyright',
+  'resource',
+  'profile',
+  'fhirVersion',
+  'constant',
+  'select',
+  'where',
+];
 
 /** Structural checks that add to one problem list and narrow what they accept. */
 class Checker {

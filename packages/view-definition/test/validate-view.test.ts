@@ -20,6 +20,17 @@ describe('validateView', () => {
     ).toEqual([]);
   });
 
+  it('refuses elements a ViewDefinition does not have, __proto__ included', () => {
+    const view = JSON.parse(
+      '{"resourceType":"ViewDefinition","resource":"Patient","select":[{"column":[{"name":"id","path":"id"}]}],' +
+        '"foo":1,"__proto__":{"x":1}}',
+    ) as unknown;
+    expect(validateView(view)).toEqual([
+      { path: 'ViewDefinition.foo', message: expect.stringContaining('is not an element here') as string },
+      { path: 'ViewDefinition.__proto__', message: expect.stringContaining('is not an element here') as string },
+    ]);
+  });
+
   it('lists every structural problem with where it is', () => {
     const problems = validateView({
       resource: 'Patiant',
