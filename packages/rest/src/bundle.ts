@@ -49,6 +49,7 @@ async function transaction(ctx: RestContext, rawEntries: unknown[]): Promise<Fhi
   }
   resolveReferences(planned, rawEntries);
   const writes = planned.filter((e) => e.method !== 'GET');
+  await checkReads(ctx, planned, writes);
   const ops: TransactionOp[] = writes.map((e) => ({
     type: e.type,
     id: e.id,
@@ -65,6 +66,25 @@ async function transaction(ctx: RestContext, rawEntries: unknown[]): Promise<Fhi
     'transaction-response',
     planned.map((e) => responses.get(e.index)),
   );
+}
+
+/**
+ * A transaction's reads run after its writes commit, so a read that would fail must fail first, while nothing is
+ * written yet: a GET of what the transaction does not write must find the resource now (404/410 otherwise), and a
+ * GET of what it deletes could only answer 410.
+ */
+async function checkReads(ctx: RestContext, planned: PlannedEntry[], writes: PlannedEntry[]): Promise<void> {
+  const written = new Map(writes.map((entry) => [`${entry.type}/${entry.id}`, entry]));
+  for (const entry of planned.filter((e) => e.method === 'GET')) {
+    const write = written.get(`${entry.type}/${entry.id}`);
+    if (!write) await read(ctx, entry.type, entry.id);
+    else if (write.method === 'DELETE') {
+      throw badRequest(
+        `Bundle.entry[${entry.index}]: reads ${entry.type}/${entry.id}, which entry ${write.index} deletes`,
+        `Bundle.entry[${entry.index}]`,
+      );
+    }
+  }
 }
 
 /** Each entry succeeds or fails alone; a failure becomes that entry's outcome, never the whole response. */
