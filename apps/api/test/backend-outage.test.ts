@@ -1,4 +1,4 @@
-import { MongoNetworkError } from 'mongodb';
+import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import { isBackendOutage } from '../src/backend-outage';
 
 const withCause = (message: string, cause: unknown) => Object.assign(new Error(message), { cause });
@@ -8,7 +8,7 @@ describe('isBackendOutage', () => {
   it.each([
     [
       'MongoDB not reachable for server selection',
-      Object.assign(new Error('Server selection timed out'), { name: 'MongoServerSelectionError' }),
+      new MongoServerSelectionError('Server selection timed out', { servers: new Map() } as never),
     ],
     ['a MongoDB connection dropped', new MongoNetworkError('reset')],
     [

@@ -1,5 +1,6 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
-import type { MongoBulkWriteError } from 'mongodb';
+import type { Collection, MongoBulkWriteError } from 'mongodb';
+import { isMongoUnreachable } from './errors';
 import { type ResourceDocument, sameContent, toDocument } from './resource-document';
 import type { ResourceStore } from './resource-store';
 
@@ -9,6 +10,8 @@ export interface BulkLoadResult {
   unchanged: number;
   /** `createOnly`: resources whose id already held other content; they were not written. */
   rejected: FhirResource[];
+  /** Resources the database refused to hold (e.g. content it cannot represent), with its reason; not written. */
+  unstorable: Array<{ resource: FhirResource; reason: string }>;
 }
 
 export interface BulkLoadOptions {
@@ -34,13 +37,15 @@ export async function bulkLoad(
   resources: readonly FhirResource[],
   options: BulkLoadOptions = {},
 ): Promise<BulkLoadResult> {
-  const result: BulkLoadResult = { created: 0, updated: 0, unchanged: 0, rejected: [] };
+  const result: BulkLoadResult = { created: 0, updated: 0, unchanged: 0, rejected: [], unstorable: [] };
   const lastUpdated = store.clock();
   for (const [type, group] of groupByType(resources)) {
     await store.prepare(type);
     const docs = group.map((resource) => toDocument(tenant, withId(resource), { versionId: 1, lastUpdated }));
-    const existing = [...(await insertNew(store, type, docs))];
-    result.created += docs.length - existing.length;
+    const inserted = await insertNew(store.collection(type), docs);
+    const existing = [...inserted.existing];
+    for (const [index, reason] of inserted.unstorable) result.unstorable.push({ resource: group[index]!, reason });
+    result.created += docs.length - existing.length - inserted.unstorable.size;
     for (let i = 0; i < existing.length; i += EXISTING_IN_FLIGHT) {
       const slice = existing.slice(i, i + EXISTING_IN_FLIGHT).map((index) => withId(group[index]!));
       if (options.createOnly) {
@@ -64,24 +69,67 @@ export async function bulkLoad(
 /** Resources that already exist are read, compared and written one by one; this many at once hides latency. */
 const EXISTING_IN_FLIGHT = 16;
 
-/** Inserts the documents; returns the indexes of those whose id already existed. */
-async function insertNew(store: ResourceStore, type: string, docs: ResourceDocument[]): Promise<Set<number>> {
-  if (docs.length === 0) return new Set();
+interface Inserted {
+  /** Indexes of the documents whose id already existed. */
+  existing: Set<number>;
+  /** Indexes of the documents the database refused, with its reason. */
+  unstorable: Map<number, string>;
+}
+
+/**
+ * Inserts the documents. A document the database refuses (FerretDB: nested arrays, …) is set aside with the reason,
+ * so one bad document never fails its whole batch: an unordered insert names each refused document, and a failure
+ * that names none is split in halves until the documents at fault stand alone. An unreachable database is no
+ * document's fault: it is thrown, and the batch is retried.
+ */
+async function insertNew(collection: Collection<ResourceDocument>, docs: ResourceDocument[]): Promise<Inserted> {
+  const inserted: Inserted = { existing: new Set(), unstorable: new Map() };
+  if (docs.length > 0) await insertSome(collection, docs, [...docs.keys()], inserted);
+  return inserted;
+}
+
+async function insertSome(
+  collection: Collection<ResourceDocument>,
+  docs: ResourceDocument[],
+  indexes: number[],
+  inserted: Inserted,
+): Promise<void> {
   try {
-    await store.collection(type).insertMany(docs, { ordered: false });
-    return new Set();
+    await collection.insertMany(
+      indexes.map((i) => docs[i]!),
+      { ordered: false },
+    );
+    return;
   } catch (error) {
-    return duplicateIndexes(error);
+    if (isMongoUnreachable(error)) throw error;
+    const writeErrors = writeErrorsOf(error);
+    if (writeErrors.length > 0) {
+      for (const { index, code, errmsg } of writeErrors) {
+        if (code === 11000) inserted.existing.add(indexes[index]!);
+        else inserted.unstorable.set(indexes[index]!, refusal(code, errmsg));
+      }
+      return;
+    }
+    if (indexes.length === 1) {
+      inserted.unstorable.set(indexes[0]!, refusal((error as { code?: unknown }).code, (error as Error).message));
+      return;
+    }
+    const half = Math.ceil(indexes.length / 2);
+    await insertSome(collection, docs, indexes.slice(0, half), inserted);
+    await insertSome(collection, docs, indexes.slice(half), inserted);
   }
 }
 
-/** The indexes of the documents a bulk insert refused as duplicates; any other failure is rethrown. */
-function duplicateIndexes(error: unknown): Set<number> {
-  const writeErrors = (error as MongoBulkWriteError).writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  if (list.length === 0 || list.some((e) => e.code !== 11000)) throw error;
-  return new Set(list.map((e) => e.index));
+/** The per-document errors of an unordered bulk insert (the driver gives one or a list). */
+function writeErrorsOf(error: unknown): Array<{ index: number; code: unknown; errmsg?: string }> {
+  const writeErrors = (error as Partial<MongoBulkWriteError>).writeErrors;
+  if (writeErrors === undefined) return [];
+  return Array.isArray(writeErrors) ? [...writeErrors] : [writeErrors as { index: number; code: unknown }];
 }
+
+/** The database's reason, short: its messages can quote the whole document. */
+const refusal = (code: unknown, message = '') =>
+  `the database refused it (code ${String(code)}): ${message.length > 200 ? `${message.slice(0, 200)}…` : message}`;
 
 function groupByType(resources: readonly FhirResource[]): Map<string, FhirResource[]> {
   const byType = new Map<string, FhirResource[]>();

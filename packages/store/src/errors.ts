@@ -1,3 +1,10 @@
+import {
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+
 /** A write lost a race or failed an If-Match check; the API answers 409/412 depending on which. */
 export class VersionConflictError extends Error {
   constructor(
@@ -12,3 +19,13 @@ export class VersionConflictError extends Error {
     this.name = 'VersionConflictError';
   }
 }
+
+/**
+ * Whether a MongoDB error means the database could not be reached (worth retrying the same request later), as
+ * opposed to the database refusing the request itself.
+ */
+export const isMongoUnreachable = (error: unknown): boolean =>
+  error instanceof MongoNetworkError ||
+  error instanceof MongoServerSelectionError ||
+  error instanceof MongoNotConnectedError ||
+  error instanceof MongoTopologyClosedError;

@@ -54,4 +54,16 @@ describe('ResourceStore on FerretDB', () => {
     await bulkLoad(services.store, 't-twice', patients('p', 3));
     expect(await services.store.countCurrent('t-twice', 'Patient')).toBe(3);
   });
+
+  it('sets aside a resource the database refuses and writes the rest of its batch', async () => {
+    // Validation refuses nested arrays long before this; the store must still not fail a batch for one document.
+    const refused = { resourceType: 'Patient', id: 'nested', name: [[{ family: 'x' }]] } as never;
+    const result = await bulkLoad(services.store, 't-refused', [...patients('ok', 3), refused, ...patients('more', 2)]);
+    expect(result.created).toBe(5);
+    expect(result.unstorable).toEqual([
+      { resource: refused, reason: expect.stringContaining('the database refused it') as string },
+    ]);
+    expect(await services.store.countCurrent('t-refused', 'Patient')).toBe(5);
+    expect(await services.store.read('t-refused', 'Patient', 'nested')).toBeNull();
+  });
 });

@@ -9,7 +9,7 @@ import {
   readLines,
 } from '@fhir-bulk/import';
 import { NDJSON } from '@fhir-bulk/export';
-import { outcome } from '@fhir-bulk/fhir';
+import { type FhirResource, type OperationOutcome, outcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
 import { Readable } from 'node:stream';
@@ -96,21 +96,23 @@ export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask
 async function writeBatch(deps: ImportDeps, job: ImportFileTask['job'], file: PlannedFile, batch: ParsedBatch) {
   const result = await bulkLoad(deps.store, job.tenant, batch.resources, { createOnly: job.mode === 'InitialLoad' });
   const errors = [...batch.errors];
-  for (const resource of result.rejected) {
+  const report = (resource: FhirResource, problem: OperationOutcome) => {
     const line = batch.lines[batch.resources.indexOf(resource)]!;
-    const problem = outcome(
-      'error',
-      'conflict',
-      `${file.type}/${resource.id} already exists with other content; InitialLoad only creates resources`,
-    );
     errors.push({ line, text: errorLine(problem, { inputUrl: file.inputUrl, line }) });
+  };
+  for (const resource of result.rejected) {
+    const why = `${file.type}/${resource.id} already exists with other content; InitialLoad only creates resources`;
+    report(resource, outcome('error', 'conflict', why));
+  }
+  for (const { resource, reason } of result.unstorable) {
+    report(resource, outcome('error', 'processing', `${file.type}/${resource.id} could not be stored: ${reason}`));
   }
   errors.sort((a, b) => a.line - b.line);
   return {
     seq: batch.seq,
     endOffset: batch.endOffset,
     endLine: batch.endLine,
-    written: batch.resources.length - result.rejected.length,
+    written: batch.resources.length - result.rejected.length - result.unstorable.length,
     errors,
   };
 }
