@@ -41,6 +41,10 @@ export function errorLine(problem: OperationOutcome, at: { inputUrl: string; lin
   return JSON.stringify(located);
 }
 
+/** A line whose bytes are not UTF-8 (line-reader.ts): NDJSON is UTF-8, and guessing would alter the data. */
+export const notUtf8Problem = (): OperationOutcome =>
+  outcome('error', 'structure', 'The line is not valid UTF-8 (NDJSON files are UTF-8); it was not imported');
+
 /** A line the reader skipped unread (line-reader.ts), so memory stays bounded whatever a file holds. */
 export function tooLongProblem(bytes: number, maxBytes: number): OperationOutcome {
   return outcome(

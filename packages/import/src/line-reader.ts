@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** One line of a file: its text, or only its length when it was too long to read. */
 export interface ReadLine {
   /** 1-based. */
@@ -7,6 +9,8 @@ export interface ReadLine {
   text?: string;
   /** The line's length in bytes, when it exceeds `maxLineBytes`; then there is no `text`. */
   tooLong?: number;
+  /** The line's bytes are not UTF-8 (NDJSON is UTF-8); then there is no `text`. */
+  notUtf8?: true;
 }
 
 export interface ReadLinesOptions {
@@ -48,11 +52,14 @@ export async function* readLines(
     if (bytes > maxLineBytes) {
       read = { line, endOffset, tooLong: bytes };
     } else {
-      const text =
-        headBytes === 0
-          ? chunk.toString('utf8', start, textEnd)
-          : Buffer.concat([...head, chunk.subarray(start, textEnd)]).toString('utf8', 0, bytes);
-      if (text.trim() !== '') read = { line, endOffset, text };
+      const raw =
+        headBytes === 0 ? chunk.subarray(start, textEnd) : Buffer.concat([...head, chunk.subarray(start, textEnd)]);
+      // Decoding would silently turn bad bytes into U+FFFD and import altered data; they are reported instead.
+      if (!isUtf8(raw)) read = { line, endOffset, notUtf8: true };
+      else {
+        const text = raw.toString('utf8', 0, bytes);
+        if (text.trim() !== '') read = { line, endOffset, text };
+      }
     }
     head = [];
     headBytes = 0;

@@ -98,6 +98,18 @@ describe('readLines', () => {
     ]);
   });
 
+  it('reports a line that is not UTF-8 instead of decoding it to U+FFFD, and goes on after it', async () => {
+    const bad = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
+    const lone = Buffer.concat([Buffer.from('{"id":"x'), Buffer.from([0xe2, 0x82]), Buffer.from('"}\n')]);
+    const bytes = Buffer.concat([Buffer.from('{"id":"ok"}\n'), bad, lone, Buffer.from('{"id":"after"}\n')]);
+    expect(await read(cut(bytes, [15, 22]))).toEqual([
+      { line: 1, endOffset: 12, text: '{"id":"ok"}' },
+      { line: 2, endOffset: 12 + bad.length, notUtf8: true },
+      { line: 3, endOffset: 12 + bad.length + lone.length, notUtf8: true },
+      { line: 4, endOffset: bytes.length, text: '{"id":"after"}' },
+    ]);
+  });
+
   it('takes Uint8Array chunks that are views into a larger buffer', async () => {
     const backing = new Uint8Array(Buffer.from('__x\ny\n__'));
     expect(await read([backing.subarray(2, 6)])).toEqual([

@@ -1,4 +1,4 @@
-import { errorLine, parseImportLine, type ReadLine, tooLongProblem } from '@fhir-bulk/import';
+import { errorLine, notUtf8Problem, parseImportLine, type ReadLine, tooLongProblem } from '@fhir-bulk/import';
 import type { FhirResource } from '@fhir-bulk/fhir';
 import type { ErrorLine } from './file-checkpoints';
 
@@ -27,7 +27,9 @@ export async function* parsedBatches(
     const parsed =
       read.tooLong !== undefined
         ? { problem: tooLongProblem(read.tooLong, maxLineBytes) }
-        : parseImportLine(read.text ?? '', type);
+        : read.notUtf8
+          ? { problem: notUtf8Problem() }
+          : parseImportLine(read.text ?? '', type);
     if ('resource' in parsed) {
       batch.resources.push(parsed.resource);
       batch.lines.push(read.line);
