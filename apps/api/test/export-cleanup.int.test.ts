@@ -39,7 +39,7 @@ afterAll(async () => {
 const patients = (n: number) => Array.from({ length: n }, (_, i) => ({ resourceType: 'Patient', id: `p${i}` }));
 
 async function kickoff(tenant: string, types = 'Patient'): Promise<{ statusUrl: string; jobId: string }> {
-  const response = await fetch(`${stack.baseUrl}/tenant/${tenant}/$export?_type=${types}`, {
+  const response = await stack.fetch(`${stack.baseUrl}/tenant/${tenant}/$export?_type=${types}`, {
     headers: { Prefer: 'respond-async' },
   });
   expect(response.status).toBe(202);
@@ -51,7 +51,7 @@ async function kickoff(tenant: string, types = 'Patient'): Promise<{ statusUrl: 
 async function completed(tenant: string) {
   await bulkLoad(stack.store, tenant, patients(2));
   const job = await kickoff(tenant);
-  expect((await pollUntilDone(job.statusUrl)).status).toBe(200);
+  expect((await pollUntilDone(job.statusUrl, stack.fetch)).status).toBe(200);
   expect(await stack.objects.list(jobPrefix(tenant, job.jobId))).toHaveLength(2); // Patient file + manifest
   return job;
 }
@@ -65,7 +65,7 @@ async function expectNotFound(response: Response) {
   expect(((await response.json()) as OperationOutcome).resourceType).toBe('OperationOutcome');
 }
 
-const remove = (statusUrl: string) => fetch(statusUrl, { method: 'DELETE' });
+const remove = (statusUrl: string) => stack.fetch(statusUrl, { method: 'DELETE' });
 
 describe('DELETE of a running job', () => {
   it('answers 202, stops the workflow, deletes the files it had written, and polls answer 404', async () => {
@@ -85,7 +85,7 @@ describe('DELETE of a running job', () => {
     const cancelled = await remove(statusUrl);
     expect(cancelled.status).toBe(202);
     expect(((await cancelled.json()) as OperationOutcome).issue[0]?.severity).toBe('information');
-    await expectNotFound(await fetch(statusUrl));
+    await expectNotFound(await stack.fetch(statusUrl));
 
     const error = await stack.client.workflow
       .getHandle(jobId)
@@ -100,7 +100,7 @@ describe('DELETE of a running job', () => {
     expect(await stack.objects.list(jobPrefix('cancel', jobId))).toEqual([]);
     expect(await jobRecord(jobId)).toMatchObject({ status: 'cancelled', endTime: expect.any(Date) });
     expect(await auditOutcomes(jobId)).toEqual(['cancelled']);
-    await expectNotFound(await fetch(statusUrl));
+    await expectNotFound(await stack.fetch(statusUrl));
     await expectNotFound(await remove(statusUrl));
   });
 });
@@ -110,11 +110,11 @@ describe('DELETE of a completed job', () => {
     const { statusUrl, jobId } = await completed('delete');
     const deleted = await remove(statusUrl);
     expect(deleted.status).toBe(202);
-    await expectNotFound(await fetch(statusUrl));
+    await expectNotFound(await stack.fetch(statusUrl));
     await stack.client.workflow.getHandle(`${jobId}/purge`).result();
     expect(await stack.objects.list(jobPrefix('delete', jobId))).toEqual([]);
     expect(await jobRecord(jobId)).toMatchObject({ status: 'deleted' });
-    expect((await fetch(`${statusUrl}/files/Patient-0-0.ndjson`)).status).toBe(404);
+    expect((await stack.fetch(`${statusUrl}/files/Patient-0-0.ndjson`)).status).toBe(404);
     await expectNotFound(await remove(statusUrl));
   });
 
@@ -132,7 +132,7 @@ describe('a failed job', () => {
   it('answers 413 with EXCEEDED_SIZE_LIMIT when the export is larger than allowed, and leaves no files', async () => {
     await bulkLoad(stack.store, 'big', patients(10));
     const { statusUrl, jobId } = await kickoff('big');
-    const failed = await pollUntilDone(statusUrl);
+    const failed = await pollUntilDone(statusUrl, stack.fetch);
     expect(failed.status).toBe(413);
     const body = (await failed.json()) as OperationOutcome;
     expect(body.resourceType).toBe('OperationOutcome');
@@ -147,7 +147,7 @@ describe('a failed job', () => {
 describe('retention', () => {
   it('purges a completed job once its retention is over: files gone, polls 404, record expired', async () => {
     const { statusUrl, jobId } = await completed('expire');
-    const done = await fetch(statusUrl);
+    const done = await stack.fetch(statusUrl);
     const record = await jobRecord(jobId);
     // Retention 0: the job expires when it ends.
     expect(record!.expiresAt.getTime()).toBe(record!.endTime.getTime());
@@ -160,7 +160,7 @@ describe('retention', () => {
     });
     expect(purged).toBeGreaterThanOrEqual(1);
     expect(await stack.objects.list(jobPrefix('expire', jobId))).toEqual([]);
-    await expectNotFound(await fetch(statusUrl));
+    await expectNotFound(await stack.fetch(statusUrl));
     expect(await jobRecord(jobId)).toMatchObject({ status: 'expired' });
     await expectNotFound(await remove(statusUrl));
   });
@@ -170,9 +170,10 @@ describe('retention', () => {
     const tenant = 'expire-import';
     const { statusUrl, jobId } = await startImport(
       `${stack.baseUrl}/tenant/${tenant}`,
+      stack.fetch,
       importKickoffBody([{ type: 'Patient', url }]),
     );
-    expect((await pollUntilDone(statusUrl)).status).toBe(200);
+    expect((await pollUntilDone(statusUrl, stack.fetch)).status).toBe(200);
     expect(await stack.objects.list(importPrefix(tenant, jobId))).toEqual([
       `${importPrefix(tenant, jobId)}errors-0.ndjson`,
     ]);
@@ -184,7 +185,7 @@ describe('retention', () => {
     });
     expect(purged).toBeGreaterThanOrEqual(1);
     expect(await stack.objects.list(importPrefix(tenant, jobId))).toEqual([]);
-    await expectNotFound(await fetch(statusUrl));
+    await expectNotFound(await stack.fetch(statusUrl));
     expect(await stack.store.db.collection('import_jobs').findOne({ _id: jobId as never })).toMatchObject({
       status: 'expired',
     });

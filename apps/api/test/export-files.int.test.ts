@@ -1,4 +1,4 @@
-import { type ExportManifest, jobPrefix, NDJSON } from '@fhir-bulk/export';
+import { type ExportManifest, jobPrefix, JobRecords, NDJSON } from '@fhir-bulk/export';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { type BulkStack, startBulkStack } from '@fhir-bulk/test-support';
 import { randomUUID } from 'node:crypto';
@@ -10,19 +10,29 @@ const PARQUET = 'application/vnd.apache.parquet';
 
 let stack: BulkStack;
 const jobId = randomUUID();
+const acmeJobId = randomUUID();
 /** Over two 8 MiB parts, so ranges cross a part seam and nothing fits in one stream buffer. */
 let big: Buffer;
 const small = Buffer.from('{"resourceType":"Patient","id":"a"}\n{"resourceType":"Patient","id":"b"}\n');
 
 beforeAll(async () => {
   stack = await startBulkStack();
+  // Files are served only for a job on record in their tenant, to the client that started it: the suite's client.
+  const records = new JobRecords(stack.store.db);
+  for (const [id, tenant] of [
+    [jobId, 'default'],
+    [acmeJobId, 'acme'],
+  ] as const) {
+    const job = { jobId: id, tenant, requestedBy: stack.auth.clientId, requestUrl: `${stack.baseUrl}/$export` };
+    await records.started({ ...job, types: ['Patient'] }, new Date());
+  }
   big = ndjson(20 * 1024 * 1024);
   await put('default', 'Patient-0-0.ndjson', big);
   await put('default', 'Patient-0-1.ndjson', small);
   await put('default', 'Patient-deleted-0-0.ndjson', small);
   await put('default', 'OperationOutcome-0-0.ndjson', small);
   await put('default', 'Patient-1-0.parquet', Buffer.from('PAR1 not really parquet PAR1'), PARQUET);
-  await put('acme', 'Patient-0-0.ndjson', small);
+  await put('acme', 'Patient-0-0.ndjson', small, NDJSON, acmeJobId);
 });
 afterAll(() => stack.stop());
 
@@ -37,10 +47,11 @@ function ndjson(size: number): Buffer {
   return Buffer.from(lines.join('')).subarray(0, size);
 }
 
-const put = (tenant: string, name: string, body: Buffer, type = NDJSON) =>
-  stack.objects.put(`${jobPrefix(tenant, jobId)}${name}`, body, type);
+const put = (tenant: string, name: string, body: Buffer, type = NDJSON, job = jobId) =>
+  stack.objects.put(`${jobPrefix(tenant, job)}${name}`, body, type);
 
-const fileUrl = (name: string, tenantPath = '') => `${stack.baseUrl}${tenantPath}/_export/${jobId}/files/${name}`;
+const fileUrl = (name: string, tenantPath = '', job = jobId) =>
+  `${stack.baseUrl}${tenantPath}/_export/${job}/files/${name}`;
 
 interface Reply {
   status: number;
@@ -48,10 +59,14 @@ interface Reply {
   body: Buffer;
 }
 
-/** node:http rather than fetch: fetch would decode gzip itself, and the test is about the bytes on the wire. */
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+/**
+ * node:http rather than fetch: fetch would decode gzip itself, and the test is about the bytes on the wire. Sent
+ * with the suite client's access token, as its `fetch` would.
+ */
+async function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  const authorization = await stack.auth.http.headers();
   return new Promise((resolve, reject) => {
-    request(url, { method, headers }, (response) => {
+    request(url, { method, headers: { ...authorization, ...headers } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () =>
@@ -149,7 +164,7 @@ describe('export file download', () => {
 
   it('keeps serving after a client hangs up mid-download', async () => {
     const controller = new AbortController();
-    const response = await fetch(fileUrl('Patient-0-0.ndjson'), { signal: controller.signal });
+    const response = await stack.fetch(fileUrl('Patient-0-0.ndjson'), { signal: controller.signal });
     await response.body!.getReader().read();
     controller.abort();
     expect((await get(fileUrl('Patient-0-1.ndjson'))).body.equals(small)).toBe(true);
@@ -168,7 +183,7 @@ describe('export file download', () => {
   });
 
   it('serves a tenant its own file', async () => {
-    expect((await get(fileUrl('Patient-0-0.ndjson', '/tenant/acme'))).body.equals(small)).toBe(true);
+    expect((await get(fileUrl('Patient-0-0.ndjson', '/tenant/acme', acmeJobId))).body.equals(small)).toBe(true);
   });
 });
 
@@ -192,6 +207,7 @@ describe('presigned manifests', () => {
     expect(withoutUrls(presigned)).toEqual({ ...withoutUrls(manifest), requiresAccessToken: false });
     for (const entry of [...presigned.output, ...presigned.deleted, ...presigned.error]) {
       expect(entry.url.startsWith(`${stack.config.S3_ENDPOINT}/`)).toBe(true);
+      // S3's own URL, signed in its query: fetched without an access token.
       const response = await fetch(entry.url);
       expect(response.status).toBe(200);
       expect(Buffer.from(await response.arrayBuffer()).equals(small)).toBe(true);

@@ -19,10 +19,10 @@ const ASYNC = { Prefer: 'respond-async', Accept: 'application/fhir+json' };
 const FHIR_JSON = { ...ASYNC, 'Content-Type': 'application/fhir+json' };
 
 const kickoffGet = (path: string, headers: Record<string, string> = ASYNC) =>
-  fetch(`${stack.baseUrl}${path}`, { headers });
+  stack.fetch(`${stack.baseUrl}${path}`, { headers });
 
 const kickoffPost = (path: string, parameter: object[], headers: Record<string, string> = FHIR_JSON) =>
-  fetch(`${stack.baseUrl}${path}`, {
+  stack.fetch(`${stack.baseUrl}${path}`, {
     method: 'POST',
     headers,
     body: JSON.stringify({ resourceType: 'Parameters', parameter }),
@@ -99,14 +99,18 @@ describe('kick-off errors', () => {
     [
       'a POST body that is not Parameters',
       () =>
-        fetch(`${stack.baseUrl}/$export`, { method: 'POST', headers: FHIR_JSON, body: '{"resourceType":"Patient"}' }),
+        stack.fetch(`${stack.baseUrl}/$export`, {
+          method: 'POST',
+          headers: FHIR_JSON,
+          body: '{"resourceType":"Patient"}',
+        }),
       400,
       'invalid',
       undefined,
     ],
     [
       'a POST body that is not JSON',
-      () => fetch(`${stack.baseUrl}/$export`, { method: 'POST', headers: FHIR_JSON, body: '{"resourceType":' }),
+      () => stack.fetch(`${stack.baseUrl}/$export`, { method: 'POST', headers: FHIR_JSON, body: '{"resourceType":' }),
       400,
       'invalid',
       undefined,
@@ -114,7 +118,7 @@ describe('kick-off errors', () => {
     [
       'a POST body of another media type',
       () =>
-        fetch(`${stack.baseUrl}/$export`, {
+        stack.fetch(`${stack.baseUrl}/$export`, {
           method: 'POST',
           headers: { ...ASYNC, 'Content-Type': 'application/x-www-form-urlencoded' },
           body: '_type=Patient',
@@ -178,7 +182,7 @@ describe('kick-off', () => {
       requestUrl: `${stack.baseUrl}/$export`,
       baseUrl: stack.baseUrl,
       requiresAccessToken: true,
-      requestedBy: 'anonymous',
+      requestedBy: stack.auth.clientId,
     });
     expect(Date.parse(input.transactionTime)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -222,7 +226,10 @@ describe('kick-off', () => {
   });
 
   it('takes a POST without a body, and GET parameters as the IG encodes them', async () => {
-    const empty = await fetch(`${stack.baseUrl}/Patient/$export?_type=Patient`, { method: 'POST', headers: ASYNC });
+    const empty = await stack.fetch(`${stack.baseUrl}/Patient/$export?_type=Patient`, {
+      method: 'POST',
+      headers: ASYNC,
+    });
     contentLocation(empty);
     const typeFilter = encodeURIComponent('MedicationRequest?status=completed&date=gt2018-07-01T00:00:00Z');
     const response = await kickoffGet(`/$export?_type=MedicationRequest&_typeFilter=${typeFilter}`, {

@@ -114,7 +114,7 @@ describe('Group/{id}/$export', () => {
 
   it('fails a job for a Group that does not exist: the status poll answers 404 with NOT_FOUND', async () => {
     const base = await clinicTenant();
-    const done = await pollUntilDone(await startExport(stack, `${base}/Group/nope/$export`));
+    const done = await pollUntilDone(await startExport(stack, `${base}/Group/nope/$export`), stack.fetch);
     expect(done.status).toBe(404);
     expect(done.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
     const body = (await done.json()) as OperationOutcome;
@@ -124,7 +124,7 @@ describe('Group/{id}/$export', () => {
 
   it('does not take a Group of another tenant', async () => {
     await clinicTenant();
-    const done = await pollUntilDone(await startExport(stack, '/tenant/empty-levels/Group/g1/$export'));
+    const done = await pollUntilDone(await startExport(stack, '/tenant/empty-levels/Group/g1/$export'), stack.fetch);
     expect(done.status).toBe(404);
   });
 });

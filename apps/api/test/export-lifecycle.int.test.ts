@@ -35,8 +35,9 @@ const patients = (n: number) => Array.from({ length: n }, (_, i) => ({ resourceT
 const observations = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ resourceType: 'Observation', id: `o${i}`, status: 'final', code: {} }));
 
-async function kickoff(baseUrl: string, path: string): Promise<{ statusUrl: string; jobId: string }> {
-  const response = await fetch(`${baseUrl}${path}`, { headers: { Prefer: 'respond-async' } });
+/** Kicks off an export at `path` of `on` (a stack), as that stack's client. */
+async function kickoff(on: BulkStack, path: string): Promise<{ statusUrl: string; jobId: string }> {
+  const response = await on.fetch(`${on.baseUrl}${path}`, { headers: { Prefer: 'respond-async' } });
   expect(response.status).toBe(202);
   const statusUrl = response.headers.get('content-location')!;
   return { statusUrl, jobId: statusUrl.split('/').pop()! };
@@ -47,10 +48,10 @@ const jobRecord = (jobId: string) => stack.store.db.collection(JOBS_COLLECTION).
 describe('status while running', () => {
   it('answers 202 with X-Progress and Retry-After: queued, planning, then exporting with a running count', async () => {
     await bulkLoad(stack.store, 'progress', [...patients(3), ...observations(2)]);
-    const { statusUrl, jobId } = await kickoff(stack.baseUrl, '/tenant/progress/$export?_type=Patient,Observation');
+    const { statusUrl, jobId } = await kickoff(stack, '/tenant/progress/$export?_type=Patient,Observation');
 
     // No worker yet: the job is queued, and the poll says so without waiting for one.
-    const queued = await fetch(statusUrl);
+    const queued = await stack.fetch(statusUrl);
     expect(queued.status).toBe(202);
     expect(queued.headers.get('x-progress')).toBe('In progress');
     expect(queued.headers.get('retry-after')).toBe('1');
@@ -60,7 +61,7 @@ describe('status while running', () => {
     hold('progress/plan', 'progress/Observation');
     const seen: string[] = [];
     const progressIs = (text: string) => async () => {
-      const response = await fetch(statusUrl);
+      const response = await stack.fetch(statusUrl);
       expect(response.status).toBe(202);
       expect(response.headers.get('retry-after')).toBe('1');
       seen.push(response.headers.get('x-progress')!);
@@ -78,7 +79,7 @@ describe('status while running', () => {
     expect(await jobRecord(jobId)).toMatchObject({ status: 'running', tenant: 'progress' });
     release('progress/Observation');
 
-    const done = await pollUntilDone(statusUrl);
+    const done = await pollUntilDone(statusUrl, stack.fetch);
     expect(done.status).toBe(200);
     const manifest = (await done.json()) as ExportManifest;
     expect(manifest.output.map((o) => [o.type, o.count])).toEqual([
@@ -98,13 +99,13 @@ describe('polling faster than Retry-After', () => {
   afterAll(() => throttled.stop());
 
   it('answers 429 with Retry-After and an OperationOutcome, per job; 202 again once the client waited', async () => {
-    const { statusUrl, jobId } = await kickoff(throttled.baseUrl, '/$export?_type=Patient');
-    const first = await fetch(statusUrl);
+    const { statusUrl, jobId } = await kickoff(throttled, '/$export?_type=Patient');
+    const first = await throttled.fetch(statusUrl);
     expect(first.status).toBe(202);
     expect(first.headers.get('retry-after')).toBe('5');
 
     for (const url of [statusUrl, `${throttled.baseUrl}/$bulk-export-status/${jobId}`]) {
-      const again = await fetch(url);
+      const again = await throttled.fetch(url);
       expect(again.status).toBe(429);
       const wait = Number(again.headers.get('retry-after'));
       expect(wait).toBeGreaterThanOrEqual(1);
@@ -115,11 +116,11 @@ describe('polling faster than Retry-After', () => {
     }
 
     // Another job has its own budget.
-    const other = await kickoff(throttled.baseUrl, '/$export?_type=Observation');
-    expect((await fetch(other.statusUrl)).status).toBe(202);
+    const other = await kickoff(throttled, '/$export?_type=Observation');
+    expect((await throttled.fetch(other.statusUrl)).status).toBe(202);
 
     await new Promise((resolve) => setTimeout(resolve, 5_000));
-    expect((await fetch(statusUrl)).status).toBe(202);
+    expect((await throttled.fetch(statusUrl)).status).toBe(202);
   });
 });
 
@@ -128,8 +129,8 @@ describe('a completed export', () => {
     await bulkLoad(stack.store, 'done', patients(3));
     await worker();
     const before = Date.now();
-    const { statusUrl, jobId } = await kickoff(stack.baseUrl, '/tenant/done/$export?_type=Patient');
-    const done = await pollUntilDone(statusUrl);
+    const { statusUrl, jobId } = await kickoff(stack, '/tenant/done/$export?_type=Patient');
+    const done = await pollUntilDone(statusUrl, stack.fetch);
     expect(done.status).toBe(200);
     const manifest = (await done.json()) as ExportManifest;
     // Three files, more than a manifest page (2): a client that did not allow partial manifests gets them all.
@@ -147,7 +148,7 @@ describe('a completed export', () => {
     expect(record).toMatchObject({
       tenant: 'done',
       status: 'completed',
-      requestedBy: 'anonymous',
+      requestedBy: stack.auth.clientId,
       types: ['Patient'],
       totalRecords: 3,
       fileCount: 3,
@@ -166,7 +167,7 @@ describe('a completed export', () => {
     const audit = await stack.store.db.collection(AUDIT_COLLECTION).find({ jobId }).toArray();
     expect(audit).toEqual([
       expect.objectContaining({
-        actor: 'anonymous',
+        actor: stack.auth.clientId,
         action: 'bulk-export',
         tenant: 'done',
         types: ['Patient'],
@@ -175,7 +176,7 @@ describe('a completed export', () => {
       }),
     ]);
 
-    const alias = await fetch(`${stack.baseUrl}/tenant/done/$bulk-export-status/${jobId}`);
+    const alias = await stack.fetch(`${stack.baseUrl}/tenant/done/$bulk-export-status/${jobId}`);
     expect(alias.status).toBe(200);
     expect(alias.headers.get('expires')).toBe(done.headers.get('expires'));
     expect(await alias.json()).toEqual(manifest);
@@ -184,18 +185,15 @@ describe('a completed export', () => {
   it('pages the manifest for a client that allowed partial manifests: every file exactly once', async () => {
     await bulkLoad(stack.store, 'paged', patients(5));
     await worker();
-    const { statusUrl } = await kickoff(
-      stack.baseUrl,
-      '/tenant/paged/$export?_type=Patient&allowPartialManifests=true',
-    );
-    const first = await pollUntilDone(statusUrl);
+    const { statusUrl } = await kickoff(stack, '/tenant/paged/$export?_type=Patient&allowPartialManifests=true');
+    const first = await pollUntilDone(statusUrl, stack.fetch);
     expect(first.status).toBe(200);
     const pages: ExportManifest[] = [(await first.json()) as ExportManifest];
     expect(pages[0]!.output).toHaveLength(2);
     expect(pages[0]!.link).toEqual([{ relation: 'next', url: `${statusUrl}?page=2` }]);
     for (let next = pages[0]!.link?.[0]?.url; next; next = pages.at(-1)!.link?.[0]?.url) {
       expect(pages.length).toBeLessThan(5);
-      const response = await fetch(next);
+      const response = await stack.fetch(next);
       expect(response.status).toBe(200);
       pages.push((await response.json()) as ExportManifest);
     }
@@ -204,7 +202,7 @@ describe('a completed export', () => {
     expect(new Set(urls).size).toBe(5);
     const ids: string[] = [];
     for (const url of urls) {
-      const text = await (await fetch(url)).text();
+      const text = await (await stack.fetch(url)).text();
       ids.push(
         ...text
           .trimEnd()
@@ -220,12 +218,12 @@ describe('concurrent jobs per tenant', () => {
   it('refuses a second running job of the same tenant with 429, and accepts another tenant', async () => {
     const { hold, release } = await worker();
     hold('limit/plan', 'limit2/plan');
-    const first = await kickoff(stack.baseUrl, '/tenant/limit/$export?_type=Patient');
+    const first = await kickoff(stack, '/tenant/limit/$export?_type=Patient');
     const ofTenant = `Tenant="limit" AND TaskQueue="${stack.config.TEMPORAL_TASK_QUEUE}"`;
     const running = `${ofTenant} AND ExecutionStatus="Running"`;
     await waitFor(async () => (await stack.client.workflow.count(running)).count === 1, 30_000, 'the job visible');
 
-    const refused = await fetch(`${stack.baseUrl}/tenant/limit/$export?_type=Patient`, {
+    const refused = await stack.fetch(`${stack.baseUrl}/tenant/limit/$export?_type=Patient`, {
       headers: { Prefer: 'respond-async' },
     });
     expect(refused.status).toBe(429);
@@ -233,10 +231,10 @@ describe('concurrent jobs per tenant', () => {
     const body = (await refused.json()) as OperationOutcome;
     expect(body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'throttled' }] });
 
-    const other = await kickoff(stack.baseUrl, '/tenant/limit2/$export?_type=Patient');
+    const other = await kickoff(stack, '/tenant/limit2/$export?_type=Patient');
     release('limit/plan', 'limit2/plan');
-    expect((await pollUntilDone(first.statusUrl)).status).toBe(200);
-    expect((await pollUntilDone(other.statusUrl)).status).toBe(200);
+    expect((await pollUntilDone(first.statusUrl, stack.fetch)).status).toBe(200);
+    expect((await pollUntilDone(other.statusUrl, stack.fetch)).status).toBe(200);
     // Only the two accepted jobs ever existed for these tenants.
     expect((await stack.client.workflow.count(ofTenant)).count).toBe(1);
   });
@@ -251,14 +249,15 @@ describe('EXPORT_FILE_ACCESS=presigned', () => {
 
   it('answers with requiresAccessToken false and URLs that download the NDJSON straight from S3', async () => {
     await bulkLoad(presigned.store, 'default', patients(2));
-    const { statusUrl, jobId } = await kickoff(presigned.baseUrl, '/$export?_type=Patient');
-    const done = await pollUntilDone(statusUrl);
+    const { statusUrl, jobId } = await kickoff(presigned, '/$export?_type=Patient');
+    const done = await pollUntilDone(statusUrl, presigned.fetch);
     expect(done.status).toBe(200);
     const manifest = (await done.json()) as ExportManifest;
     expect(manifest).toMatchObject({ requiresAccessToken: false, output: [{ type: 'Patient', count: 2 }] });
     const url = manifest.output[0]!.url;
     expect(url.startsWith(`${presigned.config.S3_ENDPOINT}/`)).toBe(true);
     expect(url).not.toContain(presigned.baseUrl);
+    // A presigned URL is S3's, signed in its query: it is fetched without an access token.
     const download = await fetch(url);
     expect(download.status).toBe(200);
     const key = `${jobPrefix('default', jobId)}Patient-0-0.ndjson`;

@@ -27,12 +27,12 @@ describe.each([
   afterAll(() => stack.stop());
 
   it('writes each patient as a header, the Patient, then its compartment, never split across files', async () => {
-    const kickoff = await fetch(
+    const kickoff = await stack.fetch(
       `${stack.baseUrl}/tenant/org/Patient/$export?_type=Patient,Observation,Condition&organizeOutputBy=Patient`,
       { headers: { Prefer: 'respond-async' } },
     );
     expect(kickoff.status).toBe(202);
-    const done = await pollUntilDone(kickoff.headers.get('content-location')!);
+    const done = await pollUntilDone(kickoff.headers.get('content-location')!, stack.fetch);
     expect(done.status).toBe(200);
     const manifest = (await done.json()) as ExportManifest;
     expect(manifest.output.length).toBeGreaterThan(1);
@@ -42,7 +42,7 @@ describe.each([
     const units = new Map<string, string[]>();
     let total = 0;
     for (const entry of manifest.output) {
-      const lines = (await (await fetch(entry.url)).text()).trimEnd().split('\n');
+      const lines = (await (await stack.fetch(entry.url)).text()).trimEnd().split('\n');
       expect(lines).toHaveLength(entry.count);
       total += entry.count;
       let current: string[] | undefined;

@@ -26,7 +26,7 @@ it('fails a job that runs past its timeout with 504 TIMEOUT, and retention remov
   await bulkLoad(stack.store, 'slow', [{ resourceType: 'Patient', id: 'p1' }]);
   gated.hold('slow/Patient');
   // Lenient with an unknown parameter: the plan writes an `error` file, so the job leaves something in S3.
-  const response = await fetch(`${stack.baseUrl}/tenant/slow/$export?_type=Patient&_unknown=1`, {
+  const response = await stack.fetch(`${stack.baseUrl}/tenant/slow/$export?_type=Patient&_unknown=1`, {
     headers: { Prefer: 'respond-async, handling=lenient' },
   });
   expect(response.status).toBe(202);
@@ -35,7 +35,7 @@ it('fails a job that runs past its timeout with 504 TIMEOUT, and retention remov
   const prefix = jobPrefix('slow', jobId);
   await waitFor(async () => (await stack.objects.list(prefix)).length > 0, 30_000, 'the error file');
 
-  const failed = await pollUntilDone(statusUrl, 60_000);
+  const failed = await pollUntilDone(statusUrl, stack.fetch, 60_000);
   expect(failed.status).toBe(504);
   const outcome = (await failed.json()) as OperationOutcome;
   expect(outcome.issue[0]).toMatchObject({ severity: 'error', code: 'timeout' });
@@ -54,5 +54,5 @@ it('fails a job that runs past its timeout with 504 TIMEOUT, and retention remov
   });
   expect(await stack.objects.list(prefix)).toEqual([]);
   expect(await jobs.findOne({ _id: jobId })).toMatchObject({ status: 'expired' });
-  expect((await fetch(statusUrl)).status).toBe(404);
+  expect((await stack.fetch(statusUrl)).status).toBe(404);
 });

@@ -17,7 +17,7 @@ const patients = (n: number) =>
   }));
 
 const kickoff = (path: string, headers: Record<string, string> = { Prefer: 'respond-async' }) =>
-  fetch(`${stack.baseUrl}${path}`, { headers });
+  stack.fetch(`${stack.baseUrl}${path}`, { headers });
 
 describe('system-level $export, end to end', () => {
   it('exports every Patient exactly once to NDJSON in S3 and answers with the manifest', async () => {
@@ -28,7 +28,7 @@ describe('system-level $export, end to end', () => {
     expect(statusUrl).toMatch(new RegExp(`^${stack.baseUrl}/_export/[0-9a-f-]{36}$`));
     const jobId = statusUrl.split('/').pop()!;
 
-    const done = await pollUntilDone(statusUrl);
+    const done = await pollUntilDone(statusUrl, stack.fetch);
     expect(done.status).toBe(200);
     const manifest = (await done.json()) as ExportManifest;
     expect(manifest).toMatchObject({
@@ -52,7 +52,7 @@ describe('system-level $export, end to end', () => {
     expect(lines[0]).toMatchObject({ resourceType: 'Patient', id: 'pt-00000', meta: { versionId: '1' } });
     expect(JSON.parse(await stack.objects.getText(manifestKey('default', jobId)))).toEqual(manifest);
 
-    const download = await fetch(manifest.output[0]!.url);
+    const download = await stack.fetch(manifest.output[0]!.url);
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toMatch(/^application\/fhir\+ndjson/);
     expect(await download.text()).toBe(ndjson);
@@ -61,15 +61,15 @@ describe('system-level $export, end to end', () => {
   it('serves output files only within their own tenant and job', async () => {
     await bulkLoad(stack.store, 'files', patients(2));
     const statusUrl = (await kickoff('/tenant/files/$export?_type=Patient')).headers.get('content-location')!;
-    const manifest = (await (await pollUntilDone(statusUrl)).json()) as ExportManifest;
+    const manifest = (await (await pollUntilDone(statusUrl, stack.fetch)).json()) as ExportManifest;
     const url = manifest.output[0]!.url;
     expect(url).toBe(`${statusUrl}/files/Patient-0-0.ndjson`);
-    expect((await fetch(url)).status).toBe(200);
-    expect((await fetch(url.replace('/tenant/files/', '/tenant/other/'))).status).toBe(404);
-    expect((await fetch(url.replace('/tenant/files/', '/'))).status).toBe(404);
-    expect((await fetch(`${statusUrl}/files/Patient-0-1.ndjson`)).status).toBe(404);
-    expect((await fetch(`${statusUrl}/files/manifest.json`)).status).toBe(404);
-    expect((await fetch(`${statusUrl}/files/..%2F..%2Fsecret.ndjson`)).status).toBe(404);
+    expect((await stack.fetch(url)).status).toBe(200);
+    expect((await stack.fetch(url.replace('/tenant/files/', '/tenant/other/'))).status).toBe(404);
+    expect((await stack.fetch(url.replace('/tenant/files/', '/'))).status).toBe(404);
+    expect((await stack.fetch(`${statusUrl}/files/Patient-0-1.ndjson`)).status).toBe(404);
+    expect((await stack.fetch(`${statusUrl}/files/manifest.json`)).status).toBe(404);
+    expect((await stack.fetch(`${statusUrl}/files/..%2F..%2Fsecret.ndjson`)).status).toBe(404);
   });
 
   it('keeps tenants apart: another tenant exports only its own data and cannot see this job', async () => {
@@ -77,23 +77,25 @@ describe('system-level $export, end to end', () => {
     const response = await kickoff('/tenant/acme/$export?_type=Patient');
     const statusUrl = response.headers.get('content-location')!;
     expect(statusUrl).toContain('/tenant/acme/_export/');
-    const manifest = (await (await pollUntilDone(statusUrl)).json()) as ExportManifest;
+    const manifest = (await (await pollUntilDone(statusUrl, stack.fetch)).json()) as ExportManifest;
     expect(manifest.output).toEqual([expect.objectContaining({ type: 'Patient', count: 3 })]);
     const jobId = statusUrl.split('/').pop();
-    expect((await fetch(`${stack.baseUrl}/_export/${jobId}`)).status).toBe(404);
-    expect((await fetch(`${stack.baseUrl}/tenant/other/_export/${jobId}`)).status).toBe(404);
+    expect((await stack.fetch(`${stack.baseUrl}/_export/${jobId}`)).status).toBe(404);
+    expect((await stack.fetch(`${stack.baseUrl}/tenant/other/_export/${jobId}`)).status).toBe(404);
   });
 
   it('is served under the /fhir prefix too', async () => {
     const response = await kickoff('/fhir/$export?_type=Patient');
     expect(response.status).toBe(202);
     expect(response.headers.get('content-location')).toMatch(new RegExp(`^${stack.baseUrl}/fhir/_export/`));
-    expect((await pollUntilDone(response.headers.get('content-location')!)).status).toBe(200);
+    expect((await pollUntilDone(response.headers.get('content-location')!, stack.fetch)).status).toBe(200);
   });
 
   it('leaves out types with no resources', async () => {
     const response = await kickoff('/tenant/empty/$export?_type=Patient,Observation');
-    const manifest = (await (await pollUntilDone(response.headers.get('content-location')!)).json()) as ExportManifest;
+    const manifest = (await (
+      await pollUntilDone(response.headers.get('content-location')!, stack.fetch)
+    ).json()) as ExportManifest;
     expect(manifest.output).toEqual([]);
     const jobId = response.headers.get('content-location')!.split('/').pop()!;
     expect(await stack.objects.list(`empty/export/${jobId}/`)).toEqual([`empty/export/${jobId}/manifest.json`]);
@@ -102,7 +104,7 @@ describe('system-level $export, end to end', () => {
   it('lets operators find the job in Temporal by its search attributes', async () => {
     const response = await kickoff('/tenant/visible/$export?_type=Patient');
     const jobId = response.headers.get('content-location')!.split('/').pop()!;
-    await pollUntilDone(response.headers.get('content-location')!);
+    await pollUntilDone(response.headers.get('content-location')!, stack.fetch);
     const query = `BulkKind = 'export' AND Tenant = 'visible' AND ResourceTypes = 'Patient' AND WorkflowId = '${jobId}'`;
     let found: string[] = [];
     for (let attempt = 0; attempt < 50 && found.length === 0; attempt++) {
@@ -133,7 +135,7 @@ describe('kick-off errors', () => {
   });
 
   it('answers 404 for a job that does not exist', async () => {
-    const response = await fetch(`${stack.baseUrl}/_export/00000000-0000-0000-0000-000000000000`);
+    const response = await stack.fetch(`${stack.baseUrl}/_export/00000000-0000-0000-0000-000000000000`);
     expect(response.status).toBe(404);
     expect(((await response.json()) as OperationOutcome).resourceType).toBe('OperationOutcome');
   });
@@ -151,13 +153,13 @@ interface CapabilityStatement {
 
 describe('service endpoints', () => {
   it('reports ready when MongoDB, S3 and Temporal answer', async () => {
-    const response = await fetch(`${stack.baseUrl}/readyz`);
+    const response = await fetch(`${stack.baseUrl}/readyz`); // open: no token
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', s3: 'ok', temporal: 'ok' } });
   });
 
   it('describes itself with a CapabilityStatement listing $export', async () => {
-    const response = await fetch(`${stack.baseUrl}/tenant/acme/metadata`);
+    const response = await fetch(`${stack.baseUrl}/tenant/acme/metadata`); // open: no token
     expect(response.status).toBe(200);
     const statement = (await response.json()) as CapabilityStatement;
     expect(statement).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });

@@ -4,7 +4,7 @@ let stack: BulkStack;
 let fhir: ReturnType<typeof fhirClient>;
 beforeAll(async () => {
   stack = await startBulkStack();
-  fhir = fhirClient(stack.baseUrl);
+  fhir = fhirClient(stack.baseUrl, stack.fetch);
 });
 afterAll(() => stack.stop());
 

@@ -44,8 +44,8 @@ afterAll(async () => {
 const tenantBase = (tenant: string) => `${stack.baseUrl}/tenant/${tenant}`;
 
 async function importAndWait(tenant: string, body: unknown): Promise<{ result: ImportResult; jobId: string }> {
-  const { statusUrl, jobId } = await startImport(tenantBase(tenant), body);
-  const done = await pollUntilDone(statusUrl);
+  const { statusUrl, jobId } = await startImport(tenantBase(tenant), stack.fetch, body);
+  const done = await pollUntilDone(statusUrl, stack.fetch);
   if (done.status !== 200) throw new Error(`import ended with ${done.status}: ${await done.text()}`);
   return { result: (await done.json()) as ImportResult, jobId };
 }
@@ -92,7 +92,7 @@ describe('an import of files with 10% bad lines', () => {
     }
 
     // The error file, downloaded as a client would: one OperationOutcome per bad line, in line order.
-    const errors = await fetch(result.error[0]!.url!);
+    const errors = await stack.fetch(result.error[0]!.url!);
     expect(errors.status).toBe(200);
     expect(errors.headers.get('content-type')).toContain('application/fhir+ndjson');
     const outcomes = ndjsonLines(await errors.text());
@@ -131,7 +131,7 @@ describe('an import of files with 10% bad lines', () => {
     const url = await putInput(stack.inputs, 'long/patients.ndjson', text); // no final newline
     const { result } = await importAndWait('long', importKickoffBody([{ type: 'Patient', url }]));
     expect(result.output[0]!.count).toBe(2);
-    const outcomes = ndjsonLines(await (await fetch(result.error[0]!.url!)).text());
+    const outcomes = ndjsonLines(await (await stack.fetch(result.error[0]!.url!)).text());
     expect(outcomes.map(lineOf)).toEqual([2]);
     expect((await storedVersions('long', 'Patient')).ids).toEqual(['a', 'b']);
   });
@@ -162,7 +162,7 @@ describe('modes', () => {
     const url = await putInput(stack.inputs, 'init/p.ndjson', importFile('Patient', 5, { badEvery: 0 }).text);
     const { result } = await importAndWait('init', importKickoffBody([{ type: 'Patient', url }], 'InitialLoad'));
     expect(result.output[0]!.count).toBe(4);
-    const outcomes = ndjsonLines(await (await fetch(result.error[0]!.url!)).text());
+    const outcomes = ndjsonLines(await (await stack.fetch(result.error[0]!.url!)).text());
     expect(outcomes.map(lineOf)).toEqual([1]);
     expect(JSON.stringify(outcomes[0])).toContain('Patient/r1 already exists');
     const r1 = await stack.store.read('init', 'Patient', 'r1');
@@ -187,6 +187,7 @@ describe('inputs over http(s)', () => {
     httpFiles.set('/allowed/redirect', `REDIRECT ${httpBase}/private/p.ndjson`);
     const response = await kickoffImport(
       tenantBase('redirect'),
+      stack.fetch,
       importKickoffBody([{ type: 'Patient', url: `${httpBase}/allowed/redirect` }]),
     );
     expect(response.status).toBe(400);
@@ -245,7 +246,7 @@ describe('kick-off errors', () => {
   ];
   it.each(cases)('answers 400 naming the parameter for %s', async (_name, body, named, headers) => {
     await putInput(stack.inputs, 'bad/patients.ndjson', importFile('Patient', 3).text);
-    const response = await kickoffImport(tenantBase('refused'), body(), headers);
+    const response = await kickoffImport(tenantBase('refused'), stack.fetch, body(), headers);
     expect(response.status).toBe(400);
     const outcome = (await response.json()) as { resourceType: string };
     expect(outcome.resourceType).toBe('OperationOutcome');

@@ -86,7 +86,10 @@ beforeAll(async () => {
   between = new Date().toISOString();
   await new Promise((resolve) => setTimeout(resolve, 20));
   await bulkLoad(stack.store, 'run', late);
-  await fhirClient(stack.baseUrl).put('/tenant/run/ViewDefinition/patients', { ...patientView, id: 'patients' });
+  await fhirClient(stack.baseUrl, stack.fetch).put('/tenant/run/ViewDefinition/patients', {
+    ...patientView,
+    id: 'patients',
+  });
 });
 
 const param = {
@@ -100,7 +103,7 @@ const param = {
 };
 
 const run = (path: string, parameter: unknown[], headers: Record<string, string> = {}) =>
-  fetch(`${stack.baseUrl}${path}`, {
+  stack.fetch(`${stack.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/fhir+json', ...headers },
     body: JSON.stringify({ resourceType: 'Parameters', parameter }),
@@ -299,7 +302,7 @@ describe('naming the view', () => {
       );
     }
     expect(await rows('/tenant/run/ViewDefinition/patients/$viewdefinition-run', [])).toEqual(inline);
-    const get = await fetch(`${base}/ViewDefinition/patients/$viewdefinition-run?_format=csv&_limit=1`);
+    const get = await stack.fetch(`${base}/ViewDefinition/patients/$viewdefinition-run?_format=csv&_limit=1`);
     expect(get.status).toBe(200);
     expect(parseCsv(await get.text())).toHaveLength(2);
   });
@@ -358,7 +361,7 @@ describe('errors', () => {
       400,
     );
     expect(unknown.issue[0]?.expression).toEqual(['group']);
-    const text = await fetch(`${stack.baseUrl}${path}`, {
+    const text = await stack.fetch(`${stack.baseUrl}${path}`, {
       method: 'POST',
       headers: { 'Content-Type': 'text/plain' },
       body: 'x',

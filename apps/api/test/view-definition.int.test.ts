@@ -5,7 +5,7 @@ let stack: BulkStack;
 let fhir: ReturnType<typeof fhirClient>;
 beforeAll(async () => {
   stack = await startBulkStack();
-  fhir = fhirClient(stack.baseUrl);
+  fhir = fhirClient(stack.baseUrl, stack.fetch);
 });
 afterAll(() => stack.stop());
 
@@ -181,7 +181,7 @@ describe('search', () => {
     const first = await fhir.get<Bundle>('/tenant/search/ViewDefinition?_count=2');
     expect(first.body.entry.map((e) => e.resource.id)).toEqual(['a', 'b']);
     const next = first.body.link.find((l) => l.relation === 'next')!.url;
-    const second = await fetch(next).then((r) => r.json() as Promise<Bundle>);
+    const second = await stack.fetch(next).then((r) => r.json() as Promise<Bundle>);
     expect(second.entry.map((e) => e.resource.id)).toEqual(['c']);
     expect(second.link.find((l) => l.relation === 'next')).toBeUndefined();
   });

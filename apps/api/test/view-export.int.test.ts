@@ -37,7 +37,7 @@ afterAll(async () => {
 
 const TENANT = 'views';
 let patients: string[] = [];
-const client = () => fhirClient(`${stack.baseUrl}/tenant/${TENANT}`);
+const client = () => fhirClient(`${stack.baseUrl}/tenant/${TENANT}`, stack.fetch);
 const base = () => `${stack.baseUrl}/tenant/${TENANT}`;
 type Row = Record<string, unknown>;
 
@@ -61,7 +61,7 @@ async function runRows(viewId: string, patientIds: string[] = []): Promise<Row[]
 async function download(urls: readonly string[], prefix: string): Promise<string[]> {
   return Promise.all(
     urls.map(async (url, i) => {
-      const response = await fetch(url);
+      const response = await stack.fetch(url);
       expect(response.status).toBe(200);
       const file = join(dir, `${prefix}-${i}-${url.slice(url.lastIndexOf('/') + 1)}`);
       writeFileSync(file, Buffer.from(await response.arrayBuffer()));
@@ -93,9 +93,9 @@ const observationSql = (files: string[]) =>
 
 describe('Parquet $export of ViewDefinitions', () => {
   it('writes each view as Parquet files DuckDB reads back as exactly the rows $viewdefinition-run gives', async () => {
-    const kickoff = await fetch(`${base()}${PARQUET_KICKOFF}`, { headers: { Prefer: 'respond-async' } });
+    const kickoff = await stack.fetch(`${base()}${PARQUET_KICKOFF}`, { headers: { Prefer: 'respond-async' } });
     expect(kickoff.status).toBe(202);
-    const done = await pollUntilDone(kickoff.headers.get('content-location')!);
+    const done = await pollUntilDone(kickoff.headers.get('content-location')!, stack.fetch);
     expect(done.status).toBe(200);
     const manifest = (await done.json()) as ExportManifest;
 
@@ -116,7 +116,7 @@ describe('Parquet $export of ViewDefinitions', () => {
     // forEach over components: blood pressures give two rows, so there are more rows than Observations.
     expect(new Set(observationRows.map((r) => r.id)).size).toBeLessThan(observationRows.length);
 
-    const download1 = await fetch(demographics[0]!.url);
+    const download1 = await stack.fetch(demographics[0]!.url);
     expect(download1.headers.get('content-type')).toBe('application/vnd.apache.parquet');
     const patientFiles = await download(
       demographics.map((o) => o.url),
@@ -188,7 +188,7 @@ describe('Parquet $export of ViewDefinitions', () => {
       select: [{ column: [{ name: 'id', path: 'id' }] }],
     });
     const jobsBefore = await stack.store.db.collection('export_jobs').countDocuments({ tenant: TENANT });
-    const response = await fetch(`${base()}${path}`, { headers: { Prefer: 'respond-async' } });
+    const response = await stack.fetch(`${base()}${path}`, { headers: { Prefer: 'respond-async' } });
     expect(response.status).toBe(status);
     const outcome = (await response.json()) as OperationOutcome;
     expect(outcome.issue).toEqual([expect.objectContaining({ severity: 'error', code, expression: [expression] })]);
@@ -213,12 +213,12 @@ describe('Parquet $export of ViewDefinitions', () => {
       ],
     });
     expect(stored.status).toBe(201);
-    const kickoff = await fetch(`${base()}/$export?_outputFormat=parquet&_viewDefinition=bad-given`, {
+    const kickoff = await stack.fetch(`${base()}/$export?_outputFormat=parquet&_viewDefinition=bad-given`, {
       headers: { Prefer: 'respond-async' },
     });
     expect(kickoff.status).toBe(202);
     const statusUrl = kickoff.headers.get('content-location')!;
-    const done = await pollUntilDone(statusUrl);
+    const done = await pollUntilDone(statusUrl, stack.fetch);
     expect(done.status).toBe(422);
     const outcome = (await done.json()) as OperationOutcome;
     expect(outcome.issue[0]).toMatchObject({ code: 'processing' });
@@ -229,7 +229,7 @@ describe('Parquet $export of ViewDefinitions', () => {
 
 describe('$viewdefinition-export', () => {
   const kickoff = (parameters: unknown[], path = '/ViewDefinition/$viewdefinition-export') =>
-    fetch(`${base()}${path}`, {
+    stack.fetch(`${base()}${path}`, {
       method: 'POST',
       headers: { Prefer: 'respond-async', 'Content-Type': 'application/fhir+json' },
       body: JSON.stringify({ resourceType: 'Parameters', parameter: parameters }),
@@ -262,7 +262,7 @@ describe('$viewdefinition-export', () => {
     expect(parameter(accepted, 'status')).toEqual([{ name: 'status', valueCode: 'accepted' }]);
     expect(parameter(accepted, 'location')).toEqual([{ name: 'location', valueUri: location }]);
 
-    const done = await pollUntilDone(location);
+    const done = await pollUntilDone(location, stack.fetch);
     expect(done.status).toBe(200);
     const body = (await done.json()) as ParametersBody;
     expect(parameter(body, 'status')).toEqual([{ name: 'status', valueCode: 'completed' }]);
@@ -292,12 +292,12 @@ describe('$viewdefinition-export', () => {
       '/ViewDefinition/patient-demographics/$viewdefinition-export',
     );
     expect(response.status).toBe(202);
-    const done = await pollUntilDone(response.headers.get('content-location')!);
+    const done = await pollUntilDone(response.headers.get('content-location')!, stack.fetch);
     const body = (await done.json()) as ParametersBody;
     const [output] = parameter(body, 'output') as unknown as Array<{ part: Array<{ valueUri?: string }> }>;
     const urls = output!.part.slice(1).map((p) => p.valueUri!);
     expect(urls.every((u) => u.endsWith(`.${format}`))).toBe(true);
-    const texts = await Promise.all(urls.map(async (u) => (await fetch(u)).text()));
+    const texts = await Promise.all(urls.map(async (u) => (await stack.fetch(u)).text()));
     const expected = await runRows('patient-demographics');
     if (format === 'ndjson') {
       const rows = texts.flatMap((t) =>

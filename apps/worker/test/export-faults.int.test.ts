@@ -75,7 +75,7 @@ async function kickoff(
   tenant: string,
   query = '_type=Patient,Observation',
 ): Promise<{ statusUrl: string; jobId: string }> {
-  const response = await fetch(`${baseUrl}/tenant/${tenant}/$export?${query}`, {
+  const response = await stack.fetch(`${baseUrl}/tenant/${tenant}/$export?${query}`, {
     headers: { Prefer: 'respond-async', Accept: 'application/fhir+json' },
   });
   expect(response.status).toBe(202);
@@ -146,7 +146,7 @@ async function exportThroughTwoKills(tenant: string, query: string) {
   expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
 
   const last = spawnService('worker');
-  const done = await pollUntilDone(statusUrl, 120_000);
+  const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
   expect(done.status).toBe(200);
   // Files completed before the first kill were not written again.
   for (const [key, etag] of before) expect((await stack.objects.stat(key))?.etag).toBe(etag);
@@ -168,7 +168,7 @@ describe('a worker SIGKILLed mid-export', () => {
     ] as const) {
       const view = { resourceType: 'ViewDefinition', id, name: id.replace('-', '_'), status: 'active', resource };
       const columns = [{ name: 'key', path: 'getResourceKey()' }];
-      const response = await fetch(`${stack.baseUrl}/tenant/killpq/ViewDefinition/${id}`, {
+      const response = await stack.fetch(`${stack.baseUrl}/tenant/killpq/ViewDefinition/${id}`, {
         method: 'PUT',
         headers: { 'Content-Type': 'application/fhir+json' },
         body: JSON.stringify({ ...view, select: [{ column: columns }] }),
@@ -220,14 +220,14 @@ describe('the API killed and restarted mid-export', () => {
     await waitFor(() => ready(baseUrl), 60_000, 'the API');
     const release = slowDown(spawnService('worker'));
     const { statusUrl, jobId } = await kickoff(baseUrl, 'api');
-    expect((await fetch(statusUrl)).status).toBe(202);
+    expect((await stack.fetch(statusUrl)).status).toBe(202);
     await api.kill('SIGKILL');
     expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
 
     spawnService('api', apiEnv);
     await waitFor(() => ready(baseUrl), 60_000, 'the restarted API');
     release();
-    const done = await pollUntilDone(statusUrl, 120_000);
+    const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
     expect(done.status).toBe(200);
     await expectExactlyOnce('api', jobId, (await done.json()) as ExportManifest);
   });
@@ -258,7 +258,7 @@ describe('the Temporal server killed and restarted mid-export', () => {
       processes.push(temporal.service);
       release();
 
-      const done = await pollUntilDone(statusUrl, 120_000);
+      const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
       expect(done.status).toBe(200);
       await expectExactlyOnce('temporal', jobId, (await done.json()) as ExportManifest);
     } finally {
@@ -267,6 +267,7 @@ describe('the Temporal server killed and restarted mid-export', () => {
   });
 });
 
+/** Readiness is open: asked without a token. */
 async function ready(baseUrl: string): Promise<boolean> {
   return fetch(`${baseUrl}/readyz`).then(
     (r) => r.status === 200,

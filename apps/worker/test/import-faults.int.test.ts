@@ -63,6 +63,7 @@ describe('a worker SIGKILLed mid-file', () => {
     slowDown(worker);
     const { statusUrl, jobId } = await startImport(
       `${stack.baseUrl}/tenant/kill`,
+      stack.fetch,
       importKickoffBody([{ type: 'Patient', url }]),
     );
 
@@ -81,7 +82,7 @@ describe('a worker SIGKILLed mid-file', () => {
     );
     const second = (await checkpoint(jobId))!;
     // A poll while the file is running says how far it got: its last checkpoint.
-    const polled = await fetch(statusUrl);
+    const polled = await stack.fetch(statusUrl);
     expect(polled.status).toBe(202);
     expect(polled.headers.get('x-progress')).toMatch(
       /^Importing \d+%: 0 of 1 files, [\d.]+ of [\d.]+ MB, \d+ resources, \d+ errors$/,
@@ -92,7 +93,7 @@ describe('a worker SIGKILLed mid-file', () => {
     spawnWorker();
     // Slow on FerretDB: a resumed attempt rewrites the batches after its checkpoint, and every id that exists
     // costs a read by _id (about 7-10 ms there) to compare content.
-    const done = await pollUntilDone(statusUrl, 300_000);
+    const done = await pollUntilDone(statusUrl, stack.fetch, 300_000);
     expect(done.status).toBe(200);
     const result = (await done.json()) as ImportResult;
     expect(result.output).toEqual([{ type: 'Patient', inputUrl: url, count: file.goodIds.length }]);
@@ -103,7 +104,7 @@ describe('a worker SIGKILLed mid-file', () => {
     expect(new Set(docs.map((d) => d.versionId))).toEqual(new Set([1]));
     expect(await stack.store.history('Patient').countDocuments({ tenant: 'kill' })).toBe(0);
 
-    const errors = ndjsonLines(await (await fetch(result.error[0]!.url!)).text());
+    const errors = ndjsonLines(await (await stack.fetch(result.error[0]!.url!)).text());
     const lines = errors.map((o) => (o.extension as Array<{ valueInteger?: number }>)[0]!.valueInteger);
     expect(lines).toEqual(file.badLines);
 
@@ -126,13 +127,14 @@ describe('cancel', () => {
     const release = slowDown(worker);
     const { statusUrl, jobId } = await startImport(
       `${stack.baseUrl}/tenant/cancel`,
+      stack.fetch,
       importKickoffBody([{ type: 'Patient', url }]),
     );
     await waitFor(async () => ((await checkpoint(jobId))?.errorParts.length ?? 0) > 0, 120_000, 'a first checkpoint');
 
-    const cancelled = await fetch(statusUrl, { method: 'DELETE' });
+    const cancelled = await stack.fetch(statusUrl, { method: 'DELETE' });
     expect(cancelled.status).toBe(202);
-    expect((await fetch(statusUrl)).status).toBe(404);
+    expect((await stack.fetch(statusUrl)).status).toBe(404);
     await waitFor(
       async () => (await stack.client.workflow.getHandle(jobId).describe()).status.name === 'CANCELLED',
       60_000,

@@ -55,11 +55,11 @@ export interface ExportKickoff {
 
 /** Kicks off an export at `path` (e.g. `/tenant/t/Patient/$export?_type=Patient`) and returns its status URL. */
 export async function startExport(
-  stack: Pick<BulkStack, 'baseUrl'>,
+  stack: Pick<BulkStack, 'baseUrl' | 'fetch'>,
   path: string,
   { parameters, prefer = 'respond-async' }: ExportKickoff = {},
 ): Promise<string> {
-  const response = await fetch(`${stack.baseUrl}${path}`, {
+  const response = await stack.fetch(`${stack.baseUrl}${path}`, {
     method: parameters ? 'POST' : 'GET',
     headers: { Prefer: prefer, ...(parameters ? { 'Content-Type': 'application/fhir+json' } : {}) },
     ...(parameters ? { body: JSON.stringify({ resourceType: 'Parameters', parameter: parameters }) } : {}),
@@ -74,19 +74,21 @@ export async function startExport(
  * completes, or a file's line count differs from the manifest's `count`.
  */
 export async function exportAndWait(
-  stack: Pick<BulkStack, 'baseUrl'>,
+  stack: Pick<BulkStack, 'baseUrl' | 'fetch'>,
   path: string,
   kickoff: ExportKickoff = {},
 ): Promise<CompletedExport> {
   const statusUrl = await startExport(stack, path, kickoff);
-  const done = await pollUntilDone(statusUrl);
+  const done = await pollUntilDone(statusUrl, stack.fetch);
   if (done.status !== 200) throw new Error(`export ${path} ended with ${done.status}: ${await done.text()}`);
   const manifest = (await done.json()) as ExportManifest;
   const files: Record<string, ExportedLine[]> = {};
+  // Files the API serves need the token; presigned S3 URLs (requiresAccessToken false) take none.
+  const download = manifest.requiresAccessToken ? stack.fetch : fetch;
   const read = async (entries: ManifestOutput[]) => {
     const lines: ExportedLine[] = [];
     for (const { url, count } of entries) {
-      const text = await (await fetch(url)).text();
+      const text = await (await download(url)).text();
       const parsed = text
         .split('\n')
         .filter(Boolean)

@@ -1,4 +1,5 @@
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
+import type { BulkStack } from './bulk-stack';
 
 /** An NDJSON import file made for a test: its text, the ids of its good lines and the numbers of its bad ones. */
 export interface ImportFile {
@@ -60,18 +61,30 @@ export async function putInput(inputs: S3ObjectStore, key: string, text: string)
   return `s3://${inputs.bucket}/${key}`;
 }
 
-/** POSTs an $import kick-off; returns the response (202 with Content-Location, or an OperationOutcome). */
-export function kickoffImport(baseUrl: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${baseUrl}/$import`, {
+/**
+ * POSTs an $import kick-off with `send` (a stack's `fetch`); returns the response (202 with Content-Location, or
+ * an OperationOutcome).
+ */
+export function kickoffImport(
+  baseUrl: string,
+  send: BulkStack['fetch'],
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return send(`${baseUrl}/$import`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/fhir+json', Prefer: 'respond-async', ...headers },
     body: JSON.stringify(body),
   });
 }
 
-/** Kicks off an import that must be accepted; returns its status URL and job id. */
-export async function startImport(baseUrl: string, body: unknown): Promise<{ statusUrl: string; jobId: string }> {
-  const response = await kickoffImport(baseUrl, body);
+/** Kicks off an import (with `send`) that must be accepted; returns its status URL and job id. */
+export async function startImport(
+  baseUrl: string,
+  send: BulkStack['fetch'],
+  body: unknown,
+): Promise<{ statusUrl: string; jobId: string }> {
+  const response = await kickoffImport(baseUrl, send, body);
   if (response.status !== 202) throw new Error(`$import answered ${response.status}: ${await response.text()}`);
   const statusUrl = response.headers.get('content-location')!;
   return { statusUrl, jobId: statusUrl.split('/').pop()! };
