@@ -48,9 +48,10 @@ export function createApp({
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
   app.use(healthRoutes(readiness));
-  app.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes }));
+  // The OAuth endpoints parse their own bodies (a form; JSON after the admin check) and answer as OAuth does.
   app.use(authTokenRoutes(auth));
   app.use(authClientRoutes(auth));
+  app.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes }));
 
   const fhir = express.Router({ mergeParams: true });
   // Open: what a client reads before it has a token.

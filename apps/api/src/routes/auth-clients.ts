@@ -1,9 +1,10 @@
 import { clientInformation, isAdmin, OAuthError, parseRegistration, type ClientRecord } from '@fhir-bulk/auth';
 import { OperationOutcomeError } from '@fhir-bulk/fhir';
-import { type Request, type RequestHandler, Router } from 'express';
+import express, { type Request, type RequestHandler, Router } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import type { AuthApi } from '../auth-api';
 import { bearerToken } from '../auth/authenticate';
+import { oauthBody } from '../auth/oauth-body';
 
 /**
  * Client management, for administrators only: RFC 7591 registration (`POST /auth/register`) and the list, read,
@@ -12,7 +13,9 @@ import { bearerToken } from '../auth/authenticate';
  */
 export function authClientRoutes(auth: AuthApi): Router {
   const router = Router();
+  // The credential first: a caller without one learns nothing, not even whether its body parses.
   router.use(['/auth/register', '/auth/clients'], requireAdmin(auth));
+  router.use('/auth/register', oauthBody(express.json({ limit: '256kb' }), 'invalid_client_metadata'));
 
   router.post('/auth/register', async (req, res) => {
     const registration = parseRegistration(req.body);

@@ -1,4 +1,5 @@
 import { OAuthError } from '@fhir-bulk/auth';
+import { oauthBody } from '../auth/oauth-body';
 import express, { Router } from 'express';
 import type { AuthApi } from '../auth-api';
 
@@ -8,13 +9,17 @@ import type { AuthApi } from '../auth-api';
  */
 export function authTokenRoutes(auth: AuthApi): Router {
   const router = Router();
-  router.post('/auth/token', express.urlencoded({ extended: false, limit: '64kb' }), async (req, res) => {
-    if (!req.is('application/x-www-form-urlencoded')) {
-      throw new OAuthError('invalid_request', 'A token request is application/x-www-form-urlencoded');
-    }
-    const token = await auth.tokens.exchange((req.body ?? {}) as Record<string, unknown>);
-    // RFC 6749 §5.1: responses carrying tokens must not be cached.
-    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(token);
-  });
+  router.post(
+    '/auth/token',
+    oauthBody(express.urlencoded({ extended: false, limit: '64kb' }), 'invalid_request'),
+    async (req, res) => {
+      if (!req.is('application/x-www-form-urlencoded')) {
+        throw new OAuthError('invalid_request', 'A token request is application/x-www-form-urlencoded');
+      }
+      const token = await auth.tokens.exchange((req.body ?? {}) as Record<string, unknown>);
+      // RFC 6749 §5.1: responses carrying tokens must not be cached.
+      res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' }).json(token);
+    },
+  );
   return router;
 }
