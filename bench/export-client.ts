@@ -2,7 +2,7 @@ import { type ExportManifest, jobPrefix, outputCount, pollExportStatus } from '@
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
 import { apiBaseUrl, benchEnv, type Dataset } from './bench-setup';
-import { startApi, startWorker } from './services';
+import { type Send, startApi, startWorker } from './services';
 import { peakRssMb, resetPeakRss } from './worker-memory';
 
 /**
@@ -28,10 +28,10 @@ export interface ExportResult {
  * A Bulk Data kick-off with `Prefer: respond-async`, of `types` or with the query string given (without `?`); the
  * job id is the last segment of Content-Location.
  */
-export async function kickOff(tenantBaseUrl: string, request: ExportSpec['query']): Promise<ExportJob> {
+export async function kickOff(tenantBaseUrl: string, request: ExportSpec['query'], send: Send): Promise<ExportJob> {
   const query = typeof request === 'string' ? request : `_type=${request.join(',')}`;
   const started = performance.now();
-  const response = await fetch(`${tenantBaseUrl}/$export?${query}`, {
+  const response = await send(`${tenantBaseUrl}/$export?${query}`, {
     headers: { Prefer: 'respond-async' },
   });
   if (response.status !== 202) throw new Error(`kick-off answered ${response.status}: ${await response.text()}`);
@@ -41,8 +41,8 @@ export async function kickOff(tenantBaseUrl: string, request: ExportSpec['query'
 }
 
 /** Polls the status URL until it answers 200 with the manifest; any other final answer is a failure. */
-export async function awaitManifest(job: ExportJob): Promise<ExportResult> {
-  const response = await pollExportStatus(job.statusUrl, { intervalMs: POLL_INTERVAL_MS });
+export async function awaitManifest(job: ExportJob, send: Send): Promise<ExportResult> {
+  const response = await pollExportStatus(job.statusUrl, { intervalMs: POLL_INTERVAL_MS, fetch: send });
   if (response.status !== 200) throw new Error(`export status answered ${response.status}: ${await response.text()}`);
   const manifest = (await response.json()) as ExportManifest;
   return { manifest, seconds: (performance.now() - job.started) / 1000 };
@@ -58,6 +58,8 @@ export interface ExportServices {
 
 export interface MeasuredExport extends ExportResult {
   job: ExportJob;
+  /** The `fetch` of the client that started the job: only it may read the job's files. */
+  send: Send;
   /** Peak RSS of the worker while it ran the export (reset after start-up), and during its start-up. */
   workerPeakRssMb: { export: number; startup: number };
 }
@@ -66,7 +68,7 @@ export interface ExportSpec {
   /** As `kickOff` takes it: the types to export, or the kick-off's query string. */
   query: readonly string[] | string;
   /** Runs once the API is ready, before the worker starts: whatever the export needs stored first. */
-  prepare?: (tenantBaseUrl: string) => Promise<void>;
+  prepare?: (tenantBaseUrl: string, send: Send) => Promise<void>;
 }
 
 /**
@@ -84,19 +86,19 @@ export async function measureExport<T>(
   console.log(`${tenant}: starting the API and a worker`);
   const env = benchEnv(dataset, services.apiPort);
   const tenantBaseUrl = `${apiBaseUrl(services.apiPort)}/tenant/${tenant}`;
-  const api = await startApi(env, apiBaseUrl(services.apiPort));
-  await prepare?.(tenantBaseUrl);
+  const { api, send } = await startApi(env, apiBaseUrl(services.apiPort));
+  await prepare?.(tenantBaseUrl, send);
   const worker = await startWorker(env, services.temporal, services.taskQueue);
   try {
     const startup = peakRssMb(worker.pid);
     resetPeakRss(worker.pid);
     console.log(`${tenant}: export`);
-    const job = await kickOff(tenantBaseUrl, query);
+    const job = await kickOff(tenantBaseUrl, query, send);
     try {
-      const { manifest, seconds } = await Promise.race([awaitManifest(job), worker.crashed, api.crashed]);
+      const { manifest, seconds } = await Promise.race([awaitManifest(job, send), worker.crashed, api.crashed]);
       const workerPeakRssMb = { export: peakRssMb(worker.pid), startup };
       await worker.stop();
-      return await check({ job, manifest, seconds, workerPeakRssMb });
+      return await check({ job, send, manifest, seconds, workerPeakRssMb });
     } finally {
       await services.objects.deletePrefix(jobPrefix(tenant, job.jobId));
     }

@@ -1,5 +1,6 @@
 import { pollExportStatus } from '@fhir-bulk/export';
 import type { ImportResult } from '@fhir-bulk/import';
+import type { Send } from './services';
 
 /** X-Progress is printed at most this often, so a long import shows it is moving without flooding the output. */
 const PROGRESS_EVERY_MS = 30_000;
@@ -15,6 +16,7 @@ export interface ImportJob {
 export async function kickOffImport(
   tenantBaseUrl: string,
   inputs: ReadonlyArray<{ type: string; url: string }>,
+  send: Send,
 ): Promise<ImportJob> {
   const body = {
     resourceType: 'Parameters',
@@ -31,7 +33,7 @@ export async function kickOffImport(
     ],
   };
   const started = performance.now();
-  const response = await fetch(`${tenantBaseUrl}/$import`, {
+  const response = await send(`${tenantBaseUrl}/$import`, {
     method: 'POST',
     headers: { Prefer: 'respond-async', 'Content-Type': 'application/fhir+json' },
     body: JSON.stringify(body),
@@ -49,9 +51,11 @@ export async function kickOffImport(
 export async function awaitImportResult(
   job: ImportJob,
   log: (message: string) => void,
+  send: Send,
 ): Promise<{ result: ImportResult; seconds: number }> {
   let lastLogged = performance.now();
   const response = await pollExportStatus(job.statusUrl, {
+    fetch: send,
     onProgress: (progress) => {
       if (performance.now() - lastLogged < PROGRESS_EVERY_MS) return;
       lastLogged = performance.now();

@@ -148,15 +148,15 @@ async function measureImport(
   await db.dropDatabase();
   console.log('starting the API and a worker');
   const baseUrl = apiBaseUrl(apiPort);
-  const api = await startApi(env, baseUrl);
+  const { api, send } = await startApi(env, baseUrl);
   const worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
   const startup = peakRssMb(worker.pid);
   resetPeakRss(worker.pid);
   console.log(`$import of ${files.length} files`);
-  const job = await kickOffImport(`${baseUrl}/tenant/${TENANT}`, files);
+  const job = await kickOffImport(`${baseUrl}/tenant/${TENANT}`, files, send);
   try {
     const { result, seconds } = await Promise.race([
-      awaitImportResult(job, (progress) => console.log(`import: ${progress}`)),
+      awaitImportResult(job, (progress) => console.log(`import: ${progress}`), send),
       worker.crashed,
       api.crashed,
     ]);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ViewExpectation } from './parquet-views';
+import type { Send } from './services';
 
 /** One view's Parquet files as DuckDB reads them back. */
 export interface ViewCheck {
@@ -44,7 +45,10 @@ export async function outputBytes(
 export async function checkParquet(
   manifest: ExportManifest,
   expected: readonly ViewExpectation[],
+  send: Send,
 ): Promise<ViewCheck[]> {
+  // With the token only when the manifest says so: presigned S3 URLs (EXPORT_FILE_ACCESS=presigned) take none.
+  const get = manifest.requiresAccessToken ? send : fetch;
   const problems: string[] = [];
   const byView = new Map(expected.map((view) => [view.name, { view, urls: [] as string[], counted: 0 }]));
   for (const { type, url, count } of manifest.output) {
@@ -65,7 +69,7 @@ export async function checkParquet(
   try {
     const checks: ViewCheck[] = [];
     for (const { view, urls, counted } of byView.values()) {
-      const files = await Promise.all(urls.map((url) => download(url, dir)));
+      const files = await Promise.all(urls.map((url) => download(get, url, dir)));
       const { rows, ids } = files.length > 0 ? await countRows(connection, files) : { rows: 0, ids: 0 };
       checks.push({ name: view.name, files: files.length, rows, ids });
       if (rows !== counted) problems.push(`${view.name}: the files hold ${rows} rows, the manifest counts ${counted}`);
@@ -84,8 +88,8 @@ export async function checkParquet(
 }
 
 /** Streams one output file to `dir`, as a client downloads it; returns its path. */
-async function download(url: string, dir: string): Promise<string> {
-  const response = await fetch(url);
+async function download(get: Send, url: string, dir: string): Promise<string> {
+  const response = await get(url);
   if (response.status !== 200 || !response.body) throw new Error(`GET ${url} answered ${response.status}`);
   const path = join(dir, fileName(url));
   await pipeline(Readable.fromWeb(response.body), createWriteStream(path));

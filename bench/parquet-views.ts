@@ -1,5 +1,6 @@
 import { type FhirResource, SAMPLE_VIEW_IDS, type SampleViewId, sampleView } from '@fhir-bulk/sample-data';
 import { compileView, type ViewEvaluator } from '@fhir-bulk/view-definition';
+import type { Send } from './services';
 
 /** The types the Parquet benchmark loads and exports: those its two views read. */
 export const PARQUET_TYPES = ['Patient', 'Observation'];
@@ -52,9 +53,13 @@ export class ViewTally {
 }
 
 /** Stores the views in the tenant under their own ids (PUT: created, or replaced as they are now). */
-export async function storeViews(tenantBaseUrl: string, ids: readonly SampleViewId[] = SAMPLE_VIEW_IDS): Promise<void> {
+export async function storeViews(
+  tenantBaseUrl: string,
+  send: Send,
+  ids: readonly SampleViewId[] = SAMPLE_VIEW_IDS,
+): Promise<void> {
   for (const id of ids) {
-    const response = await fetch(`${tenantBaseUrl}/ViewDefinition/${id}`, {
+    const response = await send(`${tenantBaseUrl}/ViewDefinition/${id}`, {
       method: 'PUT',
       headers: { 'Content-Type': 'application/fhir+json' },
       body: JSON.stringify(sampleView(id)),

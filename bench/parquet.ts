@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const parquetRequest = { query: parquetExportQuery(), prepare: storeViews };
     const parquet = await measureExport(services, dataset, parquetRequest, async (run) => {
       console.log(`${tenant}: downloading the Parquet files and reading them with DuckDB`);
-      const checks = await checkParquet(run.manifest, expected);
+      const checks = await checkParquet(run.manifest, expected, run.send);
       const views = expected.map((view, i) => ({ ...view, ...checks[i]! }));
       return { ...(await figures(run)), views };
     });

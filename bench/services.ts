@@ -1,3 +1,4 @@
+import { BackendServicesClient, generateClientKeyPair, registerClient } from '@fhir-bulk/auth';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createServer } from 'node:net';
@@ -20,11 +21,41 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts the API and returns once GET /readyz answers 200 (Mongo, S3 and Temporal all reachable). */
-export async function startApi(env: NodeJS.ProcessEnv, baseUrl: string): Promise<ServiceProcess> {
+/** How the benchmark sends requests to its API: a registered client's `fetch`, which adds its access token. */
+export type Send = BackendServicesClient['fetch'];
+
+/**
+ * Starts the API and returns once GET /readyz answers 200 (Mongo, S3 and Temporal all reachable), with a client
+ * registered there (with env's AUTH_ADMIN_TOKEN) whose `fetch` carries its tokens.
+ */
+export async function startApi(env: NodeJS.ProcessEnv, baseUrl: string): Promise<{ api: ServiceProcess; send: Send }> {
   const api = ServiceProcess.start('api', 'apps/api/src/main.ts', env);
   await until(api, async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.status === 200);
-  return api;
+  return { api, send: await registerBenchClient(baseUrl, env.AUTH_ADMIN_TOKEN ?? '') };
+}
+
+/**
+ * A client that may export and import in every tenant of the benchmark's API. Its first token is fetched here, so
+ * no measured time includes it; renewals (30 s before each token expires) take milliseconds.
+ */
+async function registerBenchClient(baseUrl: string, adminToken: string): Promise<Send> {
+  const keys = await generateClientKeyPair();
+  const scope = 'system/*.*';
+  const { client_id } = await registerClient(baseUrl, adminToken, {
+    client_name: 'benchmark',
+    jwks: { keys: [keys.publicJwk] },
+    scope,
+    permissions: ['bulk-export/read', 'bulk-import/write'],
+    tenants: ['*'],
+  });
+  const client = new BackendServicesClient({
+    clientId: client_id,
+    tokenUrl: `${baseUrl}/auth/token`,
+    privateJwk: keys.privateJwk,
+    scope,
+  });
+  await client.token();
+  return client.fetch;
 }
 
 /**

@@ -1,13 +1,16 @@
 /**
  * The sample export `npm start` ends with: a real client of the HTTP API (kick-off, poll, manifest), followed by
  * a check of the output in S3, so a newcomer sees the whole pipeline work and not just a 202.
- *   tsx infra/sample-export.ts --tenant sample --patients 100 --api http://127.0.0.1:8080
- * Its client steps are exported for sample-import.ts, which sends this export's Patient file back in.
+ *   tsx infra/sample-export.ts --tenant sample --patients 100 --api http://127.0.0.1:8080 --client FILE
+ * Requests carry the access tokens of the client in `--client` (a client file of `npm run auth -- register`);
+ * without it they carry none, which only an API with AUTH_MODE=none accepts. Its client steps are exported for
+ * sample-import.ts, which sends this export's Patient file back in.
  */
 import { type Config, loadConfig } from '@fhir-bulk/config';
 import { type ExportManifest, fileName, jobPrefix, pollExportStatus } from '@fhir-bulk/export';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { parseArgs } from 'node:util';
+import { type Send, sendAs } from './auth-cli/client-file';
 
 const TYPES = ['Patient', 'Encounter', 'Observation', 'Condition', 'MedicationRequest', 'Group'];
 
@@ -17,12 +20,26 @@ export function tenantBaseUrl(config: Config, api: string | undefined, tenant: s
   return tenant === 'default' ? root : `${root}/tenant/${tenant}`;
 }
 
+/** The options every sample takes: tenant, API and the client whose tokens its requests carry. */
+export const SAMPLE_OPTIONS = {
+  tenant: { type: 'string', default: 'sample' },
+  api: { type: 'string' },
+  client: { type: 'string' },
+} as const;
+
 /** Polls a Bulk status URL (export or import) printing its progress; returns the 200 body, throws on anything else. */
-export async function awaitResult<T>(statusUrl: string, what: string): Promise<T> {
-  const response = await pollExportStatus(statusUrl, { onProgress: (progress) => console.log(`  ${progress}`) });
+export async function awaitResult<T>(statusUrl: string, what: string, send: Send): Promise<T> {
+  const response = await pollExportStatus(statusUrl, {
+    onProgress: (progress) => console.log(`  ${progress}`),
+    fetch: send,
+  });
   if (response.status !== 200) throw new Error(`${what} ended with ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
+
+/** How to download a manifest's files: with the token only when it says so (presigned S3 URLs take none). */
+export const downloader = (manifest: { requiresAccessToken: boolean }, send: Send): Send =>
+  manifest.requiresAccessToken ? send : fetch;
 
 /** Where a newcomer sees the job's workflow (workflowId = job id). */
 export const temporalUiLink = (config: Config, jobId: string) =>
@@ -37,19 +54,18 @@ export function runScript(main: () => Promise<void>): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { tenant: { type: 'string', default: 'sample' }, patients: { type: 'string' }, api: { type: 'string' } },
-  });
+  const { values } = parseArgs({ options: { ...SAMPLE_OPTIONS, patients: { type: 'string' } } });
   const config = loadConfig();
-  const base = tenantBaseUrl(config, values.api, values.tenant!);
+  const base = tenantBaseUrl(config, values.api, values.tenant);
+  const send = sendAs(values.client);
 
-  const kickoff = await fetch(`${base}/$export?_type=${TYPES.join(',')}`, { headers: { Prefer: 'respond-async' } });
+  const kickoff = await send(`${base}/$export?_type=${TYPES.join(',')}`, { headers: { Prefer: 'respond-async' } });
   if (kickoff.status !== 202) throw new Error(`kick-off answered ${kickoff.status}: ${await kickoff.text()}`);
   const statusUrl = kickoff.headers.get('content-location')!;
   const jobId = statusUrl.slice(statusUrl.lastIndexOf('/') + 1);
   console.log(`export started: ${statusUrl}`);
 
-  const manifest = await awaitResult<ExportManifest>(statusUrl, 'export');
+  const manifest = await awaitResult<ExportManifest>(statusUrl, 'export', send);
   console.log(JSON.stringify(manifest, null, 2));
 
   // Check the output itself: the Patient file in S3 has exactly one line per sample patient.
@@ -57,7 +73,7 @@ async function main(): Promise<void> {
   const patientOutputs = manifest.output.filter((o) => o.type === 'Patient');
   let lines = 0;
   for (const output of patientOutputs) {
-    const text = await objects.getText(`${jobPrefix(values.tenant!, jobId)}${fileName(output.url)}`);
+    const text = await objects.getText(`${jobPrefix(values.tenant, jobId)}${fileName(output.url)}`);
     lines += text.split('\n').filter(Boolean).length;
   }
   const counted = patientOutputs.reduce((sum, o) => sum + o.count, 0);

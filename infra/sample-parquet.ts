@@ -2,7 +2,7 @@
  * The Parquet part of `npm start`: stores the sample ViewDefinitions, exports the sample tenant through them as
  * Parquet, and reads the Patient file back with DuckDB (an independent reader) to show a few rows and check there is
  * one row per sample patient.
- *   tsx infra/sample-parquet.ts --tenant sample --patients 100 --api http://127.0.0.1:8080
+ *   tsx infra/sample-parquet.ts --tenant sample --patients 100 --api http://127.0.0.1:8080 --client FILE
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '@fhir-bulk/config';
@@ -12,17 +12,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { awaitResult, runScript, temporalUiLink, tenantBaseUrl } from './sample-export';
+import { sendAs } from './auth-cli/client-file';
+import { awaitResult, downloader, runScript, SAMPLE_OPTIONS, temporalUiLink, tenantBaseUrl } from './sample-export';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { tenant: { type: 'string', default: 'sample' }, patients: { type: 'string' }, api: { type: 'string' } },
-  });
+  const { values } = parseArgs({ options: { ...SAMPLE_OPTIONS, patients: { type: 'string' } } });
   const config = loadConfig();
-  const base = tenantBaseUrl(config, values.api, values.tenant!);
+  const base = tenantBaseUrl(config, values.api, values.tenant);
+  const send = sendAs(values.client);
 
   for (const id of SAMPLE_VIEW_IDS) {
-    const stored = await fetch(`${base}/ViewDefinition/${id}`, {
+    const stored = await send(`${base}/ViewDefinition/${id}`, {
       method: 'PUT',
       headers: { 'Content-Type': 'application/fhir+json' },
       body: JSON.stringify(sampleView(id)),
@@ -30,22 +30,25 @@ async function main(): Promise<void> {
     if (!stored.ok) throw new Error(`storing ViewDefinition/${id} answered ${stored.status}: ${await stored.text()}`);
   }
   const query = `_outputFormat=application/vnd.apache.parquet&_viewDefinition=${SAMPLE_VIEW_IDS.join(',')}`;
-  const kickoff = await fetch(`${base}/$export?${query}`, { headers: { Prefer: 'respond-async' } });
+  const kickoff = await send(`${base}/$export?${query}`, { headers: { Prefer: 'respond-async' } });
   if (kickoff.status !== 202) throw new Error(`Parquet kick-off answered ${kickoff.status}: ${await kickoff.text()}`);
   const statusUrl = kickoff.headers.get('content-location')!;
   console.log(`Parquet export started: ${statusUrl}`);
-  const manifest = await awaitResult<ExportManifest>(statusUrl, 'Parquet export');
+  const manifest = await awaitResult<ExportManifest>(statusUrl, 'Parquet export', send);
   console.log(JSON.stringify(manifest.output, null, 2));
 
   // Download the Patient view's files as a client would, and read them with DuckDB.
   const dir = mkdtempSync(join(tmpdir(), 'fhir-bulk-sample-'));
+  const get = downloader(manifest, send);
   try {
     const files = await Promise.all(
       manifest.output
         .filter((o) => o.type === 'Patient')
         .map(async (o, i) => {
           const file = join(dir, `patients-${i}.parquet`);
-          writeFileSync(file, Buffer.from(await (await fetch(o.url)).arrayBuffer()));
+          const download = await get(o.url);
+          if (!download.ok) throw new Error(`${o.url} answered ${download.status}: ${await download.text()}`);
+          writeFileSync(file, Buffer.from(await download.arrayBuffer()));
           return file;
         }),
     );

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `npm start`: everything a newcomer needs, from a fresh clone. Installs npm packages, builds and starts the local
-# stack, starts the API and the worker in the background, loads a sample population into tenant `sample`, runs
-# one export through the HTTP API as a client would, imports its Patient file back with $import into tenant
-# `sample-import` and checks the count there, and prints the manifest, the import result and Temporal UI links.
+# stack, starts the API (with an administrator credential, generated once into .data/admin-token) and the worker in
+# the background, registers a sample SMART Backend Services client (.data/clients/sample.json), loads a sample
+# population into tenant `sample`, runs one export through the HTTP API as that client would, imports its Patient
+# file back with $import into tenant `sample-import` and checks the count there, exports the sample as Parquet, and
+# prints the manifest, the import result, Temporal UI links and how to call the API with a token.
 # The services keep running afterwards; `npm stop` stops them all.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,12 +13,30 @@ data_dir=${FHIR_BULK_DATA_DIR:-$repo/.data}
 run_dir="$data_dir/run" log_dir="$data_dir/logs"
 patients=${SAMPLE_PATIENTS:-100}
 api_url=${PUBLIC_BASE_URL:-http://127.0.0.1:8080}
+auth_mode=${AUTH_MODE:-smart}
 
 log() { printf '[start] %s\n' "$*" >&2; }
 
 infra/ensure-deps.sh
 infra/stack.sh start
 mkdir -p "$run_dir" "$log_dir"
+
+# The administrator's credential (client management): AUTH_ADMIN_TOKEN when set, else 64 hex characters generated
+# once into a file only its owner reads. It reaches the API and the CLI through their environment, never argv,
+# and is never printed.
+admin_token_file="$data_dir/admin-token"
+admin_token=${AUTH_ADMIN_TOKEN:-}
+if [[ "$auth_mode" == smart && -z "$admin_token" ]]; then
+  if [[ ! -s "$admin_token_file" ]]; then
+    (umask 077 && od -An -vtx1 -N32 /dev/urandom | tr -d ' \n' >"$admin_token_file")
+    log "generated the administrator credential in $admin_token_file"
+  fi
+  chmod 600 "$admin_token_file"
+  admin_token=$(<"$admin_token_file")
+fi
+if [[ "$auth_mode" == none ]]; then
+  log "WARNING: AUTH_MODE=none: the API answers every request WITHOUT ANY TOKEN; for local experiments only"
+fi
 
 start_service() { # name entry-file
   local pid_file="$run_dir/$1.pid"
@@ -26,7 +46,11 @@ start_service() { # name entry-file
   log "$1: started (log: $log_dir/$1.log)"
 }
 start_service worker apps/worker/src/main.ts
-start_service api apps/api/src/main.ts
+if [[ -n "$admin_token" ]]; then
+  AUTH_ADMIN_TOKEN=$admin_token start_service api apps/api/src/main.ts
+else
+  start_service api apps/api/src/main.ts
+fi
 
 for ((i = 0; i < 120; i++)); do
   curl -fsS "$api_url/readyz" >/dev/null 2>&1 && break
@@ -35,12 +59,36 @@ for ((i = 0; i < 120; i++)); do
 done
 curl -fsS "$api_url/readyz" >/dev/null || { log "the API is not ready after 60 s; see $log_dir/api.log"; exit 1; }
 
+# The samples act as a registered client, with its tokens: the client of an earlier run while it is still
+# registered as asked (same key, scope, permissions, tenants), else a new one. Its key stays in sample.private.jwk.
+client_file="$data_dir/clients/sample.json"
+client_args=()
+if [[ "$auth_mode" == smart ]]; then
+  AUTH_ADMIN_TOKEN=$admin_token node_modules/.bin/tsx infra/auth.ts register --api "$api_url" --name sample \
+    --scope 'system/*.*' --permissions bulk-export/read,bulk-import/write --tenants '*' \
+    --key "$data_dir/clients/sample.private.jwk" --out "$client_file" --reuse || {
+    log "could not register the sample client; an API started before with another credential needs a restart:"
+    log "  ${FHIR_BULK_DATA_DIR:+FHIR_BULK_DATA_DIR=$data_dir }npm run stack -- stop api, then npm start again"
+    exit 1
+  }
+  client_args=(--client "$client_file")
+fi
+
 log "loading $patients sample patients (with their encounters, observations, conditions, medications) into tenant sample"
 node_modules/.bin/tsx packages/sample-data/src/cli.ts --tenant sample --patients "$patients" --replace
 # The export's output is also kept in a log, where the import round trip finds the export's status URL.
-node_modules/.bin/tsx infra/sample-export.ts --tenant sample --patients "$patients" --api "$api_url" |
-  tee "$log_dir/sample-export.log"
+node_modules/.bin/tsx infra/sample-export.ts --tenant sample --patients "$patients" --api "$api_url" \
+  ${client_args[@]+"${client_args[@]}"} | tee "$log_dir/sample-export.log"
 export_status=$(sed -n 's/^export started: //p' "$log_dir/sample-export.log")
-node_modules/.bin/tsx infra/sample-import.ts --export "$export_status" --tenant sample-import --api "$api_url"
-node_modules/.bin/tsx infra/sample-parquet.ts --tenant sample --patients "$patients" --api "$api_url"
+node_modules/.bin/tsx infra/sample-import.ts --export "$export_status" --tenant sample-import --api "$api_url" \
+  ${client_args[@]+"${client_args[@]}"}
+node_modules/.bin/tsx infra/sample-parquet.ts --tenant sample --patients "$patients" --api "$api_url" \
+  ${client_args[@]+"${client_args[@]}"}
 log "services keep running: API $api_url, Temporal UI ${TEMPORAL_UI_URL:-http://127.0.0.1:8233}; stop them with: npm stop"
+if [[ "$auth_mode" == smart ]]; then
+  if [[ -n "${AUTH_ADMIN_TOKEN:-}" ]]; then where="AUTH_ADMIN_TOKEN (from your environment)"; else where=$admin_token_file; fi
+  log "administrator credential: $where; manage clients with npm run auth -- list|register|disable|enable|delete"
+  log "call the API as the sample client (tokens live ${AUTH_TOKEN_TTL_SECONDS:-300} s; ask again when one expires):"
+  printf '  TOKEN=$(npm run -s auth -- token --client %s)\n' "${client_file#"$repo"/}" >&2
+  printf '  curl -H "Authorization: Bearer $TOKEN" %s\n' "'$api_url/tenant/sample/Patient?_count=1'" >&2
+fi
