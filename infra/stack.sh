@@ -14,7 +14,7 @@ run_dir="$data_dir/run" log_dir="$data_dir/logs"
 mkdir -p "$run_dir" "$log_dir"
 
 TEMPORAL_BIN="$bin_dir/temporal-$TEMPORAL_CLI_VERSION"
-FERRETDB_BIN="$bin_dir/ferretdb-$FERRETDB_VERSION"
+FERRETDB_BIN="$bin_dir/ferretdb-$FERRETDB_VERSION-$FERRETDB_PATCH"
 VERSITYGW_BIN="$bin_dir/versitygw-$VERSITYGW_VERSION"
 # Credentials of the local S3 root user; the same defaults as packages/config.
 S3_KEY=${S3_ACCESS_KEY_ID:-fhirbulk} S3_SECRET=${S3_SECRET_ACCESS_KEY:-fhirbulk-secret}

@@ -55,6 +55,15 @@ describe('ResourceStore on FerretDB', () => {
     expect(await services.store.countCurrent('t-twice', 'Patient')).toBe(3);
   });
 
+  it('reads a resource by _id through the _id index, not by scanning the collection', async () => {
+    await bulkLoad(services.store, 't-plan', patients('p', 50));
+    const plan = (await services.store.collection('Patient').find({ _id: 't-plan/p0007' }).explain()) as {
+      queryPlanner?: { Plan?: string[] };
+    };
+    // FerretDB's SQLite plan (infra/build-servers.sh fixes the lookup so it matches the index's expression).
+    expect(plan.queryPlanner?.Plan?.join(' ')).toMatch(/SEARCH .* USING INDEX .*__id_/);
+  });
+
   it('sets aside a resource the database refuses and writes the rest of its batch', async () => {
     // Validation refuses nested arrays long before this; the store must still not fail a batch for one document.
     const refused = { resourceType: 'Patient', id: 'nested', name: [[{ family: 'x' }]] } as never;
