@@ -81,12 +81,21 @@ describe('a worker SIGKILLed mid-file', () => {
       'progress after a restart',
     );
     const second = (await checkpoint(jobId))!;
-    // A poll while the file is running says how far it got: its last checkpoint.
-    const polled = await stack.fetch(statusUrl);
-    expect(polled.status).toBe(202);
-    expect(polled.headers.get('x-progress')).toMatch(
-      /^Importing \d+%: 0 of 1 files, [\d.]+ of [\d.]+ MB, \d+ resources, \d+ errors$/,
+    // A poll while the file is running says how far it got: its last checkpoint. The details come from a query the
+    // (slowed) worker answers; a poll it does not answer within the API's deadline says just "In progress", so poll
+    // until one does.
+    let progress: string | null = null;
+    await waitFor(
+      async () => {
+        const polled = await stack.fetch(statusUrl);
+        expect(polled.status).toBe(202);
+        progress = polled.headers.get('x-progress');
+        return progress !== 'In progress';
+      },
+      60_000,
+      'a poll with details',
     );
+    expect(progress).toMatch(/^Importing \d+%: 0 of 1 files, [\d.]+ of [\d.]+ MB, \d+ resources, \d+ errors$/);
     expect(second.offset).toBeLessThan(Buffer.byteLength(file.text));
     await worker.kill('SIGKILL');
 
