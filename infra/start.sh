@@ -38,12 +38,15 @@ if [[ "$auth_mode" == none ]]; then
   log "WARNING: AUTH_MODE=none: the API answers every request WITHOUT ANY TOKEN; for local experiments only"
 fi
 
+# One process per service: node itself loads TypeScript (--import tsx), so the recorded pid is the process that
+# serves (the tsx command would be a wrapper around a second node process, and `kill <pid>` would leave that one
+# running). It is also its own process group (setsid), which `npm run stack -- stop-all` stops as a whole.
 start_service() { # name entry-file
   local pid_file="$run_dir/$1.pid"
   if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then log "$1: already running"; return; fi
-  setsid node_modules/.bin/tsx "$2" >>"$log_dir/$1.log" 2>&1 </dev/null &
+  setsid node --import tsx "$2" >>"$log_dir/$1.log" 2>&1 </dev/null &
   echo $! >"$pid_file"
-  log "$1: started (log: $log_dir/$1.log)"
+  log "$1: started as pid $(cat "$pid_file") (log: $log_dir/$1.log)"
 }
 start_service worker apps/worker/src/main.ts
 if [[ -n "$admin_token" ]]; then
