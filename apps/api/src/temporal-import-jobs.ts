@@ -3,8 +3,8 @@ import {
   buildImportResult,
   IMPORT_PROGRESS_QUERY,
   IMPORT_WORKFLOW,
-  type ImportCheckpoint,
   type ImportedFile,
+  type ImportHeartbeat,
   type ImportJobInput,
   importPrefix,
   recordedImport,
@@ -72,15 +72,20 @@ export class TemporalImportJobs extends TemporalJobs implements ImportJobs {
   }
 }
 
-/** Adds what running file activities have done (their last checkpoint) to what finished files did. */
+/**
+ * Adds what running file activities have done (their last heartbeat's checkpoint) to what finished files did, and
+ * the longest stall among them.
+ */
 function withRunningFiles(progress: ImportProgress, description: WorkflowExecutionDescription): ImportProgress {
-  const running = runningCheckpoints<ImportCheckpoint>(description);
+  const running = runningCheckpoints<ImportHeartbeat>(description);
   const sum = (field: 'offset' | 'count' | 'errors') => running.reduce((total, c) => total + (c?.[field] ?? 0), 0);
+  const stalledSeconds = Math.max(0, ...running.map((c) => c?.stalledSeconds ?? 0));
   return {
     ...progress,
     bytesDone: progress.bytesDone + sum('offset'),
     resources: progress.resources + sum('count'),
     errors: progress.errors + sum('errors'),
+    ...(stalledSeconds > 0 ? { stalledSeconds } : {}),
   };
 }
 

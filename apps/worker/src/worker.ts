@@ -30,6 +30,7 @@ export type WorkerConfig = Pick<
   | 'IMPORT_S3_BUCKETS'
   | 'IMPORT_HTTP_ALLOWED_PREFIXES'
   | 'IMPORT_HEARTBEAT_TIMEOUT_SECONDS'
+  | 'IMPORT_STALL_WARNING_SECONDS'
 >;
 
 export interface WorkerDeps {
@@ -94,6 +95,7 @@ export function importDeps(store: ResourceStore, objects: S3ObjectStore, config:
       channelCapacity: config.IMPORT_CHANNEL_CAPACITY,
       maxLineBytes: config.IMPORT_MAX_LINE_BYTES,
       heartbeatTimeoutSeconds: config.IMPORT_HEARTBEAT_TIMEOUT_SECONDS,
+      stallWarningSeconds: config.IMPORT_STALL_WARNING_SECONDS,
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
       retentionHours: config.EXPORT_RETENTION_HOURS,
       timeoutHours: config.EXPORT_TIMEOUT_HOURS,

@@ -141,6 +141,8 @@ const schema = z.object({
   IMPORT_HTTP_ALLOWED_PREFIXES: urlPrefixes.default([]),
   /** A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere. */
   IMPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
+  /** A file whose checkpoint has not moved for this long is logged (WARN) and named in the job's X-Progress. */
+  IMPORT_STALL_WARNING_SECONDS: z.coerce.number().int().min(1).default(60),
 
   /**
    * `smart` (default): every FHIR and bulk route needs a SMART Backend Services access token. `none`: no checks at

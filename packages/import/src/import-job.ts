@@ -62,6 +62,11 @@ export interface ImportCheckpoint {
   errorParts: string[];
 }
 
+/** What a running file heartbeats: its checkpoint, plus how long it has not moved once that is a stall. */
+export interface ImportHeartbeat extends ImportCheckpoint {
+  stalledSeconds?: number;
+}
+
 /** What one input file came to: the result's `output` and `error` entries are built from these. */
 export interface ImportedFile {
   index: number;
@@ -81,6 +86,8 @@ export interface ImportProgress {
   bytesDone: number;
   resources: number;
   errors: number;
+  /** The longest stall among running files (IMPORT_STALL_WARNING_SECONDS or more without progress), if any. */
+  stalledSeconds?: number;
 }
 
 export const IMPORT_WORKFLOW = 'importWorkflow';

@@ -14,9 +14,11 @@ export function importProgressText(progress: ImportProgress | undefined): string
     case 'importing': {
       const percent =
         progress.totalBytes > 0 ? Math.min(99, Math.floor((progress.bytesDone / progress.totalBytes) * 100)) : 0;
+      const stalled = progress.stalledSeconds ? `; a file has made no progress for ${progress.stalledSeconds} s` : '';
       return (
         `Importing ${percent}%: ${progress.filesDone} of ${progress.files} files, ` +
-        `${mb(progress.bytesDone)} of ${mb(progress.totalBytes)} MB, ${progress.resources} resources, ${progress.errors} errors`
+        `${mb(progress.bytesDone)} of ${mb(progress.totalBytes)} MB, ${progress.resources} resources, ${progress.errors} errors` +
+        stalled
       );
     }
   }

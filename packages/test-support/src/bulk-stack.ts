@@ -1,6 +1,7 @@
 import { pollExportStatus } from '@fhir-bulk/export';
 import { createLogger } from '@fhir-bulk/logging';
 import { TransactionRunner } from '@fhir-bulk/store';
+import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +47,19 @@ export interface TestClient {
 
 let runtimeInstalled = false;
 
+/**
+ * What in-process workers logged at WARN or above (the SDK's and activities' `context.log`), newest last, so a test
+ * can assert that a problem was logged; printed as the SDK prints too.
+ */
+export const workerWarnings: Array<{ level: LogLevel; message: string; meta?: LogMetadata }> = [];
+
+class CapturingLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (level === 'WARN' || level === 'ERROR') workerWarnings.push({ level, message, ...(meta ? { meta } : {}) });
+    super.log(level, message, meta);
+  }
+}
+
 export interface BulkStackOptions {
   /** Configuration overrides for this suite (its own database, bucket and task queue are always set). */
   env?: Record<string, string>;
@@ -61,7 +75,7 @@ export function stackEnv(stack: Pick<BulkStack, 'config'>): Record<string, strin
 export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkStackOptions = {}): Promise<BulkStack> {
   if (!runtimeInstalled) {
     // The SDK's default logger prints every worker state change; tests want only problems.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new CapturingLogger('WARN') });
     runtimeInstalled = true;
   }
   const services = await connectTestServices(env);

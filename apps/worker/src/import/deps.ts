@@ -12,6 +12,8 @@ export interface ImportSettings {
   channelCapacity: number;
   maxLineBytes: number;
   heartbeatTimeoutSeconds: number;
+  /** No progress for this long is a stall: logged and shown in the status (IMPORT_STALL_WARNING_SECONDS). */
+  stallWarningSeconds: number;
   /** How often a file activity checkpoints (and so how much a resumed attempt redoes at most). */
   checkpointIntervalMs: number;
   /** Hours error files are kept after the job completes (EXPORT_RETENTION_HOURS, the same clock as outputs). */

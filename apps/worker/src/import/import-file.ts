@@ -4,6 +4,7 @@ import {
   errorPartKey,
   type ImportCheckpoint,
   type ImportedFile,
+  type ImportHeartbeat,
   type ImportJobInput,
   type PlannedFile,
   readLines,
@@ -17,11 +18,19 @@ import { runPipeline } from './channel';
 import type { ImportDeps } from './deps';
 import { FileCheckpoints } from './file-checkpoints';
 import { type ParsedBatch, parsedBatches } from './parsed-batches';
+import { StallWatch } from './stall-watch';
 
 export interface ImportFileTask {
   /** The job without its input list: each file activity needs only its own file. */
   job: Omit<ImportJobInput, 'inputs'>;
   file: PlannedFile;
+}
+
+/** Where a resumed attempt starts: the last heartbeat's checkpoint, without what it said about stalls. */
+function checkpointOf(heartbeat: ImportHeartbeat | undefined): ImportCheckpoint {
+  if (!heartbeat) return START;
+  const { offset, line, count, errors, errorParts } = heartbeat;
+  return { offset, line, count, errors, errorParts };
 }
 
 /** Error lines buffered beyond this force a checkpoint (an S3 write), so memory stays bounded on bad files. */
@@ -37,11 +46,21 @@ const START: ImportCheckpoint = { offset: 0, line: 0, count: 0, errors: 0, error
 export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask): Promise<ImportedFile> {
   const { settings } = deps;
   const context = Context.current();
-  const resumed = (context.info.heartbeatDetails as ImportCheckpoint | undefined) ?? START;
+  const resumed = checkpointOf(context.info.heartbeatDetails as ImportHeartbeat | undefined);
   let latest = resumed;
   const beat = () => context.heartbeat(latest);
   beat();
-  const timer = setInterval(beat, Math.max(200, (context.info.heartbeatTimeoutMs ?? 30_000) / 3));
+  const stalls = new StallWatch(resumed.offset, Date.now(), settings.stallWarningSeconds * 1000);
+  // Between checkpoints the heartbeat also tells whether the file is stuck: a stall is logged once, and carried in
+  // the heartbeat so status polls can say so (without it, a stuck file looks like a slow one for as long as it lasts).
+  const tick = () => {
+    const { stalledSeconds, change } = stalls.observe(latest.offset, Date.now());
+    const where = { jobId: job.jobId, tenant: job.tenant, file: file.index, offset: latest.offset };
+    if (change === 'stalled') context.log.warn('import file makes no progress', { ...where, stalledSeconds });
+    if (change === 'moving') context.log.info('import file moves again', where);
+    context.heartbeat(stalledSeconds > 0 ? { ...latest, stalledSeconds } : latest);
+  };
+  const timer = setInterval(tick, Math.max(200, (context.info.heartbeatTimeoutMs ?? 30_000) / 3));
   try {
     const checkpoints = new FileCheckpoints(resumed, {
       writeErrors: async (afterLine, text) => {
