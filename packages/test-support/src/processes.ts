@@ -1,7 +1,7 @@
 import { type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
@@ -65,12 +65,51 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The locally built Temporal CLI (infra/build-servers.sh), at the version infra/versions.env pins. */
-function temporalBinary(): string {
+/** A version pinned in infra/versions.env. */
+function pinned(name: string): string {
   const versions = readFileSync(resolve(repo, 'infra/versions.env'), 'utf8');
-  const version = /^TEMPORAL_CLI_VERSION=(\S+)/m.exec(versions)?.[1];
-  if (!version) throw new Error('TEMPORAL_CLI_VERSION missing from infra/versions.env');
-  return resolve(process.env.FHIR_BULK_BIN_DIR ?? `${homedir()}/.cache/fhir-bulk/bin`, `temporal-${version}`);
+  const value = new RegExp(`^${name}=(\\S+)`, 'm').exec(versions)?.[1];
+  if (!value) throw new Error(`${name} missing from infra/versions.env`);
+  return value;
+}
+
+/** A locally built server (infra/build-servers.sh). */
+const serverBinary = (name: string) =>
+  resolve(process.env.FHIR_BULK_BIN_DIR ?? `${homedir()}/.cache/fhir-bulk/bin`, name);
+
+const temporalBinary = () => serverBinary(`temporal-${pinned('TEMPORAL_CLI_VERSION')}`);
+
+/**
+ * A FerretDB of the test's own (SQLite files under `dataDir`, a free port), so a test can kill it, as a database
+ * outage, and start it again on the same port and data, without disturbing the shared one other suites use.
+ */
+export async function startFerretDb(dataDir: string, port?: number) {
+  const address = `127.0.0.1:${port ?? (await freePort())}`;
+  const binary = serverBinary(`ferretdb-${pinned('FERRETDB_VERSION')}-${pinned('FERRETDB_PATCH')}`);
+  mkdirSync(resolve(dataDir, 'sqlite'), { recursive: true });
+  mkdirSync(resolve(dataDir, 'state'), { recursive: true });
+  const debugPort = await freePort();
+  const child = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${resolve(dataDir, 'sqlite')}/`,
+      `--listen-addr=${address}`,
+      `--state-dir=${resolve(dataDir, 'state')}`,
+      `--debug-addr=127.0.0.1:${debugPort}`,
+      '--telemetry=disable',
+      '--log-level=error',
+    ],
+    { stdio: 'ignore' },
+  );
+  const service = track(child);
+  const ready = () =>
+    fetch(`http://127.0.0.1:${debugPort}/debug/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+  await waitFor(ready, 30_000, `FerretDB at ${address}`);
+  return { url: `mongodb://${address}/`, port: Number(address.split(':')[1]), service };
 }
 
 /**
