@@ -111,6 +111,53 @@ describe('transaction Bundles', () => {
     expect(await stack.store.versions('tx-conflict', 'Patient', 'keep', 10)).toHaveLength(1);
     expect(await tenantCounts('tx-conflict')).toEqual({ patients: 1, encounters: 0 });
   });
+
+  it('fails as a whole when a GET would fail, before anything is written', async () => {
+    const reply = await fhir.post<Outcome>('/tenant/tx-read', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Basic', id: 'x', code: { text: 'x' } },
+          request: { method: 'PUT', url: 'Basic/x' },
+        },
+        { request: { method: 'GET', url: 'Basic/missing' } },
+      ],
+    });
+    expect(reply.status).toBe(404);
+    expect(reply.body.resourceType).toBe('OperationOutcome');
+    expect(await stack.store.read('tx-read', 'Basic', 'x')).toBeNull();
+    expect(await stack.store.countCurrent('tx-read', 'Basic')).toBe(0);
+  });
+
+  it('refuses a GET of what the same transaction deletes, and keeps the resource', async () => {
+    await fhir.put('/tenant/tx-read-deleted/Basic/y', { resourceType: 'Basic', id: 'y', code: { text: 'y' } });
+    const reply = await fhir.post<Outcome>('/tenant/tx-read-deleted', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ request: { method: 'DELETE', url: 'Basic/y' } }, { request: { method: 'GET', url: 'Basic/y' } }],
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.body.issue[0]?.diagnostics).toMatch(/Bundle.entry\[1\]: reads Basic\/y, which entry 0 deletes/);
+    expect(await stack.store.read('tx-read-deleted', 'Basic', 'y')).toMatchObject({ versionId: 1 });
+  });
+
+  it('answers a GET of what it writes with the written version', async () => {
+    const reply = await fhir.post<BundleReply>('/tenant/tx-read-own', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { resourceType: 'Basic', id: 'z', code: { text: 'z' } },
+          request: { method: 'PUT', url: 'Basic/z' },
+        },
+        { request: { method: 'GET', url: 'Basic/z' } },
+      ],
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.entry.map((e) => e.response.status)).toEqual(['201 Created', '200 OK']);
+    expect(reply.body.entry[1]!.resource).toMatchObject({ id: 'z', code: { text: 'z' } });
+  });
 });
 
 describe('batch Bundles', () => {
