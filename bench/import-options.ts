@@ -5,6 +5,8 @@ export interface ImportBenchOptions {
   resources: number;
   /** Leave the databases and the S3 inputs in place for inspection. */
   keep: boolean;
+  /** After the clean import, import again with the worker SIGKILLed this many times (0: no such run). */
+  kills: number;
 }
 
 export function parseImportOptions(args: string[]): ImportBenchOptions {
@@ -13,11 +15,15 @@ export function parseImportOptions(args: string[]): ImportBenchOptions {
     options: {
       resources: { type: 'string', default: '1000000' },
       keep: { type: 'boolean', default: false },
+      kills: { type: 'string', default: '2' },
     },
   });
+  const kills = Number(values.kills);
+  if (!Number.isSafeInteger(kills) || kills < 0)
+    throw new Error(`--kills must be a whole number ≥ 0, got ${values.kills}`);
   const resources = Number(values.resources.replace(/[_,]/g, ''));
   if (!Number.isSafeInteger(resources) || resources < 1) {
     throw new Error(`--resources must be a whole number ≥ 1, got ${values.resources}`);
   }
-  return { resources, keep: values.keep };
+  return { resources, keep: values.keep, kills };
 }

@@ -1,3 +1,4 @@
+import { historyCollectionName, tenantKeyRange } from '@fhir-bulk/store';
 import type { ImportResult } from '@fhir-bulk/import';
 import type { Db } from 'mongodb';
 import { liveResourcesOf } from './dataset';
@@ -39,4 +40,24 @@ export async function checkStored(db: Db, tenant: string, expected: ReadonlyMap<
     if (stored !== lines) wrong.push(`${type} ${stored} of ${lines}`);
   }
   if (wrong.length > 0) throw new Error(`${db.databaseName} holds the wrong number of resources: ${wrong.join(', ')}`);
+}
+
+/**
+ * Throws if any resource of `tenant` has a second version: an import into an empty database writes each once, so a
+ * redone batch (after a resume) that wrote a new version would show here: a live resource with versionId > 1, or
+ * any history document of the tenant.
+ */
+export async function checkSingleVersions(db: Db, tenant: string, types: Iterable<string>): Promise<void> {
+  const wrong: string[] = [];
+  for (const type of types) {
+    const query = { ...liveResourcesOf(tenant), versionId: { $gt: 1 } };
+    const { n: later } = (await db.command({ count: type, query })) as { n: number };
+    const range = tenantKeyRange(tenant);
+    const { n: history } = (await db.command({
+      count: historyCollectionName(type),
+      query: { _id: { $gte: range.gte, $lt: range.lt } },
+    })) as { n: number };
+    if (later > 0 || history > 0) wrong.push(`${type}: ${later} with versionId > 1, ${history} history documents`);
+  }
+  if (wrong.length > 0) throw new Error(`a resumed import wrote extra versions: ${wrong.join('; ')}`);
 }

@@ -1,12 +1,15 @@
 /**
- * `npm run bench:import -- [--resources 1000000] [--keep]`
+ * `npm run bench:import -- [--resources 1000000] [--kills 2] [--keep]`
  *
  * Generates N resources as NDJSON (Patient, Observation, Condition, MedicationRequest; several files per type when
  * large) and uploads them to the import-input bucket, then measures (a) the raw baseline, the MongoDB driver
  * inserting the same documents into a fresh database, and (b) the whole $import as a client sees it: kick-off,
  * Temporal, a fresh worker process reading S3 and writing MongoDB, status polling until the result. Prints
- * resources/s of both, their ratio and the worker's peak RSS, and writes the result to bench/results/. It fails
- * when the import fails or its counts (result or database) are not N. `--keep` leaves databases and inputs.
+ * resources/s of both, their ratio and the worker's peak RSS. Then (c) the same $import on a fresh database with
+ * the worker SIGKILLed `--kills` times, spread evenly over the clean import's time so each lands mid-file, and a
+ * fresh worker started at once each time: prints its time over the clean import's. Writes the result to
+ * bench/results/. It fails when an import fails, its counts (result or database) are not N, or a resumed import
+ * wrote a second version of anything. `--keep` leaves databases and inputs.
  */
 import { type Config, loadConfig } from '@fhir-bulk/config';
 import { importPrefix } from '@fhir-bulk/import';
@@ -22,9 +25,9 @@ import { insertBaseline } from './import-baseline';
 import { awaitImportResult, kickOffImport } from './import-client';
 import { type UploadedFile, uploadDataset, writeDataset } from './import-dataset';
 import { parseImportOptions } from './import-options';
-import { type ImportBenchResult, importBenchResult, printImportReport } from './import-report';
+import { type ImportBenchResult, importBenchResult, printImportReport, type ResumedRun } from './import-report';
 import { terminateStaleImports } from './import-stale-jobs';
-import { checkImportResult, checkStored, linesByType } from './import-verify';
+import { checkImportResult, checkSingleVersions, checkStored, linesByType } from './import-verify';
 import { ensureLocalStack } from './local-stack';
 import { timing, writeResult } from './report';
 import { runBenchmark, ServiceProcess } from './service-process';
@@ -92,6 +95,8 @@ async function main(): Promise<void> {
     const raw = await measureRaw(mongo, files, settings.batchSize, settings.baselineWriters);
     const context: BenchContext = { config, env, apiPort, mongo, objects, temporal };
     const { e2e, workerPeakRssMb } = await measureImport(context, files);
+    const resumed =
+      options.kills > 0 ? await measureResumedImport(context, files, e2e.seconds, options.kills) : undefined;
 
     const result = importBenchResult({
       startedAt: startedAt.toISOString(),
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
       raw,
       e2e,
       workerPeakRssMb,
+      ...(resumed ? { resumed } : {}),
     });
     printImportReport(result);
     console.log(`result written to ${writeResult('import', result)}`);
@@ -138,28 +144,51 @@ async function measureRaw(
   return raw;
 }
 
-/** The $import through its own API and a fresh worker on a fresh database, then its counts checked. */
+/**
+ * The $import through its own API and a fresh worker on a fresh database, then its counts checked. With `killAt`
+ * (seconds after kick-off), the worker is SIGKILLed at each of those moments and a fresh one started at once.
+ */
 async function measureImport(
   context: BenchContext,
   files: readonly UploadedFile[],
-): Promise<Pick<ImportBenchResult, 'e2e' | 'workerPeakRssMb'>> {
+  killAt: readonly number[] = [],
+): Promise<Pick<ImportBenchResult, 'e2e' | 'workerPeakRssMb'> & { restartSeconds: number }> {
   const { config, env, apiPort, mongo, temporal } = context;
   const db = mongo.db(IMPORT_DATABASE);
   await db.dropDatabase();
   console.log('starting the API and a worker');
   const baseUrl = apiBaseUrl(apiPort);
   const { api, send } = await startApi(env, baseUrl);
-  const worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
+  let worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
   const startup = peakRssMb(worker.pid);
   resetPeakRss(worker.pid);
   console.log(`$import of ${files.length} files`);
   const job = await kickOffImport(`${baseUrl}/tenant/${TENANT}`, files, send);
+  let finished = false;
+  let restartSeconds = 0;
+  let replacementCrashed: (error: unknown) => void = () => undefined;
+  const replacements = new Promise<never>((_, reject) => (replacementCrashed = reject));
+  const faults = (async () => {
+    for (const [n, at] of killAt.entries()) {
+      await sleep(job.started + at * 1000 - performance.now());
+      if (finished) throw new Error(`the import finished before kill ${n + 1}; use more --resources`);
+      worker.kill();
+      const killed = performance.now();
+      console.log(`import: worker SIGKILLed at ${at.toFixed(1)} s; starting another`);
+      worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
+      worker.crashed.catch(replacementCrashed);
+      restartSeconds += (performance.now() - killed) / 1000;
+    }
+  })();
   try {
     const { result, seconds } = await Promise.race([
       awaitImportResult(job, (progress) => console.log(`import: ${progress}`), send),
       worker.crashed,
       api.crashed,
+      replacements,
     ]);
+    finished = true;
+    await faults;
     const peak = peakRssMb(worker.pid);
     await Promise.all([worker.stop(), api.stop()]);
     checkImportResult(result, files);
@@ -168,10 +197,36 @@ async function measureImport(
     const resources = files.reduce((sum, file) => sum + file.lines, 0);
     const e2e = { ...timing(resources, seconds), jobId: job.jobId, phases: await workflowPhases(temporal, job.jobId) };
     console.log(`e2e: ${e2e.seconds.toFixed(1)} s (${Math.round(e2e.resourcesPerSecond)}/s)`);
-    return { e2e, workerPeakRssMb: { import: peak, startup } };
+    return { e2e, workerPeakRssMb: { import: peak, startup }, restartSeconds };
   } finally {
+    finished = true;
     await context.objects.deletePrefix(importPrefix(TENANT, job.jobId));
   }
 }
+
+/**
+ * The clean import again, with `kills` SIGKILLs spread evenly over the clean import's time (each mid-file, when
+ * the files are large), and checked as strictly: every count right and no resource with a second version.
+ */
+async function measureResumedImport(
+  context: BenchContext,
+  files: readonly UploadedFile[],
+  cleanSeconds: number,
+  kills: number,
+): Promise<ResumedRun> {
+  const killAt = Array.from({ length: kills }, (_, i) => (cleanSeconds * (i + 1)) / (kills + 1));
+  console.log(`the same $import, with the worker SIGKILLed at ${killAt.map((s) => `${s.toFixed(1)} s`).join(', ')}`);
+  const { e2e, restartSeconds } = await measureImport(context, files, killAt);
+  await checkSingleVersions(context.mongo.db(IMPORT_DATABASE), TENANT, linesByType(files).keys());
+  return {
+    kills,
+    seconds: e2e.seconds,
+    restartSeconds,
+    ratio: e2e.seconds / cleanSeconds,
+    phases: e2e.phases,
+  };
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
 
 runBenchmark(main);
