@@ -1,9 +1,10 @@
 /**
  * What any FHIR JSON body or NDJSON line must be before anything else looks at it: bounded nesting (validators and
  * evaluators recurse, and a deep body would overflow their stack), no array directly inside an array (FHIR JSON has
- * none, and FerretDB cannot store them), and strings that FHIR allows and the store can hold: no control characters
- * but tab, newline and carriage return, and no lone UTF-16 surrogates (which are no Unicode text at all). One
- * iterative walk, so the check itself cannot overflow.
+ * none, and FerretDB cannot store them), numbers a double holds (`1e999` parses to Infinity, which JSON cannot write
+ * back and the store refuses), and strings that FHIR allows and the store can hold: no control characters but tab,
+ * newline and carriage return, and no lone UTF-16 surrogates (which are no Unicode text at all). One iterative walk,
+ * so the check itself cannot overflow.
  */
 export const MAX_JSON_DEPTH = 100;
 
@@ -35,6 +36,7 @@ export function jsonShapeProblem(value: unknown, root = '$'): JsonShapeProblem |
       if (BAD_CHARACTER.test(current)) return problem(frame, root, characterMessage(current));
       continue;
     }
+    if (typeof current === 'number' && !Number.isFinite(current)) return problem(frame, root, NOT_FINITE);
     if (typeof current !== 'object' || current === null) continue;
     if (depth >= MAX_JSON_DEPTH) return problem(frame, root, `nests deeper than ${MAX_JSON_DEPTH} levels`);
     if (Array.isArray(current)) {
@@ -59,6 +61,7 @@ export function jsonShapeProblem(value: unknown, root = '$'): JsonShapeProblem |
 }
 
 const NESTED_ARRAY = 'is an array inside an array, which FHIR JSON never has';
+const NOT_FINITE = 'is a number beyond the range of a double';
 
 /** Why `text` is no FHIR string (a control character or a lone surrogate), or undefined when it is one. */
 export const textProblem = (text: string): string | undefined =>

@@ -58,6 +58,15 @@ describe('jsonShapeProblem', () => {
     );
   });
 
+  it('refuses a number beyond the range of a double (1e999 parses to Infinity), naming where', () => {
+    const body = JSON.parse('{"resourceType":"Observation","valueQuantity":{"value":-1e999}}') as unknown;
+    expect(jsonShapeProblem(body, 'Observation')).toEqual({
+      path: 'Observation.valueQuantity.value',
+      message: 'is a number beyond the range of a double',
+    });
+    expect(jsonShapeProblem({ value: 1.7976931348623157e308, small: 5e-324 })).toBeUndefined();
+  });
+
   it('checks property names too', () => {
     expect(jsonShapeProblem({ contact: [{ 'na\u0000me': 1 }] }, 'Patient')).toEqual({
       path: 'Patient.contact[0]',
