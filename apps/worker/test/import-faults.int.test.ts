@@ -157,4 +157,34 @@ describe('cancel', () => {
     // Fewer resources than the file holds: the import really stopped early.
     expect(await stack.store.collection('Patient').countDocuments({ tenant: 'cancel' })).toBeLessThan(LINES * 0.9);
   }, 300_000);
+
+  it('ends cancelled, not failed, when the cancel lands while the worker is dead', async () => {
+    await Promise.all(processes.splice(0).map((p) => p.kill()));
+    const url = await putInput(stack.inputs, 'cancel-dead/patients.ndjson', importFile('Patient', LINES).text);
+    const worker = spawnWorker();
+    await waitFor(() => pollsActivities(stack, worker), 120_000, 'the worker to poll');
+    slowDown(worker);
+    const { statusUrl, jobId } = await startImport(
+      `${stack.baseUrl}/tenant/cancel-dead`,
+      stack.fetch,
+      importKickoffBody([{ type: 'Patient', url }]),
+    );
+    await waitFor(async () => ((await checkpoint(jobId))?.errorParts.length ?? 0) > 0, 120_000, 'a first checkpoint');
+    await worker.kill('SIGKILL');
+
+    // Nobody can acknowledge the cancel: the file's attempt ends by heartbeat timeout, the cleanup runs on the next
+    // worker, and the job must still end as what its client asked for.
+    expect((await stack.fetch(statusUrl, { method: 'DELETE' })).status).toBe(202);
+    spawnWorker();
+    await waitFor(
+      async () => (await stack.client.workflow.getHandle(jobId).describe()).status.name !== 'RUNNING',
+      120_000,
+      'the workflow to end',
+    );
+    expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('CANCELLED');
+    expect((await stack.fetch(statusUrl)).status).toBe(404);
+    expect(await stack.objects.list(`cancel-dead/import/${jobId}/`)).toEqual([]);
+    const record = await stack.store.db.collection('import_jobs').findOne({ _id: jobId as never });
+    expect(record?.status).toBe('cancelled');
+  }, 300_000);
 });
