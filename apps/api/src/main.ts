@@ -5,6 +5,7 @@ import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
 import { createAuthApi } from './auth-api';
+import { answerClientErrors } from './client-errors';
 import { createExportApi } from './export-api';
 import { createImportApi } from './import-api';
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const server = app.listen(config.API_PORT, config.API_HOST, () => {
     logger.info({ url: config.PUBLIC_BASE_URL, temporalUi: config.TEMPORAL_UI_URL }, 'api listening');
   });
+  answerClientErrors(server);
 
   const shutdown = () => {
     logger.info('api stopping');

@@ -14,6 +14,7 @@ import {
 } from '@fhir-bulk/auth';
 import { createApp } from '@fhir-bulk/api/src/app';
 import { createAuthApi } from '@fhir-bulk/api/src/auth-api';
+import { answerClientErrors } from '@fhir-bulk/api/src/client-errors';
 import { createExportApi } from '@fhir-bulk/api/src/export-api';
 import { createImportApi } from '@fhir-bulk/api/src/import-api';
 import { createWorker } from '@fhir-bulk/worker/src/worker';
@@ -88,6 +89,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
 
   // Listen first: the app needs its public URL, which holds the port the OS picked.
   const server = createServer();
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const logger = createLogger('api-test', 'silent');
