@@ -70,13 +70,19 @@ function withinEntry<T>(at: string, validate: () => T): T {
 
 /**
  * Points references at the ids the server assigned: a `urn:uuid:` fullUrl of a POSTed entry becomes `Type/id`
- * wherever another entry of the same Bundle refers to it.
+ * wherever another entry of the same Bundle refers to it. Two entries with one such fullUrl (bdl-7 forbids it)
+ * would make every reference to it ambiguous: refused.
  */
 export function resolveReferences(entries: PlannedEntry[], rawEntries: unknown[]): void {
   const targets = new Map<string, string>();
   for (const entry of entries) {
     const fullUrl = (rawEntries[entry.index] as RawEntry | undefined)?.fullUrl;
-    if (typeof fullUrl === 'string' && fullUrl.startsWith('urn:')) targets.set(fullUrl, `${entry.type}/${entry.id}`);
+    if (typeof fullUrl !== 'string' || !fullUrl.startsWith('urn:')) continue;
+    if (targets.has(fullUrl)) {
+      const at = `Bundle.entry[${entry.index}].fullUrl`;
+      throw badRequest(`${at}: ${fullUrl} is the fullUrl of an earlier entry too; fullUrls must be unique`, at);
+    }
+    targets.set(fullUrl, `${entry.type}/${entry.id}`);
   }
   if (targets.size === 0) return;
   for (const entry of entries)
