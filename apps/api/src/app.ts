@@ -1,7 +1,7 @@
 import type { Logger } from '@fhir-bulk/logging';
 import type { AuthApi } from './auth-api';
 import { authenticate, requireTenantAccess } from './auth/authenticate';
-import { checkBodyShape } from './body-shape';
+import { checkBodyShape, requireUtf8 } from './body-shape';
 import { authClientRoutes } from './routes/auth-clients';
 import { authTokenRoutes } from './routes/auth-token';
 import { smartConfigurationRoutes } from './routes/smart-configuration';
@@ -51,7 +51,9 @@ export function createApp({
   // The OAuth endpoints parse their own bodies (a form; JSON after the admin check) and answer as OAuth does.
   app.use(authTokenRoutes(auth));
   app.use(authClientRoutes(auth));
-  app.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes }));
+  app.use(
+    express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes, verify: requireUtf8 }),
+  );
 
   const fhir = express.Router({ mergeParams: true });
   // Open: what a client reads before it has a token.

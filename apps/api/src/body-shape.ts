@@ -1,5 +1,19 @@
-import { jsonShapeProblem, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { badRequest, jsonShapeProblem, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { RequestHandler } from 'express';
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * The JSON parser's `verify` step: a body declared UTF-8 (FHIR's only JSON encoding, and the default) must be UTF-8.
+ * The parser would otherwise decode bad bytes to U+FFFD and the resource would be stored altered, as an NDJSON
+ * import line with such bytes is not.
+ */
+export function requireUtf8(req: IncomingMessage, _res: unknown, body: Buffer): void {
+  const charset = /;\s*charset="?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1] ?? 'utf-8';
+  if (/^utf-?8$/i.test(charset) && !isUtf8(body)) {
+    throw badRequest('The body is not valid UTF-8: it has bytes that encode no character');
+  }
+}
 
 /**
  * Every FHIR JSON body (resources, Bundles, Parameters, ViewDefinitions) is checked for a shape FHIR allows and the

@@ -34,7 +34,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res
         .status(status)
         .type('application/fhir+json')
-        .send(outcome('error', 'invalid', (error as Error).message));
+        .send(outcome('error', 'invalid', parserMessage(error as ParserError, req.get('Content-Encoding'))));
       return;
     }
     if (isBackendOutage(error)) {
@@ -52,6 +52,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       .type('application/fhir+json')
       .send(outcome('error', 'exception', 'Internal server error'));
   };
+}
+
+type ParserError = Error & { code?: string };
+
+/**
+ * What is wrong with a body the JSON parser refused. A compressed body that does not decompress comes with zlib's
+ * words only ("incorrect header check"), or none at all when the error crossed a realm (`Bad Request`).
+ */
+function parserMessage(error: ParserError, contentEncoding: string | undefined): string {
+  if (error.code?.startsWith('Z_')) return `The body is not valid ${contentEncoding} data (${error.code})`;
+  return error.message;
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
