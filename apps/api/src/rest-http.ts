@@ -2,6 +2,7 @@ import { requireAccess } from '@fhir-bulk/auth';
 import { badRequest, preferHas } from '@fhir-bulk/fhir';
 import { type FhirResponse, parseETag, type RestContext } from '@fhir-bulk/rest';
 import type { ResourceStore, TransactionRunner } from '@fhir-bulk/store';
+import type { RunBudget } from '@fhir-bulk/view-definition';
 import type { Request, Response } from 'express';
 import { principalOf } from './auth/principal-of';
 import { baseUrlOf, tenantOf } from './fhir-base';
@@ -11,6 +12,8 @@ export interface RestDeps {
   store: ResourceStore;
   transactions: TransactionRunner;
   publicBaseUrl: string;
+  /** What one `$viewdefinition-run` may cost. */
+  viewRunBudget: RunBudget;
 }
 
 /**
@@ -35,10 +38,21 @@ export function send(res: Response, response: FhirResponse): void {
   else res.type('application/fhir+json').send(response.body);
 }
 
-/** The query string as ordered pairs: repeated parameters stay separate (they AND in FHIR search). */
-export const queryPairs = (req: Request): Array<[string, string]> => [
-  ...new URL(req.originalUrl, 'http://x').searchParams,
-];
+/**
+ * The query string as ordered pairs: repeated parameters stay separate (they AND in FHIR search). Broken
+ * percent-encoding is refused: URLSearchParams would decode it to U+FFFD and search for a value nobody sent.
+ */
+export function queryPairs(req: Request): Array<[string, string]> {
+  const url = new URL(req.originalUrl, 'http://x');
+  for (const pair of url.search.slice(1).split('&')) {
+    try {
+      decodeURIComponent(pair);
+    } catch {
+      throw badRequest(`The query parameter ${pair} is not correctly percent-encoded (RFC 3986, UTF-8)`);
+    }
+  }
+  return [...url.searchParams];
+}
 
 /** The version an If-Match header names (W/"3"), if any. */
 export function ifMatch(req: Request): number | undefined {

@@ -21,6 +21,7 @@ export function versionHeaders(doc: HistoryDocument, location?: string): Record<
 /** `W/"3"`, `"3"` or `3` → 3; anything else is not a version this server issued. */
 export function parseETag(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(value.trim());
+  // At most 15 digits: a version is a safe integer, and a longer one would be compared as a rounded float.
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value.trim());
   return match ? Number(match[1]) : Number.NaN;
 }
