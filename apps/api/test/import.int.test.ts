@@ -2,6 +2,7 @@ import { importKickoffBody, type ImportResult } from '@fhir-bulk/import';
 import {
   type BulkStack,
   importFile,
+  importLineOf,
   kickoffImport,
   ndjsonLines,
   pollUntilDone,
@@ -96,7 +97,7 @@ describe('an import of files with 10% bad lines', () => {
     expect(errors.status).toBe(200);
     expect(errors.headers.get('content-type')).toContain('application/fhir+ndjson');
     const outcomes = ndjsonLines(await errors.text());
-    expect(outcomes.map(lineOf)).toEqual(patients.badLines);
+    expect(outcomes.map(importLineOf)).toEqual(patients.badLines);
     expect(outcomes.every((o) => o.resourceType === 'OperationOutcome')).toBe(true);
     expect(JSON.stringify(outcomes[0])).toContain(`Line ${patients.badLines[0]} of ${patientUrl}`);
     // The four kinds of bad line each say what is wrong.
@@ -132,7 +133,7 @@ describe('an import of files with 10% bad lines', () => {
     const { result } = await importAndWait('long', importKickoffBody([{ type: 'Patient', url }]));
     expect(result.output[0]!.count).toBe(2);
     const outcomes = ndjsonLines(await (await stack.fetch(result.error[0]!.url!)).text());
-    expect(outcomes.map(lineOf)).toEqual([2]);
+    expect(outcomes.map(importLineOf)).toEqual([2]);
     expect((await storedVersions('long', 'Patient')).ids).toEqual(['a', 'b']);
   });
 });
@@ -163,7 +164,7 @@ describe('modes', () => {
     const { result } = await importAndWait('init', importKickoffBody([{ type: 'Patient', url }], 'InitialLoad'));
     expect(result.output[0]!.count).toBe(4);
     const outcomes = ndjsonLines(await (await stack.fetch(result.error[0]!.url!)).text());
-    expect(outcomes.map(lineOf)).toEqual([1]);
+    expect(outcomes.map(importLineOf)).toEqual([1]);
     expect(JSON.stringify(outcomes[0])).toContain('Patient/r1 already exists');
     const r1 = await stack.store.read('init', 'Patient', 'r1');
     expect(r1?.versionId).toBe(1);
@@ -269,12 +270,6 @@ function withMode(mode: string) {
   const body = importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/bad/patients.ndjson` }]);
   body.parameter[1] = { name: 'mode', valueString: mode };
   return body;
-}
-
-/** The line number an error OperationOutcome carries (extension import-line). */
-function lineOf(outcome: Record<string, unknown>): number {
-  const extension = outcome.extension as Array<{ url: string; valueInteger?: number }>;
-  return extension.find((e) => e.url.endsWith('/import-line'))!.valueInteger!;
 }
 
 /**

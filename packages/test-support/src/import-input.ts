@@ -96,3 +96,9 @@ export const ndjsonLines = (text: string) =>
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/** The line number an import error file's OperationOutcome carries (extension import-line). */
+export function importLineOf(outcome: Record<string, unknown>): number {
+  const extension = outcome.extension as Array<{ url: string; valueInteger?: number }>;
+  return extension.find((e) => e.url.endsWith('/import-line'))!.valueInteger!;
+}
