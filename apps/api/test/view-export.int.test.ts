@@ -227,6 +227,36 @@ describe('Parquet $export of ViewDefinitions', () => {
   });
 });
 
+describe('a resource expanding past VIEW_MAX_ROWS_PER_RESOURCE', () => {
+  it('fails the export with a 422 naming the resource and the cap, instead of exhausting the worker', async () => {
+    // Items nested 24 levels under a view listing `item` twice in its repeat: 2^25 rows if nothing stopped it.
+    let item: Record<string, unknown> = { linkId: '24' };
+    for (let level = 23; level >= 1; level--) item = { linkId: `${level}`, item: [item] };
+    await bulkLoad(stack.store, 'costly-views', [
+      { resourceType: 'Questionnaire', id: 'deep', status: 'active', item: [item] },
+    ]);
+    const view = {
+      resourceType: 'ViewDefinition',
+      name: 'items',
+      resource: 'Questionnaire',
+      select: [{ repeat: ['item', 'item'], column: [{ name: 'link_id', path: 'linkId' }] }],
+    };
+    const kickoff = await stack.fetch(`${stack.baseUrl}/tenant/costly-views/$viewdefinition-export`, {
+      method: 'POST',
+      headers: { Prefer: 'respond-async', 'Content-Type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'Parameters',
+        parameter: [{ name: 'view', part: [{ name: 'viewResource', resource: view }] }],
+      }),
+    });
+    expect(kickoff.status).toBe(202);
+    const done = await pollUntilDone(kickoff.headers.get('content-location')!, stack.fetch);
+    expect(done.status).toBe(422);
+    const outcome = (await done.json()) as OperationOutcome;
+    expect(outcome.issue[0]!.diagnostics).toMatch(/VIEW_FAILED.*Questionnaire\/deep: expands to more than 10000 rows/);
+  });
+});
+
 describe('$viewdefinition-export', () => {
   const kickoff = (parameters: unknown[], path = '/ViewDefinition/$viewdefinition-export') =>
     stack.fetch(`${base()}${path}`, {

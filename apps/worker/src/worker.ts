@@ -22,6 +22,7 @@ export type WorkerConfig = Pick<
   | 'EXPORT_RETENTION_HOURS'
   | 'EXPORT_TIMEOUT_HOURS'
   | 'EXPORT_MAX_RESOURCES'
+  | 'VIEW_MAX_ROWS_PER_RESOURCE'
   | 'IMPORT_MAX_CONCURRENT_FILES'
   | 'IMPORT_BATCH_SIZE'
   | 'IMPORT_CONSUMER_COUNT'
@@ -52,6 +53,7 @@ export function exportSettings(config: WorkerConfig): ExportSettings {
     retentionHours: config.EXPORT_RETENTION_HOURS,
     timeoutHours: config.EXPORT_TIMEOUT_HOURS,
     maxResources: config.EXPORT_MAX_RESOURCES,
+    maxViewRowsPerResource: config.VIEW_MAX_ROWS_PER_RESOURCE,
   };
 }
 

@@ -64,6 +64,14 @@ const schema = z.object({
     .min(1024)
     .default(10 * 1024 * 1024),
 
+  /**
+   * What one synchronous `$viewdefinition-run` may cost: rows returned, rows one resource may expand to (also the
+   * cap in `$viewdefinition-export` and Parquet export, where a resource over it fails the job), and seconds.
+   */
+  VIEW_RUN_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
+  VIEW_MAX_ROWS_PER_RESOURCE: z.coerce.number().int().min(1).default(10_000),
+  VIEW_RUN_MAX_SECONDS: z.coerce.number().positive().default(30),
+
   /** How many export activities one worker runs at once. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
 

@@ -17,6 +17,7 @@ import { createAuthApi } from '@fhir-bulk/api/src/auth-api';
 import { answerClientErrors } from '@fhir-bulk/api/src/client-errors';
 import { createExportApi } from '@fhir-bulk/api/src/export-api';
 import { createImportApi } from '@fhir-bulk/api/src/import-api';
+import { viewRunBudget } from '@fhir-bulk/api/src/view-run-budget';
 import { createWorker } from '@fhir-bulk/worker/src/worker';
 import { connectTestServices, type TestServices } from './services';
 
@@ -109,7 +110,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
         db: services.store.db,
         objects: services.objects,
       }),
-      rest: { store: services.store, transactions },
+      rest: { store: services.store, transactions, viewRunBudget: viewRunBudget(config) },
       bodyLimitBytes: 64 * 1024,
       publicBaseUrl: baseUrl,
       readiness: {

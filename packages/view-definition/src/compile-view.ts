@@ -4,9 +4,20 @@ import { viewFunctions } from './fhirpath-functions';
 import { type CompiledSelect, type Evaluate, PathFailure, repeatItems, selectRows } from './rows';
 import { columnInfo, type ViewColumnInfo } from './view-columns';
 import { type FhirJson } from './view-definition';
-import { ViewDefinitionError, ViewEvaluationError } from './view-errors';
+import { ViewBudgetError, ViewDefinitionError, ViewEvaluationError } from './view-errors';
 import { type PlannedSelect } from './view-plan';
 import { analyseView, type ViewOptions } from './validate-view';
+
+/** What one evaluator may spend; without limits a resource may make up to `DEFAULT_MAX_ROWS_PER_RESOURCE` rows. */
+export interface EvaluationLimits {
+  /** Rows one resource may expand to (see `CompiledSelect.maxRows`). */
+  maxRowsPerResource?: number;
+  /** Epoch milliseconds after which no FHIRPath expression starts: a run's wall-clock budget. */
+  deadline?: number;
+}
+
+/** Far above what a real resource makes (a Questionnaire's items, an Observation's components), far below the heap. */
+export const DEFAULT_MAX_ROWS_PER_RESOURCE = 10_000;
 
 export type ViewRow = Record<string, ColumnValue>;
 
@@ -24,7 +35,11 @@ export interface ViewEvaluator {
  * Validates and compiles a ViewDefinition: every FHIRPath expression is compiled here, once. Throws
  * `ViewDefinitionError` listing the problems `validateView` finds. Evaluating throws `ViewEvaluationError`.
  */
-export function compileView(view: unknown, options: ViewOptions = {}): ViewEvaluator {
+export function compileView(
+  view: unknown,
+  options: ViewOptions = {},
+  { maxRowsPerResource = DEFAULT_MAX_ROWS_PER_RESOURCE, deadline }: EvaluationLimits = {},
+): ViewEvaluator {
   const { problems, checked } = analyseView(view, options);
   if (!checked) throw new ViewDefinitionError(problems);
   const { plan, model, constants } = checked;
@@ -35,6 +50,8 @@ export function compileView(view: unknown, options: ViewOptions = {}): ViewEvalu
   const compile = (path: string, location: string): Evaluate => {
     const evaluate = fhirpath.compile(path, model, { resolveInternalTypes: false, userInvocationTable: viewFunctions });
     return (focus, rowIndex) => {
+      // Checked before every expression, so one resource's evaluation also stops when the run's time is up.
+      if (deadline !== undefined && Date.now() > deadline) throw new ViewBudgetError('the run took too long');
       vars.rowIndex = rowIndex;
       try {
         return evaluate(focus, vars);
@@ -46,13 +63,15 @@ export function compileView(view: unknown, options: ViewOptions = {}): ViewEvalu
   const compileSelect = ({ iteration, location, ...select }: PlannedSelect): CompiledSelect => {
     const paths = iteration?.paths.map((p) => compile(p.path, p.location)) ?? [];
     return {
-      iterate: iteration?.kind === 'repeat' ? repeatItems(paths, `${location}.repeat`) : paths[0],
+      iterate: iteration?.kind === 'repeat' ? repeatItems(paths, `${location}.repeat`, maxRowsPerResource) : paths[0],
       orNull: iteration?.kind === 'forEachOrNull',
       columns: select.columns.map((c) => ({ ...c, evaluate: compile(c.path, `${c.location}.path`) })),
       selects: select.selects.map(compileSelect),
       unionAll: select.unionAll.map(compileSelect),
       slots: select.slots,
       rowIndexSlots: select.rowIndexSlots,
+      location,
+      maxRows: maxRowsPerResource,
     };
   };
   const root = compileSelect(plan.root);
@@ -66,8 +85,10 @@ export function compileView(view: unknown, options: ViewOptions = {}): ViewEvalu
       for (const w of where) if (!isTrue(w.evaluate(resource, 0), w.location)) return [];
       return selectRows(root, resource, 0, columns.length);
     } catch (e) {
+      const key = `${plan.resourceType}/${String(resource.id)}`;
+      if (e instanceof ViewBudgetError && e.resource === undefined) throw new ViewBudgetError(e.message, key);
       if (!(e instanceof PathFailure)) throw e;
-      throw new ViewEvaluationError(e.message, e.path, `${plan.resourceType}/${String(resource.id)}`);
+      throw new ViewEvaluationError(e.message, e.path, key);
     }
   };
   const rows = (resource: FhirJson): ViewRow[] =>

@@ -1,5 +1,12 @@
 export type { ColumnScalar, ColumnValue, RowValues } from './column-values';
-export { compileView, type ViewEvaluator, type ViewRow } from './compile-view';
+export {
+  compileView,
+  DEFAULT_MAX_ROWS_PER_RESOURCE,
+  type EvaluationLimits,
+  type ViewEvaluator,
+  type ViewRow,
+} from './compile-view';
+export { budgetedRows, type RunBudget } from './run-budget';
 export { validateView, type ViewOptions } from './validate-view';
 export { viewColumns, type ViewColumnInfo } from './view-columns';
 export type {
@@ -12,7 +19,7 @@ export type {
   ViewSelect,
   ViewWhere,
 } from './view-definition';
-export { ViewDefinitionError, ViewEvaluationError, type ViewProblem } from './view-errors';
+export { ViewBudgetError, ViewDefinitionError, ViewEvaluationError, type ViewProblem } from './view-errors';
 export { ACCEPTED_MEDIA_TYPES, rowEncoder, rowFormatOf, type RowEncoder, type RowFormat } from './row-formats';
 export {
   bodyRunParameters,

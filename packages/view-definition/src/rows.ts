@@ -1,4 +1,5 @@
 import { type ColumnScalar, type ColumnValue, type RowValues, toColumnScalar } from './column-values';
+import { ViewBudgetError } from './view-errors';
 
 /** A FHIRPath expression compiled once, evaluated on a focus with the view's constants and this `%rowIndex`. */
 export type Evaluate = (focus: unknown, rowIndex: number) => unknown[];
@@ -20,6 +21,12 @@ export interface CompiledSelect {
   unionAll: CompiledSelect[];
   slots: number[];
   rowIndexSlots: number[];
+  location: string;
+  /**
+   * Rows (and repeat items) one resource may expand to. Checked while the rows are made, not after: a `repeat`
+   * listing one path twice doubles per level, so a small resource could otherwise fill the heap before any check.
+   */
+  maxRows: number;
 }
 
 /** An evaluation failure at a place in the view; the evaluator adds which resource it was. */
@@ -47,6 +54,7 @@ export function selectRows(select: CompiledSelect, focus: unknown, rowIndex: num
   const rows: RowValues[] = [];
   items.forEach((item, i) => {
     for (const row of focusRows(select, item, i, width)) rows.push(row);
+    checkRows(rows.length, select);
   });
   return rows;
 }
@@ -57,7 +65,7 @@ function focusRows(select: CompiledSelect, focus: unknown, rowIndex: number, wid
   for (const column of select.columns) row[column.slot] = columnValue(column, focus, rowIndex);
   let rows = [row];
   for (const child of select.selects) {
-    rows = crossJoin(rows, selectRows(child, focus, rowIndex, width), child.slots);
+    rows = crossJoin(rows, selectRows(child, focus, rowIndex, width), child.slots, select);
     if (rows.length === 0) return rows;
   }
   const [first] = select.unionAll;
@@ -65,19 +73,21 @@ function focusRows(select: CompiledSelect, focus: unknown, rowIndex: number, wid
     const union: RowValues[] = [];
     for (const branch of select.unionAll) {
       for (const r of selectRows(branch, focus, rowIndex, width)) union.push(r);
+      checkRows(union.length, select);
     }
-    rows = crossJoin(rows, union, first.slots);
+    rows = crossJoin(rows, union, first.slots, select);
   }
   return rows;
 }
 
 /** Every left row with every right row's `slots` copied in; rows are fresh per call, so one right row is copied in place. */
-function crossJoin(left: RowValues[], right: RowValues[], slots: number[]): RowValues[] {
+function crossJoin(left: RowValues[], right: RowValues[], slots: number[], at: CompiledSelect): RowValues[] {
   if (right.length === 1) {
     const [only] = right as [RowValues];
     for (const row of left) for (const slot of slots) row[slot] = only[slot] ?? null;
     return left;
   }
+  checkRows(left.length * right.length, at);
   const rows: RowValues[] = [];
   for (const l of left) {
     for (const r of right) {
@@ -112,7 +122,7 @@ const emptyRow = (width: number): RowValues => new Array<ColumnValue>(width).fil
  * The spec's repeat: the items each path reaches from the focus and, depth first, from every item found. A path
  * that leads back up (e.g. `$this`) would never end, hence the depth limit.
  */
-export function repeatItems(paths: Evaluate[], location: string): Evaluate {
+export function repeatItems(paths: Evaluate[], location: string, maxRows: number): Evaluate {
   return (focus, rowIndex) => {
     const found: unknown[] = [];
     const visit = (node: unknown, depth: number) => {
@@ -122,6 +132,7 @@ export function repeatItems(paths: Evaluate[], location: string): Evaluate {
       for (const path of paths) {
         for (const child of path(node, rowIndex)) {
           found.push(child);
+          checkRows(found.length, { location, maxRows });
           visit(child, depth + 1);
         }
       }
@@ -132,3 +143,8 @@ export function repeatItems(paths: Evaluate[], location: string): Evaluate {
 }
 
 const MAX_REPEAT_DEPTH = 100;
+
+function checkRows(count: number, { location, maxRows }: Pick<CompiledSelect, 'location' | 'maxRows'>): void {
+  if (count <= maxRows) return;
+  throw new ViewBudgetError(`expands to more than ${maxRows} rows at ${location}, more than one resource may make`);
+}

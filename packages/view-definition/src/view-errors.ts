@@ -28,3 +28,19 @@ export class ViewEvaluationError extends Error {
     this.name = 'ViewEvaluationError';
   }
 }
+
+/**
+ * A run that would cost more than its budget allows: one resource expanding to too many rows (a `repeat` listing a
+ * path twice doubles per level), too many rows in all, or too long. Not a fault of the view's logic, so it is kept
+ * apart from `ViewEvaluationError`: the caller answers "too costly" and points at `$viewdefinition-export`.
+ */
+export class ViewBudgetError extends Error {
+  constructor(
+    message: string,
+    /** `Type/id` of the resource being evaluated, when one resource is to blame. */
+    readonly resource?: string,
+  ) {
+    super(resource === undefined ? message : `${resource}: ${message}`);
+    this.name = 'ViewBudgetError';
+  }
+}

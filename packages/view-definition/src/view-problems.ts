@@ -1,5 +1,6 @@
 import { type OperationOutcome, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
-import type { ViewEvaluationError, ViewProblem } from './view-errors';
+import type { RunBudget } from './run-budget';
+import type { ViewBudgetError, ViewEvaluationError, ViewProblem } from './view-errors';
 
 /**
  * A view that cannot be run, as one OperationOutcome issue per problem, each located by `expression`. 400 when it
@@ -25,3 +26,19 @@ export function invalidView(problems: readonly ViewProblem[], status: 400 | 422)
  */
 export const unprocessableResource = (error: ViewEvaluationError): OperationOutcomeError =>
   new OperationOutcomeError(422, outcome('error', 'processing', error.message, error.path));
+
+/**
+ * A run over its budget: 422 `too-costly`, naming what went over and the budget, and where large results belong.
+ * Thrown before the first byte is sent when the budget trips early; later, the connection is cut instead.
+ */
+export const tooCostly = (error: ViewBudgetError, budget: RunBudget): OperationOutcomeError =>
+  new OperationOutcomeError(
+    422,
+    outcome(
+      'error',
+      'too-costly',
+      `${error.message}. A synchronous $viewdefinition-run may make ${budget.maxRows} rows, ` +
+        `${budget.maxRowsPerResource} from one resource, in ${budget.maxMillis / 1000} s; ` +
+        'use _limit, or $viewdefinition-export for large results',
+    ),
+  );

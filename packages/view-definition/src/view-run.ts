@@ -2,28 +2,37 @@ import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { read, type RestContext } from '@fhir-bulk/rest';
 import { compileView, type ViewEvaluator, type ViewRow } from './compile-view';
 import { rowEncoder, type RowEncoder, type RowFormat } from './row-formats';
+import { budgetedRows, type RunBudget } from './run-budget';
 import type { RunRequest } from './run-parameters';
-import type { FhirJson } from './view-definition';
-import { ViewDefinitionError, ViewEvaluationError } from './view-errors';
-import { invalidView, unprocessableResource } from './view-problems';
+import { ViewBudgetError, ViewDefinitionError, ViewEvaluationError } from './view-errors';
+import { invalidView, tooCostly, unprocessableResource } from './view-problems';
 import { VIEW_DEFINITION } from './view-resources';
 import { inlineResources, storedResources } from './view-source';
 
 export interface ViewRun {
   /** The format's media type, with parameters. */
   contentType: string;
-  /** The body in pieces, made as it is read; a resource the view fails on throws an OperationOutcomeError (422). */
+  /**
+   * The body in pieces, made as it is read; a resource the view fails on, or going over the budget, throws an
+   * OperationOutcomeError (422).
+   */
   body: AsyncGenerator<string>;
 }
 
 /**
  * `$viewdefinition-run` (https://sql-on-fhir.org/ig/latest/OperationDefinition-ViewDefinitionRun.html). Whatever
  * can fail before the first row fails here, while a status can still be sent: an unknown view (404), an invalid
- * one (422), an unknown patient (400). The rows are made as `body` is read, so memory does not grow with the data.
+ * one (422), an unknown patient (400). The rows are made as `body` is read, so memory does not grow with the data;
+ * `budget` bounds what the run may cost (see `budgetedRows`), from the time the request is read.
  */
-export async function runView(ctx: RestContext, request: RunRequest & { format: RowFormat }): Promise<ViewRun> {
+export async function runView(
+  ctx: RestContext,
+  request: RunRequest & { format: RowFormat },
+  budget: RunBudget,
+): Promise<ViewRun> {
+  const deadline = Date.now() + budget.maxMillis;
   const view = 'id' in request.view ? (await read(ctx, VIEW_DEFINITION, request.view.id)).body : request.view.resource;
-  const evaluator = compiled(view);
+  const evaluator = compiled(view, budget.maxRowsPerResource, deadline);
   if (!request.resources) {
     // Rows of stored data reveal what a search and reads of the view's type would.
     ctx.authorize(evaluator.resourceType, 'search-type');
@@ -35,12 +44,13 @@ export async function runView(ctx: RestContext, request: RunRequest & { format: 
     ? inlineResources(request.resources, evaluator.resourceType, filters)
     : storedResources(ctx.store, ctx.tenant, evaluator.resourceType, filters);
   const encoder = rowEncoder(request.format, evaluator.columns, request.header);
-  return { contentType: encoder.contentType, body: encode(evaluator, resources, encoder, request.limit) };
+  const rows = budgetedRows(evaluator, resources, { limit: request.limit, maxRows: budget.maxRows, deadline });
+  return { contentType: encoder.contentType, body: encode(rows, encoder, budget) };
 }
 
-function compiled(view: unknown): ViewEvaluator {
+function compiled(view: unknown, maxRowsPerResource: number, deadline: number): ViewEvaluator {
   try {
-    return compileView(view);
+    return compileView(view, {}, { maxRowsPerResource, deadline });
   } catch (error) {
     if (error instanceof ViewDefinitionError) throw invalidView(error.problems, 422);
     throw error;
@@ -57,27 +67,15 @@ async function checkPatients(ctx: RestContext, ids: readonly string[]): Promise<
   }
 }
 
-async function* encode(
-  evaluator: ViewEvaluator,
-  resources: AsyncIterable<FhirJson> | Iterable<FhirJson>,
-  encoder: RowEncoder,
-  limit = Infinity,
-): AsyncGenerator<string> {
+async function* encode(rows: AsyncIterable<ViewRow>, encoder: RowEncoder, budget: RunBudget): AsyncGenerator<string> {
   yield encoder.head;
   let count = 0;
-  for await (const resource of resources) {
-    for (const row of rowsOf(evaluator, resource).slice(0, limit - count)) yield encoder.row(row, count++);
-    // Stops reading, which closes a store cursor: the rest of the type is never scanned.
-    if (count >= limit) break;
-  }
-  yield encoder.tail;
-}
-
-function rowsOf(evaluator: ViewEvaluator, resource: FhirJson): ViewRow[] {
   try {
-    return evaluator.rows(resource);
+    for await (const row of rows) yield encoder.row(row, count++);
   } catch (error) {
     if (error instanceof ViewEvaluationError) throw unprocessableResource(error);
+    if (error instanceof ViewBudgetError) throw tooCostly(error, budget);
     throw error;
   }
+  yield encoder.tail;
 }

@@ -8,6 +8,7 @@ import {
   type RowFormat,
   rowFormatOf,
   type RunParameter,
+  type RunBudget,
   runView,
 } from '@fhir-bulk/view-definition';
 import { type Request, type RequestHandler, Router } from 'express';
@@ -18,13 +19,14 @@ import { sendViewRun } from '../view-run-response';
  * `$viewdefinition-run` at the system level (the R4 form), the type level and the instance level. GET takes the
  * parameters from the query string; POST also from a `Parameters` body (the only way to send resources).
  */
-export function viewDefinitionRunRoutes(ctx: (req: Request) => RestContext): Router {
+export function viewDefinitionRunRoutes(ctx: (req: Request) => RestContext, budget: RunBudget): Router {
   const router = Router({ mergeParams: true });
   const run: RequestHandler = async (req, res) => {
     const context = ctx(req);
     const viewId = (req.params as { id?: string }).id;
     const request = parseRunParameters(parametersOf(req), { viewId, baseUrl: context.baseUrl });
-    const viewRun = await runView(context, { ...request, format: request.format ?? negotiatedFormat(req) });
+    const format = request.format ?? negotiatedFormat(req);
+    const viewRun = await runView(context, { ...request, format }, budget);
     await sendViewRun(res, viewRun);
   };
   for (const path of [

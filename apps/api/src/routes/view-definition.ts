@@ -12,7 +12,7 @@ export function viewDefinitionRoutes(deps: RestDeps): Router {
   const router = Router({ mergeParams: true });
   const ctx = restContext(deps);
   // First: `/ViewDefinition/:id` would otherwise take `$viewdefinition-run` for an id.
-  router.use(viewDefinitionRunRoutes(ctx));
+  router.use(viewDefinitionRunRoutes(ctx, deps.viewRunBudget));
 
   const base = `/${VIEW_DEFINITION}`;
   router.get(base, async (req, res) => send(res, await searchViews(ctx(req), queryPairs(req))));

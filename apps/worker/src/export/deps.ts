@@ -13,6 +13,8 @@ export interface ExportSettings {
   /** The workflow execution timeout the API starts jobs with: a job running longer has been abandoned. */
   timeoutHours: number;
   maxResources: number;
+  /** Rows one resource may expand to through a view (VIEW_MAX_ROWS_PER_RESOURCE); a resource over it fails the job. */
+  maxViewRowsPerResource: number;
 }
 
 /** Everything export activities touch, passed in (no singletons), so tests can wire their own. */

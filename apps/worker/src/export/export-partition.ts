@@ -40,7 +40,7 @@ export async function exportPartition(deps: ExportDeps, { job, partition, patien
   const view = partition.view === undefined ? undefined : job.views?.[partition.view];
   const source = inScopeOnly(documents, inScope);
   const output: PartitionOutput<unknown> = view
-    ? viewOutput(job, view, source)
+    ? viewOutput(job, view, source, deps.settings.maxViewRowsPerResource)
     : {
         items: organized ? patientOrganizedLines(deps, job, source, patients) : outputLines(source, job, partition),
         format: NDJSON_FILES,

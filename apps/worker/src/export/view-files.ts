@@ -4,6 +4,7 @@ import {
   compileView,
   rowEncoder,
   type RowValues,
+  ViewBudgetError,
   ViewEvaluationError,
   type ViewEvaluator,
   type ViewRow,
@@ -19,14 +20,16 @@ const PARQUET_ROW_GROUP = 50_000;
 /**
  * The rows of one view in the job's format. The view is compiled once per partition; a document giving no row
  * (the view's `where` excluded it) is left out, and one the view fails on fails the job for good (422): the same
- * data would fail on every retry, and skipping it would lose rows without a word.
+ * data would fail on every retry, and skipping it would lose rows without a word. So does one expanding to more
+ * than `maxRowsPerResource` rows: stopped while it expands, before its rows could exhaust the worker's memory.
  */
 export function viewOutput(
   job: Pick<ExportJobInput, 'outputFormat'>,
   view: ExportView,
   documents: AsyncIterable<SourceDocument>,
+  maxRowsPerResource: number,
 ): PartitionOutput<unknown> {
-  const evaluator = compileView(view.definition);
+  const evaluator = compileView(view.definition, {}, { maxRowsPerResource });
   if (job.outputFormat === PARQUET) return parquetOutput(view, evaluator, documents);
   return textOutput(view, evaluator, job.outputFormat === CSV ? 'csv' : 'ndjson', documents);
 }
@@ -101,7 +104,7 @@ async function* withHead(head: string, texts: AsyncIterable<string>): AsyncGener
 
 /** What the view or a Parquet column cannot take is the data's fault, not the worker's: no retry. */
 function failure(view: ExportView, error: unknown): unknown {
-  if (error instanceof ViewEvaluationError || error instanceof ParquetValueError) {
+  if (error instanceof ViewEvaluationError || error instanceof ViewBudgetError || error instanceof ParquetValueError) {
     return exportError('VIEW_FAILED', `View ${view.name} (${view.type}) cannot be written: ${error.message}`);
   }
   return error;
