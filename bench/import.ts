@@ -41,7 +41,8 @@ const TENANT = 'bench-import';
 const IMPORT_DATABASE = 'bench_import';
 const RAW_DATABASE = 'bench_import_raw';
 /** Where the inputs go in the import-input bucket; an earlier `--keep` run's are replaced. */
-const INPUT_PREFIX = 'bench-import/';
+/** A tenant imports only from its own prefix of an import bucket. */
+const INPUT_PREFIX = `${TENANT}/`;
 
 interface BenchContext {
   config: Config;

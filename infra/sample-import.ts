@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   for (const file of patientFiles) {
     const download = await get(file.url);
     if (!download.ok || !download.body) throw new Error(`${file.url} answered ${download.status}`);
-    const key = `${INPUT_PREFIX}${fileName(file.url)}`;
+    // A tenant imports only from its own prefix of the bucket: `{tenant}/…`.
+    const key = `${values.tenant}/${INPUT_PREFIX}${fileName(file.url)}`;
     await inputs.put(key, Readable.fromWeb(download.body as WebReadableStream<Uint8Array>), NDJSON);
     urls.push(`s3://${bucket}/${key}`);
   }

@@ -44,7 +44,7 @@ export function createAuthApi(
   }
   const tokenUrl = `${publicBaseUrl.replace(/\/$/, '')}/auth/token`;
   // jwks_uri follows the rules of http(s) import inputs (no SSRF): listed prefixes only.
-  const policy: SourcePolicy = { s3Buckets: [], httpPrefixes: config.AUTH_JWKS_ALLOWED_PREFIXES };
+  const policy: SourcePolicy = { s3Prefixes: [], httpPrefixes: config.AUTH_JWKS_ALLOWED_PREFIXES };
   const io = defaultSourceIo();
   const fetchJwks: FetchJwks = async (url) => (await fetchAllowedJson(url, policy, io, 'jwks_uri')) as JSONWebKeySet;
   const clients = new ClientRegistry(db);

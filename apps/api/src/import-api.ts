@@ -1,7 +1,7 @@
 import type { Config } from '@fhir-bulk/config';
 import { JobRecords } from '@fhir-bulk/export';
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
-import { defaultSourceIo } from '@fhir-bulk/import';
+import { defaultSourceIo, importBuckets, type ImportSources } from '@fhir-bulk/import';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { InputChecks } from '@fhir-bulk/import';
@@ -16,6 +16,7 @@ export type ImportApiConfig = Pick<
   | 'EXPORT_STATUS_MIN_INTERVAL_SECONDS'
   | 'IMPORT_S3_BUCKETS'
   | 'IMPORT_HTTP_ALLOWED_PREFIXES'
+  | 'IMPORT_TENANT_ALLOWED_PREFIXES'
 >;
 
 export interface ImportApi extends ImportStatusDeps {
@@ -27,7 +28,12 @@ export function createImportApi(
   config: ImportApiConfig,
   { client, db, objects }: { client: Client; db: Db; objects: S3ObjectStore },
 ): ImportApi {
-  const buckets = new Map(config.IMPORT_S3_BUCKETS.map((bucket) => [bucket, objects.inBucket(bucket)]));
+  const sources: ImportSources = {
+    s3Buckets: config.IMPORT_S3_BUCKETS,
+    httpPrefixes: config.IMPORT_HTTP_ALLOWED_PREFIXES,
+    tenantPrefixes: config.IMPORT_TENANT_ALLOWED_PREFIXES,
+  };
+  const buckets = new Map(importBuckets(sources).map((bucket) => [bucket, objects.inBucket(bucket)]));
   const records = new JobRecords(db, 'import');
   return {
     records,
@@ -42,7 +48,7 @@ export function createImportApi(
     throttle: new PollThrottle(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS * 1000),
     retryAfterSeconds: Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS)),
     checks: {
-      policy: { s3Buckets: config.IMPORT_S3_BUCKETS, httpPrefixes: config.IMPORT_HTTP_ALLOWED_PREFIXES },
+      sources,
       sourceIo: defaultSourceIo(),
       statS3: (bucket, key) => buckets.get(bucket)!.stat(key),
     },

@@ -306,12 +306,12 @@ describe('bulk import permissions and scopes', () => {
   beforeAll(async () => {
     patientUrl = await putInput(
       stack.inputs,
-      'auth/patients.ndjson',
+      'default/patients.ndjson', // the base URL's tenant, `default`, reads `default/…`
       `${JSON.stringify(testResource('Patient', 'i1'))}\n`,
     );
     observationUrl = await putInput(
       stack.inputs,
-      'auth/observations.ndjson',
+      'default/observations.ndjson',
       `${JSON.stringify(testResource('Observation', 'i2'))}\n`,
     );
   });

@@ -38,7 +38,8 @@ beforeAll(async () => {
   };
   placeholders.exportJob = exportStatus.split('/').pop()!;
   placeholders.exportFile = manifest.output[0]!.url.split('/').pop()!;
-  const url = await putInput(stack.inputs, 'seed.ndjson', '{"resourceType":"Patient"}\n');
+  // A tenant imports only from its own prefix of the input bucket.
+  const url = await putInput(stack.inputs, `${TENANT}/seed.ndjson`, '{"resourceType":"Patient"}\n');
   const { statusUrl, jobId } = await startImport(
     `${stack.baseUrl}${base}`,
     stack.fetch,
@@ -237,8 +238,8 @@ describe('an NDJSON import with hostile lines', () => {
         Buffer.from('\n'),
       ]),
     );
-    await stack.inputs.put('hostile-lines.ndjson', text, 'application/fhir+ndjson');
-    const url = `s3://${stack.inputs.bucket}/hostile-lines.ndjson`;
+    await stack.inputs.put('hostile-lines/lines.ndjson', text, 'application/fhir+ndjson');
+    const url = `s3://${stack.inputs.bucket}/hostile-lines/lines.ndjson`;
     const { statusUrl } = await startImport(
       `${stack.baseUrl}/tenant/hostile-lines`,
       stack.fetch,

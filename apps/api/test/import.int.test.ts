@@ -197,7 +197,8 @@ describe('inputs over http(s)', () => {
 });
 
 describe('kick-off errors', () => {
-  const s3 = () => `s3://${stack.inputs.bucket}/bad/patients.ndjson`;
+  // Tenant `refused` reads only `refused/…` in the input bucket.
+  const s3 = () => `s3://${stack.inputs.bucket}/refused/patients.ndjson`;
   // Every row has all four values: jest takes a test function with more parameters than the row as a done-callback.
   const cases: Array<[string, () => unknown, string, Record<string, string>]> = [
     ['not Parameters', () => ({ resourceType: 'Patient' }), 'Parameters', {}],
@@ -232,8 +233,26 @@ describe('kick-off errors', () => {
       {},
     ],
     [
+      'another tenant’s object',
+      () => importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/bad/patients.ndjson` }]),
+      'not under s3://',
+      {},
+    ],
+    [
+      'an object of a tenant whose name starts alike',
+      () => importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/refusedx/patients.ndjson` }]),
+      'input[0].url',
+      {},
+    ],
+    [
+      'an object outside every tenant prefix',
+      () => importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/patients.ndjson` }]),
+      'input[0].url',
+      {},
+    ],
+    [
       'a missing object',
-      () => importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/nope.ndjson` }]),
+      () => importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/refused/nope.ndjson` }]),
       'input[0].url',
       {},
     ],
@@ -246,7 +265,10 @@ describe('kick-off errors', () => {
     ],
   ];
   it.each(cases)('answers 400 naming the parameter for %s', async (_name, body, named, headers) => {
+    await putInput(stack.inputs, 'refused/patients.ndjson', importFile('Patient', 3).text);
     await putInput(stack.inputs, 'bad/patients.ndjson', importFile('Patient', 3).text);
+    await putInput(stack.inputs, 'refusedx/patients.ndjson', importFile('Patient', 3).text);
+    await putInput(stack.inputs, 'patients.ndjson', importFile('Patient', 3).text);
     const response = await kickoffImport(tenantBase('refused'), stack.fetch, body(), headers);
     expect(response.status).toBe(400);
     const outcome = (await response.json()) as { resourceType: string };
@@ -267,7 +289,7 @@ describe('kick-off errors', () => {
 });
 
 function withMode(mode: string) {
-  const body = importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/bad/patients.ndjson` }]);
+  const body = importKickoffBody([{ type: 'Patient', url: `s3://${stack.inputs.bucket}/refused/patients.ndjson` }]);
   body.parameter[1] = { name: 'mode', valueString: mode };
   return body;
 }

@@ -1,6 +1,6 @@
 import type { Config } from '@fhir-bulk/config';
 import { JobRecords, parseRecordLimits, PatientSets } from '@fhir-bulk/export';
-import { defaultSourceIo } from '@fhir-bulk/import';
+import { defaultSourceIo, importBuckets, type ImportSources } from '@fhir-bulk/import';
 import type { ObjectStore, S3ObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -30,6 +30,7 @@ export type WorkerConfig = Pick<
   | 'IMPORT_MAX_LINE_BYTES'
   | 'IMPORT_S3_BUCKETS'
   | 'IMPORT_HTTP_ALLOWED_PREFIXES'
+  | 'IMPORT_TENANT_ALLOWED_PREFIXES'
   | 'IMPORT_HEARTBEAT_TIMEOUT_SECONDS'
   | 'IMPORT_STALL_WARNING_SECONDS'
 >;
@@ -82,13 +83,20 @@ export async function exportDeps(
 
 /** The import activities' dependencies from configuration: inputs are read only from the allowed buckets. */
 export function importDeps(store: ResourceStore, objects: S3ObjectStore, config: WorkerConfig): ImportDeps {
-  const buckets = new Map(config.IMPORT_S3_BUCKETS.map((bucket) => [bucket, objects.inBucket(bucket)]));
+  const sources: ImportSources = {
+    s3Buckets: config.IMPORT_S3_BUCKETS,
+    httpPrefixes: config.IMPORT_HTTP_ALLOWED_PREFIXES,
+    tenantPrefixes: config.IMPORT_TENANT_ALLOWED_PREFIXES,
+  };
+  const buckets = new Map(importBuckets(sources).map((bucket) => [bucket, objects.inBucket(bucket)]));
+  const sourceIo = defaultSourceIo();
   return {
     store,
     objects,
-    inputs: new InputReader(buckets),
-    policy: { s3Buckets: config.IMPORT_S3_BUCKETS, httpPrefixes: config.IMPORT_HTTP_ALLOWED_PREFIXES },
-    sourceIo: defaultSourceIo(),
+    // http inputs are read through the pinned fetch: connections only to addresses checked at connect time.
+    inputs: new InputReader(buckets, sourceIo.fetch),
+    sources,
+    sourceIo,
     jobs: new JobRecords(store.db, 'import'),
     settings: {
       maxConcurrentFiles: config.IMPORT_MAX_CONCURRENT_FILES,

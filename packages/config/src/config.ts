@@ -20,6 +20,45 @@ const urlPrefixes = list.refine((prefixes) => prefixes.every((prefix) => /^https
   message: 'expected http(s) URL prefixes with a path (e.g. https://data.example.org/exports/), comma-separated',
 });
 
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** The tenant ids the API accepts in `/tenant/{id}` (apps/api/src/fhir-base.ts). */
+const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Why `prefix` cannot be a tenant's extra import prefix, or undefined when it can. */
+function tenantPrefixProblem(prefix: string): string | undefined {
+  const s3 = /^s3:\/\/([^/]*)\/(.*)$/.exec(prefix);
+  if (!s3)
+    return /^https?:\/\/[^/?#]+\/[^?#]*$/.test(prefix) ? undefined : 'is neither s3://bucket/prefix/ nor http(s)';
+  const [, bucket = '', path = ''] = s3;
+  if (!BUCKET_NAME.test(bucket)) return `names ${JSON.stringify(bucket)}, not a valid S3 bucket name`;
+  if (path !== '' && !path.endsWith('/')) return 'must end with / (keys are matched a whole segment at a time)';
+  const segments = path.split('/').slice(0, -1);
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'must not have empty, "." or ".." segments';
+  return undefined;
+}
+
+/**
+ * `tenant=prefix` pairs, comma-separated, a tenant repeated for several: what a tenant may import from besides its
+ * own `s3://{bucket}/{tenant}/` (s3:// prefixes of any bucket on the configured storage, or http(s) prefixes). A Map,
+ * so a tenant called `__proto__` is just a name.
+ */
+const tenantPrefixes = list.transform((pairs, context) => {
+  const byTenant = new Map<string, string[]>();
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const [tenant, prefix] = [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    const problem =
+      at < 0
+        ? 'is not tenant=prefix'
+        : !TENANT_ID.test(tenant)
+          ? `names ${JSON.stringify(tenant)}, not a tenant id (letters, digits, _ and -)`
+          : tenantPrefixProblem(prefix);
+    if (problem) context.addIssue({ code: 'custom', message: `${JSON.stringify(pair)} ${problem}` });
+    else byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), prefix]);
+  }
+  return byTenant;
+});
+
 const schema = z.object({
   MONGODB_URL: z
     .string()
@@ -34,10 +73,7 @@ const schema = z.object({
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).default('fhirbulk'),
   S3_SECRET_ACCESS_KEY: z.string().min(1).default('fhirbulk-secret'),
-  S3_BUCKET: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
-    .default('fhir-bulk'),
+  S3_BUCKET: z.string().regex(BUCKET_NAME, 'must be a valid S3 bucket name').default('fhir-bulk'),
   S3_FORCE_PATH_STYLE: bool.default(true),
   /** Server-side encryption asked of S3 for every object ("none" for stores that reject the header). */
   S3_SSE: z.enum(['AES256', 'aws:kms', 'none']).default('AES256'),
@@ -140,13 +176,26 @@ const schema = z.object({
     .int()
     .min(1024)
     .default(8 * 1024 * 1024),
-  /** Buckets on the configured S3 storage that `s3://bucket/key` inputs may name. */
-  IMPORT_S3_BUCKETS: list.default(['fhir-bulk-import']),
   /**
-   * URL prefixes `http(s)` inputs must start with (comma-separated); empty allows none. Anything else is refused at
-   * kick-off, as are hosts resolving to private or link-local addresses unless a prefix names that address.
+   * Buckets on the configured S3 storage where each tenant imports from its own prefix: tenant T may name
+   * `s3://{bucket}/T/…` and nothing else there, so one tenant cannot import what another placed in the bucket.
+   */
+  IMPORT_S3_BUCKETS: list
+    .refine((buckets) => buckets.every((bucket) => BUCKET_NAME.test(bucket)), {
+      message: 'expected valid S3 bucket names, comma-separated',
+    })
+    .default(['fhir-bulk-import']),
+  /**
+   * URL prefixes `http(s)` inputs must start with (comma-separated); empty allows none. Every tenant may read them
+   * (IMPORT_TENANT_ALLOWED_PREFIXES gives one tenant its own). Anything else is refused at kick-off, as are hosts
+   * resolving to private or link-local addresses unless a prefix names that address.
    */
   IMPORT_HTTP_ALLOWED_PREFIXES: urlPrefixes.default([]),
+  /**
+   * What one tenant may import from besides its own prefix, e.g.
+   * `acme=s3://shared-feeds/acme/,acme=https://files.acme.example/fhir/,beta=s3://beta-drop/`.
+   */
+  IMPORT_TENANT_ALLOWED_PREFIXES: tenantPrefixes.default(new Map()),
   /** A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere. */
   IMPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
   /** A file whose checkpoint has not moved for this long is logged (WARN) and named in the job's X-Progress. */

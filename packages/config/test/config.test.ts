@@ -40,6 +40,29 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads per-tenant import prefixes as tenant=prefix pairs, and names every bad pair', () => {
+    expect(loadConfig({}).IMPORT_TENANT_ALLOWED_PREFIXES).toEqual(new Map());
+    const config = loadConfig({
+      IMPORT_TENANT_ALLOWED_PREFIXES: 'acme=s3://feeds/acme/, acme=https://acme.example/fhir/,beta=s3://beta-drop/',
+    });
+    expect(config.IMPORT_TENANT_ALLOWED_PREFIXES).toEqual(
+      new Map([
+        ['acme', ['s3://feeds/acme/', 'https://acme.example/fhir/']],
+        ['beta', ['s3://beta-drop/']],
+      ]),
+    );
+    for (const [value, why] of [
+      ['s3://feeds/acme/', 'not tenant=prefix'],
+      ['a/b=s3://feeds/x/', 'not a tenant id'],
+      ['acme=s3://feeds/acme', 'must end with /'],
+      ['acme=s3://feeds/../x/', '".." segments'],
+      ['acme=s3://Feeds/x/', 'not a valid S3 bucket name'],
+      ['acme=file:///data/', 'neither s3://bucket/prefix/ nor http(s)'],
+    ]) {
+      expect(() => loadConfig({ IMPORT_TENANT_ALLOWED_PREFIXES: value })).toThrow(why);
+    }
+  });
+
   it('serves export files through the API unless presigned URLs are asked for', () => {
     const config = loadConfig({});
     expect(config.EXPORT_FILE_ACCESS).toBe('api');

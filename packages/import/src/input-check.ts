@@ -1,9 +1,10 @@
 import { badRequest } from '@fhir-bulk/fhir';
 import type { ImportInput, ImportSource } from './import-job';
-import { checkHttpSource, resolveImportSource, type SourceIo, type SourcePolicy } from './source-policy';
+import { checkHttpSource, resolveImportSource, type SourceIo } from './source-policy';
+import { type ImportSources, tenantSourcePolicy } from './tenant-sources';
 
 export interface InputChecks {
-  policy: SourcePolicy;
+  sources: ImportSources;
   sourceIo: SourceIo;
   /** Size and entity tag of an object in an allowed bucket; undefined when it does not exist. */
   statS3: (bucket: string, key: string) => Promise<{ size: number; etag?: string } | undefined>;
@@ -17,16 +18,23 @@ export interface CheckedInput {
 }
 
 /**
- * Checks one input as the kick-off and the plan both must: the URL within the allow-list (no server-side request
- * forgery: other hosts, `file:`, internal addresses, redirects out of the list), the object there, and its entity
- * tag the one the client named. Throws a 400 OperationOutcomeError naming the parameter otherwise.
+ * Checks one input of tenant `tenant` as the kick-off and the plan both must: the URL within the tenant's
+ * allow-list (its own S3 prefix, no server-side request forgery: other hosts, `file:`, internal addresses,
+ * redirects out of the list), the object there, and its entity tag the one the client named. Throws a 400
+ * OperationOutcomeError naming the parameter otherwise.
  */
-export async function checkInput(input: ImportInput, index: number, checks: InputChecks): Promise<CheckedInput> {
+export async function checkInput(
+  tenant: string,
+  input: ImportInput,
+  index: number,
+  checks: InputChecks,
+): Promise<CheckedInput> {
   const parameter = `input[${index}].url`;
-  let source = resolveImportSource(input.url, checks.policy, parameter);
+  const policy = tenantSourcePolicy(checks.sources, tenant);
+  let source = resolveImportSource(input.url, policy, parameter);
   let info: { size: number; etag?: string } | undefined;
   if (source.kind === 'http') {
-    const checked = await checkHttpSource(input.url, checks.policy, checks.sourceIo, parameter);
+    const checked = await checkHttpSource(input.url, policy, checks.sourceIo, parameter);
     source = { kind: 'http', url: checked.url };
     info = checked;
   } else {

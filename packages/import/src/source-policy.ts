@@ -1,14 +1,25 @@
 import { badRequest, type IssueCode, OperationOutcomeError, outcome, textProblem } from '@fhir-bulk/fhir';
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import type { ImportSource } from './import-job';
+import { ipLiteral, isInternalAddress } from './internal-address';
+import {
+  InternalAddressError,
+  pinnedFetch,
+  publicAddresses,
+  type ResolveHost,
+  type SourceFetch,
+  systemResolve,
+} from './pinned-fetch';
 
 /**
  * Where imports may read from (server-side request forgery protection): the server fetches what clients name, so
  * only buckets and URL prefixes the operator listed are allowed, never the server's own network by accident.
  */
 export interface SourcePolicy {
-  s3Buckets: string[];
+  /**
+   * `s3://bucket/` or `s3://bucket/some/prefix/`: an object key must lie under one of them, a whole segment at a
+   * time. For imports these are a tenant's own (tenantSourcePolicy).
+   */
+  s3Prefixes: string[];
   /** E.g. `https://files.example/fhir/`; an internal address is allowed only as the literal host of a prefix. */
   httpPrefixes: string[];
 }
@@ -16,15 +27,13 @@ export interface SourcePolicy {
 /** The network a source check uses: DNS and HTTP, passed in so the checks are tested without a network. */
 export interface SourceIo {
   /** Every address `host` resolves to. */
-  lookup: (host: string) => Promise<string[]>;
-  fetch: typeof fetch;
+  lookup: ResolveHost;
+  /** Connects only to addresses it has checked itself (pinnedFetch): the check below is for the message. */
+  fetch: SourceFetch;
 }
 
 export function defaultSourceIo(): SourceIo {
-  return {
-    lookup: async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address),
-    fetch,
-  };
+  return { lookup: systemResolve, fetch: pinnedFetch(systemResolve) };
 }
 
 const MAX_REDIRECTS = 5;
@@ -40,10 +49,16 @@ export function resolveImportSource(url: string, policy: SourcePolicy, parameter
   const s3 = /^s3:\/\/([^/]*)\/?(.*)$/is.exec(url);
   if (s3) {
     const [, bucket = '', key = ''] = s3;
-    if (!policy.s3Buckets.includes(bucket)) refuse(parameter, `${url}: bucket ${bucket} is not one imports may read`);
+    const prefixes = policy.s3Prefixes.filter((prefix) => s3Prefix(prefix).bucket === bucket);
+    if (prefixes.length === 0) refuse(parameter, `${url}: bucket ${bucket} is not one imports may read`);
     if (key === '') invalid(parameter, `${url} names no object`);
     const problem = s3KeyProblem(key);
     if (problem) invalid(parameter, `${url}: the object key ${problem}`);
+    // Compared on the segments just validated, so `a/` never admits `ab/x` and no `..` can climb out of it.
+    const segments = key.split('/');
+    if (!prefixes.some((prefix) => isUnderSegments(segments, s3Prefix(prefix).segments))) {
+      refuse(parameter, `${url}: the object is not under ${prefixes.join(' or ')}, where this tenant's inputs are`);
+    }
     return { kind: 's3', bucket, key };
   }
   const parsed = URL.canParse(url) ? new URL(url) : invalid(parameter, `${url} is not an absolute URL`);
@@ -68,8 +83,8 @@ export function resolveImportSource(url: string, policy: SourcePolicy, parameter
  * Checks an http(s) input before any job reads it: its host must not resolve to an internal address (unless the
  * operator allowed that address literally), every redirect must stay in the policy (followed here, at most
  * MAX_REDIRECTS), and the final answer must be a 2xx with a size. Returns the final URL, which the worker reads
- * without following redirects. Name resolution is checked, not pinned: a host whose DNS changes between this check
- * and the read could still point the read elsewhere.
+ * without following redirects. Name resolution is pinned: `io.fetch` connects only to addresses its own lookup
+ * checked at connect time (pinnedFetch), so a host whose DNS changes after this check cannot send a read inside.
  */
 export async function checkHttpSource(
   url: string,
@@ -82,7 +97,7 @@ export async function checkHttpSource(
     const source = resolveImportSource(current, policy, parameter);
     if (source.kind !== 'http') refuse(parameter, `${url} redirects to ${current}, which is not an http(s) URL`);
     await checkAddresses(source.url, io, parameter);
-    const response = await head(source.url, io, parameter);
+    const response = await request(source.url, 'HEAD', io, parameter);
     if (REDIRECTS.has(response.status)) {
       const location = response.headers.get('location');
       if (location === null) unreadable(parameter, url, `HTTP ${response.status} without a Location`);
@@ -140,12 +155,7 @@ export async function fetchAllowedJson(
   const source = resolveImportSource(url, policy, parameter);
   if (source.kind !== 'http') refuse(parameter, `${url} is not an http(s) URL`);
   await checkAddresses(source.url, io, parameter);
-  let response: Response;
-  try {
-    response = await io.fetch(source.url, { redirect: 'manual', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
-  } catch (error) {
-    return unreadable(parameter, url, (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message);
-  }
+  const response = await request(source.url, 'GET', io, parameter);
   if (!response.ok) unreadable(parameter, url, `HTTP ${response.status}`);
   if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
     unreadable(parameter, url, `more than ${maxBytes} bytes`);
@@ -159,100 +169,43 @@ export async function fetchAllowedJson(
   }
 }
 
-async function head(url: string, io: SourceIo, parameter: string): Promise<Response> {
+async function request(url: string, method: 'GET' | 'HEAD', io: SourceIo, parameter: string) {
   try {
-    return await io.fetch(url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
+    return await io.fetch(url, { method, redirect: 'manual', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
   } catch (error) {
+    // Refused at connect time: the name resolved to an internal address after checkAddresses saw a public one.
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof InternalAddressError) refuse(parameter, cause.message);
     // The client named a source this server cannot reach: the client's to fix, not a server error.
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return unreadable(parameter, url, cause ?? (error as Error).message);
+    return unreadable(parameter, url, (cause as { code?: string } | undefined)?.code ?? (error as Error).message);
   }
 }
 
-/** A host name is resolved and every address it has checked: one internal address is enough to refuse it. */
+/**
+ * A host name is resolved and every address it has checked, for a clear 400 before anything is sent; the
+ * connection checks again by itself (pinnedFetch), which is what keeps a changed answer out.
+ */
 async function checkAddresses(url: string, io: SourceIo, parameter: string): Promise<void> {
   const { hostname } = new URL(url);
   // An IP literal passed resolveImportSource, so it is public or an operator allowed it by name.
   if (ipLiteral(hostname) !== undefined) return;
-  let addresses: string[];
   try {
-    addresses = await io.lookup(hostname);
-  } catch {
-    addresses = [];
-  }
-  if (addresses.length === 0) unreadable(parameter, url, `host ${hostname} could not be resolved`, 'not-found');
-  const internal = addresses.find(isInternalAddress);
-  if (internal !== undefined) {
-    refuse(parameter, `host ${hostname} resolves to the internal address ${internal}; allow that address literally`);
+    await publicAddresses(hostname, io.lookup);
+  } catch (error) {
+    if (error instanceof InternalAddressError) refuse(parameter, error.message);
+    unreadable(parameter, url, `host ${hostname} could not be resolved`, 'not-found');
   }
 }
 
-/** Loopback, private, link-local, unspecified, multicast, CGNAT, ULA and other non-public ranges. */
-const INTERNAL = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  INTERNAL.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const) {
-  INTERNAL.addSubnet(network, prefix, 'ipv6');
+/** An `s3://bucket/a/b/` prefix as its bucket and key segments (`a`, `b`). */
+function s3Prefix(prefix: string): { bucket: string; segments: string[] } {
+  const [, bucket = '', path = ''] = /^s3:\/\/([^/]*)\/?(.*)$/s.exec(prefix) ?? [];
+  return { bucket, segments: path.split('/').filter((segment) => segment !== '') };
 }
 
-/**
- * Whether `ip` is an address the server must not be sent to by a client. IPv6 forms that carry an IPv4 address
- * (mapped, compatible, NAT64, 6to4) are judged by that address. Anything that is not an IP address counts as
- * internal: refusing is the safe answer to a value that cannot be checked.
- */
-export function isInternalAddress(ip: string): boolean {
-  const version = isIP(ip);
-  if (version === 4) return INTERNAL.check(ip, 'ipv4');
-  if (version !== 6) return true;
-  const address = ip.replace(/%.*$/, ''); // a zone (fe80::1%eth0) is no part of the address
-  const embedded = embeddedIpv4(address);
-  return INTERNAL.check(address, 'ipv6') || (embedded !== undefined && INTERNAL.check(embedded, 'ipv4'));
-}
-
-/** The IPv4 address inside an IPv6 one, for the forms that route to it. */
-function embeddedIpv4(ip: string): string | undefined {
-  const words = ipv6Words(ip);
-  const zeros = (from: number, to: number) => words.slice(from, to).every((w) => w === 0);
-  const v4 = (high: number, low: number) => [high >> 8, high & 255, low >> 8, low & 255].join('.');
-  if (zeros(0, 5) && (words[5] === 0xffff || words[5] === 0)) return v4(words[6]!, words[7]!); // mapped, compatible
-  if (words[0] === 0x64 && words[1] === 0xff9b && zeros(2, 6)) return v4(words[6]!, words[7]!); // NAT64
-  if (words[0] === 0x2002) return v4(words[1]!, words[2]!); // 6to4
-  return undefined;
-}
-
-/** The eight 16-bit words of an IPv6 address; URL writes it without an IPv4 tail, in at most one `::`. */
-function ipv6Words(ip: string): number[] {
-  const [head = '', tail] = new URL(`http://[${ip}]/`).hostname.slice(1, -1).split('::');
-  const words = (part: string) => (part === '' ? [] : part.split(':').map((w) => parseInt(w, 16)));
-  if (tail === undefined) return words(head);
-  const [left, right] = [words(head), words(tail)];
-  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
-}
-
-/** The address a URL's host names literally (IPv6 without brackets), or undefined for a host name. */
-function ipLiteral(hostname: string): string | undefined {
-  const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  return isIP(bare) ? bare : undefined;
+/** An object (not the prefix itself) inside the prefix: its leading segments are the prefix's, whole. */
+function isUnderSegments(key: string[], prefix: string[]): boolean {
+  return key.length > prefix.length && prefix.every((segment, i) => key[i] === segment);
 }
 
 function allowedPrefix(prefix: string): URL {

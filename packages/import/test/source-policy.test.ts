@@ -2,14 +2,14 @@ import { OperationOutcomeError } from '@fhir-bulk/fhir';
 import {
   checkHttpSource,
   defaultSourceIo,
-  isInternalAddress,
   resolveImportSource,
   type SourceIo,
   type SourcePolicy,
 } from '../src/source-policy';
+import { isInternalAddress } from '../src/internal-address';
 
 const policy: SourcePolicy = {
-  s3Buckets: ['imports'],
+  s3Prefixes: ['s3://imports/', 's3://shared/feeds/a/'],
   httpPrefixes: ['https://allowed.example/data', 'http://127.0.0.1:9000/local/', 'https://[fd00::5]/'],
 };
 
@@ -50,6 +50,25 @@ describe('resolveImportSource', () => {
       status: 400,
       expression: ['input[3].url'],
       diagnostics: expect.stringContaining(reason) as string,
+    });
+  });
+
+  it('resolves an object under an allowed S3 prefix, and refuses the rest of that bucket as forbidden', async () => {
+    expect(resolve('s3://shared/feeds/a/p.ndjson')).toEqual({ kind: 's3', bucket: 'shared', key: 'feeds/a/p.ndjson' });
+    for (const url of ['s3://shared/feeds/ab/p.ndjson', 's3://shared/feeds/a', 's3://shared/feeds/b/p.ndjson']) {
+      expect(await refusal(() => resolve(url))).toMatchObject({
+        status: 400,
+        code: 'forbidden',
+        expression: ['input[3].url'],
+        diagnostics: expect.stringContaining('not under s3://shared/feeds/a/') as string,
+      });
+    }
+  });
+
+  it('checks the prefix only on keys already found whole: a way out of the prefix is refused as a bad key', async () => {
+    expect(await refusal(() => resolve('s3://shared/feeds/a/../b/p.ndjson'))).toMatchObject({
+      code: 'invalid',
+      diagnostics: expect.stringContaining('segments') as string,
     });
   });
 
@@ -104,7 +123,7 @@ describe('resolveImportSource', () => {
   });
 
   it('allows no http(s) input when no prefix is configured', async () => {
-    const none = { s3Buckets: [], httpPrefixes: [] };
+    const none = { s3Prefixes: [], httpPrefixes: [] };
     expect(await refusal(() => resolveImportSource('https://allowed.example/data', none, 'u'))).toMatchObject({
       status: 400,
     });

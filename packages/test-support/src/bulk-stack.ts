@@ -71,7 +71,15 @@ export interface BulkStackOptions {
 
 /** The suite's services as environment variables, for a worker or API started as a child process. */
 export function stackEnv(stack: Pick<BulkStack, 'config'>): Record<string, string> {
-  return Object.fromEntries(Object.entries(stack.config).map(([name, value]) => [name, String(value)]));
+  return Object.fromEntries(Object.entries(stack.config).map(([name, value]) => [name, envValue(value)]));
+}
+
+/** A setting as the config module reads it: lists comma-separated, maps of lists as `key=item` pairs. */
+function envValue(value: unknown): string {
+  if (!(value instanceof Map)) return String(value);
+  return [...(value as Map<string, string[]>)]
+    .flatMap(([key, items]) => items.map((item) => `${key}=${item}`))
+    .join(',');
 }
 
 export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkStackOptions = {}): Promise<BulkStack> {

@@ -22,8 +22,8 @@ export function importKickoffRoutes(jobs: ImportJobs, checks: InputChecks, publi
     if (denied.length > 0) {
       throw forbidden(`No granted scope creates and updates ${denied.join(', ')} (system/{type}.write or .cu)`);
     }
-    await checkInputs(request, checks);
     const job = newJob(req, publicBaseUrl);
+    await checkInputs(request, job.tenant, checks);
     await jobs.start({ ...request, ...job });
     res.status(202).set('Content-Location', `${job.baseUrl}/_import/${job.jobId}`).end();
   });

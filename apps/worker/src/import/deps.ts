@@ -1,5 +1,5 @@
 import type { JobRecords } from '@fhir-bulk/export';
-import type { SourcePolicy, SourceIo } from '@fhir-bulk/import';
+import type { ImportSources, SourceIo } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceStore } from '@fhir-bulk/store';
 import type { InputReader } from './input-reader';
@@ -28,7 +28,8 @@ export interface ImportDeps {
   /** The job's own bucket: error files. */
   objects: ObjectStore;
   inputs: InputReader;
-  policy: SourcePolicy;
+  /** What each tenant may import from (checked per job's tenant when planning and before each read). */
+  sources: ImportSources;
   sourceIo: SourceIo;
   jobs: JobRecords;
   settings: ImportSettings;

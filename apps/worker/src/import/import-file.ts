@@ -17,6 +17,7 @@ import { Readable } from 'node:stream';
 import { runPipeline } from './channel';
 import type { ImportDeps } from './deps';
 import { FileCheckpoints } from './file-checkpoints';
+import { checkStillAllowed } from './plan-import';
 import { type ParsedBatch, parsedBatches } from './parsed-batches';
 import { StallWatch } from './stall-watch';
 
@@ -75,6 +76,7 @@ export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask
       intervalMs: settings.checkpointIntervalMs,
       maxErrorBytes: MAX_BUFFERED_ERROR_BYTES,
     });
+    checkStillAllowed(deps, job.tenant, file);
     const chunks = await deps.inputs.open(file, resumed.offset);
     const lines = readLines(chunks, {
       startOffset: resumed.offset,

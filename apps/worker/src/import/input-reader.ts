@@ -1,4 +1,4 @@
-import type { PlannedFile } from '@fhir-bulk/import';
+import { InternalAddressError, type PlannedFile, type SourceFetch } from '@fhir-bulk/import';
 import { type ObjectStore, PreconditionFailedError } from '@fhir-bulk/object-store';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -20,7 +20,8 @@ export interface InputInfo {
 export class InputReader {
   constructor(
     private readonly buckets: BucketStores,
-    private readonly fetchInput: typeof fetch = fetch,
+    /** pinnedFetch in production: no unchecked address is ever connected to. */
+    private readonly fetchInput: SourceFetch,
   ) {}
 
   /** Size and entity tag of an object in an allowed bucket; undefined when it does not exist. */
@@ -44,6 +45,10 @@ export class InputReader {
     const response = await this.fetchInput(source.url, {
       redirect: 'manual',
       headers: { Range: `bytes=${offset}-`, ...(file.etag ? { 'If-Match': file.etag } : {}) },
+    }).catch((error: unknown) => {
+      // The host now resolves inside: the pinned connection refused it, and no retry should try again.
+      const cause = (error as { cause?: unknown }).cause;
+      throw cause instanceof InternalAddressError ? importError(`Input ${file.inputUrl}: ${cause.message}`) : error;
     });
     if (response.status === 412) throw changed(file);
     if (!response.body || (response.status !== 206 && response.status !== 200)) {
