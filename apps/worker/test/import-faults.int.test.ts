@@ -3,6 +3,7 @@ import {
   type BulkStack,
   importFile,
   ndjsonLines,
+  pollProgressUntil,
   pollUntilDone,
   putInput,
   type ServiceProcess,
@@ -84,14 +85,10 @@ describe('a worker SIGKILLed mid-file', () => {
     // A poll while the file is running says how far it got: its last checkpoint. The details come from a query the
     // (slowed) worker answers; a poll it does not answer within the API's deadline says just "In progress", so poll
     // until one does.
-    let progress: string | null = null;
-    await waitFor(
-      async () => {
-        const polled = await stack.fetch(statusUrl);
-        expect(polled.status).toBe(202);
-        progress = polled.headers.get('x-progress');
-        return progress !== 'In progress';
-      },
+    const progress = await pollProgressUntil(
+      statusUrl,
+      stack.fetch,
+      (text) => text !== 'In progress',
       60_000,
       'a poll with details',
     );

@@ -2,10 +2,10 @@ import { importKickoffBody, type ImportResult } from '@fhir-bulk/import';
 import {
   type BulkStack,
   importFile,
+  pollProgressUntil,
   pollUntilDone,
   startBulkStack,
   startImport,
-  waitFor,
   workerWarnings,
 } from '@fhir-bulk/test-support';
 import { createServer, type Server } from 'node:http';
@@ -63,14 +63,10 @@ it('logs a stalled file and says so in X-Progress, then finishes once it moves a
     importKickoffBody([{ type: 'Patient', url }]),
   );
 
-  let progress: string | null = null;
-  await waitFor(
-    async () => {
-      const polled = await stack.fetch(statusUrl);
-      expect(polled.status).toBe(202);
-      progress = polled.headers.get('x-progress');
-      return /no progress/.test(progress ?? '');
-    },
+  const progress = await pollProgressUntil(
+    statusUrl,
+    stack.fetch,
+    (text) => /no progress/.test(text),
     90_000,
     'a status poll that names the stall',
   );

@@ -19,6 +19,7 @@ import { createExportApi } from '@fhir-bulk/api/src/export-api';
 import { createImportApi } from '@fhir-bulk/api/src/import-api';
 import { viewRunBudget } from '@fhir-bulk/api/src/view-run-budget';
 import { createWorker } from '@fhir-bulk/worker/src/worker';
+import { waitFor } from './processes';
 import { connectTestServices, type TestServices } from './services';
 
 /** The API (over real HTTP on a free port) and a worker, both on the suite's own isolated services. */
@@ -191,3 +192,29 @@ export const pollUntilDone = (
   send: (url: string) => Promise<Response>,
   timeoutMs = 60_000,
 ): Promise<Response> => pollExportStatus(statusUrl, { intervalMs: 200, timeoutMs, fetch: send });
+
+/**
+ * Polls a running job's status until its `X-Progress` passes `wanted` and returns that header; every poll must
+ * answer 202 (still running). Progress details come from a query the worker answers, so a poll it misses within the
+ * API's deadline says just "In progress": callers wait for the details they assert on.
+ */
+export async function pollProgressUntil(
+  statusUrl: string,
+  send: (url: string) => Promise<Response>,
+  wanted: (progress: string) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<string> {
+  let progress = '';
+  await waitFor(
+    async () => {
+      const polled = await send(statusUrl);
+      if (polled.status !== 202) throw new Error(`${statusUrl} answered ${polled.status} while waiting for ${what}`);
+      progress = polled.headers.get('x-progress') ?? '';
+      return wanted(progress);
+    },
+    timeoutMs,
+    what,
+  );
+  return progress;
+}
