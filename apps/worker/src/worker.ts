@@ -1,6 +1,6 @@
 import type { Config } from '@fhir-bulk/config';
 import { JobRecords, parseRecordLimits, PatientSets } from '@fhir-bulk/export';
-import { defaultSourceIo, importBuckets, type ImportSources } from '@fhir-bulk/import';
+import { defaultSourceIo, importBuckets, ImportCheckpointRecords, type ImportSources } from '@fhir-bulk/import';
 import type { ObjectStore, S3ObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -98,6 +98,7 @@ export function importDeps(store: ResourceStore, objects: S3ObjectStore, config:
     sources,
     sourceIo,
     jobs: new JobRecords(store.db, 'import'),
+    checkpoints: new ImportCheckpointRecords(store.db),
     settings: {
       maxConcurrentFiles: config.IMPORT_MAX_CONCURRENT_FILES,
       batchSize: config.IMPORT_BATCH_SIZE,
@@ -114,7 +115,7 @@ export function importDeps(store: ResourceStore, objects: S3ObjectStore, config:
   };
 }
 
-/** A resumed file redoes at most this much work; a checkpoint costs one S3 write only when there were errors. */
+/** Error lines wait at most this long for their checkpoint (which writes them to S3, one object per wait). */
 const CHECKPOINT_INTERVAL_MS = 2_000;
 
 /** Wires activities and workflows to a task queue; used by main.ts and by the integration tests alike. */

@@ -1,4 +1,10 @@
-import { importKickoffBody, type ImportCheckpoint, type ImportResult } from '@fhir-bulk/import';
+import {
+  furthest,
+  ImportCheckpointRecords,
+  importKickoffBody,
+  type ImportCheckpoint,
+  type ImportResult,
+} from '@fhir-bulk/import';
 import {
   type BulkStack,
   importFile,
@@ -118,6 +124,60 @@ describe('a worker SIGKILLed mid-file', () => {
     const history = await stack.client.workflow.getHandle(jobId).fetchHistory();
     const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
     expect(retried.length).toBeGreaterThan(0);
+  }, 600_000);
+});
+
+describe('a resumed attempt', () => {
+  /** What an attempt started now would resume from: the further of Temporal's heartbeat and the recorded checkpoint. */
+  async function resumePoint(jobId: string): Promise<ImportCheckpoint | undefined> {
+    return furthest(await checkpoint(jobId), await new ImportCheckpointRecords(stack.store.db).load(jobId, 0));
+  }
+
+  /**
+   * Kills the worker mid-file and measures what the next attempt will write again: the resources stored beyond
+   * its resume point. Each of the `IMPORT_CONSUMER_COUNT` writers can have finished at most one batch that no
+   * checkpoint holds yet, whatever the speed; a resume point taken from the heartbeat alone lags by seconds of work.
+   */
+  async function killAndMeasureRedo(worker: ServiceProcess, jobId: string, tenant: string, after: number) {
+    await waitFor(async () => ((await resumePoint(jobId))?.count ?? 0) > after, 120_000, `${after} resources`);
+    await worker.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // a write the dead worker sent lands meanwhile
+    const stored = await stack.store.collection('Patient').countDocuments({ tenant });
+    const resume = (await resumePoint(jobId))!;
+    return { stored, resume, redo: stored - resume.count };
+  }
+
+  it('rewrites at most one batch per writer after each kill, and still lands every resource once', async () => {
+    const tenant = 'redo';
+    const file = importFile('Patient', LINES, { prefix: 'd', badEvery: 0 });
+    const url = await putInput(stack.inputs, `${tenant}/patients.ndjson`, file.text);
+    let worker = spawnWorker();
+    slowDown(worker);
+    const { statusUrl, jobId } = await startImport(
+      `${stack.baseUrl}/tenant/${tenant}`,
+      stack.fetch,
+      importKickoffBody([{ type: 'Patient', url }]),
+    );
+    const bound = Number(env.IMPORT_CONSUMER_COUNT) * Number(env.IMPORT_BATCH_SIZE);
+    for (const after of [LINES / 6, LINES / 2]) {
+      const { stored, resume, redo } = await killAndMeasureRedo(worker, jobId, tenant, after);
+      expect(stored).toBeLessThan(LINES); // mid-file
+      expect(resume.count).toBeLessThanOrEqual(stored); // a checkpoint never passes what was written
+      expect(redo).toBeLessThanOrEqual(bound);
+      worker = spawnWorker();
+      slowDown(worker);
+    }
+    const done = await pollUntilDone(statusUrl, stack.fetch, 300_000);
+    expect(done.status).toBe(200);
+    const result = (await done.json()) as ImportResult;
+    expect(result.output).toEqual([{ type: 'Patient', inputUrl: url, count: LINES }]);
+    expect(result.error).toEqual([]);
+    const docs = await stack.store.collection('Patient').find({ tenant }).toArray();
+    expect(docs.map((d) => d.id).sort()).toEqual([...file.goodIds].sort());
+    expect(new Set(docs.map((d) => d.versionId))).toEqual(new Set([1]));
+    expect(await stack.store.history('Patient').countDocuments({ tenant })).toBe(0);
+    // The job's checkpoint records go with it.
+    expect(await new ImportCheckpointRecords(stack.store.db).load(jobId, 0)).toBeUndefined();
   }, 600_000);
 });
 

@@ -84,7 +84,9 @@ describe('FileCheckpoints', () => {
         parts.set(`part-${afterLine}`, text);
         return `part-${afterLine}`;
       },
-      onCheckpoint: (c) => checkpoints.push(c),
+      onCheckpoint: async (c) => {
+        checkpoints.push(c);
+      },
       intervalMs: 1_000_000,
       maxErrorBytes: 1_000_000,
     });
@@ -128,11 +130,26 @@ describe('FileCheckpoints', () => {
     expect(parts.get('part-20')).toBe('e25\n');
   });
 
+  it('checkpoints after each batch that leaves no error line waiting, so a resume redoes only unfinished batches', async () => {
+    const { files, checkpoints } = tracker();
+    await files.complete(batch(0));
+    await files.complete(batch(2)); // out of order: the checkpoint stays after batch 0
+    expect(checkpoints.map((c) => c.line)).toEqual([10, 10]);
+    await files.complete(batch(1, [15])); // its error waits for the interval: no checkpoint
+    expect(checkpoints).toHaveLength(2);
+    await files.complete(batch(3));
+    expect(checkpoints).toHaveLength(2);
+    await files.checkpoint();
+    expect(checkpoints.at(-1)).toMatchObject({ line: 40, count: 39, errors: 1, errorParts: ['part-10'] });
+  });
+
   it('checkpoints by itself when errors pile up', async () => {
     const checkpoints: ImportCheckpoint[] = [];
     const files = new FileCheckpoints(START, {
       writeErrors: async (afterLine) => `part-${afterLine}`,
-      onCheckpoint: (c) => checkpoints.push(c),
+      onCheckpoint: async (c) => {
+        checkpoints.push(c);
+      },
       intervalMs: 1_000_000,
       maxErrorBytes: 10,
     });

@@ -11,3 +11,4 @@ export * from './import-line';
 export * from './line-reader';
 export * from './kickoff-body';
 export * from './input-check';
+export * from './checkpoint-records';

@@ -1,5 +1,5 @@
 import type { JobRecords } from '@fhir-bulk/export';
-import type { ImportSources, SourceIo } from '@fhir-bulk/import';
+import type { ImportCheckpointRecords, ImportSources, SourceIo } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceStore } from '@fhir-bulk/store';
 import type { InputReader } from './input-reader';
@@ -14,7 +14,7 @@ export interface ImportSettings {
   heartbeatTimeoutSeconds: number;
   /** No progress for this long is a stall: logged and shown in the status (IMPORT_STALL_WARNING_SECONDS). */
   stallWarningSeconds: number;
-  /** How often a file activity checkpoints (and so how much a resumed attempt redoes at most). */
+  /** How long a file activity lets error lines wait before checkpointing them (one S3 write per wait). */
   checkpointIntervalMs: number;
   /** Hours error files are kept after the job completes (EXPORT_RETENTION_HOURS, the same clock as outputs). */
   retentionHours: number;
@@ -32,6 +32,8 @@ export interface ImportDeps {
   sources: ImportSources;
   sourceIo: SourceIo;
   jobs: JobRecords;
+  /** Each running file's latest checkpoint, so a resumed attempt need not start from the heartbeat's older one. */
+  checkpoints: ImportCheckpointRecords;
   settings: ImportSettings;
   now: () => Date;
 }

@@ -18,9 +18,12 @@ export interface WrittenBatch {
 export interface CheckpointOptions {
   /** Writes error lines that follow line `afterLine` to an object and returns its key. */
   writeErrors: (afterLine: number, text: string) => Promise<string>;
-  /** Receives every new checkpoint (to heartbeat). */
-  onCheckpoint: (checkpoint: ImportCheckpoint) => void;
-  /** A checkpoint is taken at most this often, unless errors pile up: it costs an S3 write when there are errors. */
+  /** Receives every new checkpoint (to record and heartbeat); the next one waits for it. */
+  onCheckpoint: (checkpoint: ImportCheckpoint) => Promise<void>;
+  /**
+   * Error lines wait this long to be written together (a checkpoint with errors costs an S3 write); without
+   * pending errors a checkpoint is taken after every batch, so a resumed attempt redoes little.
+   */
   intervalMs: number;
   /** Buffered error bytes that force a checkpoint, bounding memory when most lines are bad. */
   maxErrorBytes: number;
@@ -54,7 +57,7 @@ export class FileCheckpoints {
     this.lastCheckpointAt = this.now();
   }
 
-  /** Records a finished batch; checkpoints when the interval has passed or errors pile up. */
+  /** Records a finished batch; checkpoints unless error lines wait for the interval (and are not piling up). */
   async complete(batch: WrittenBatch): Promise<void> {
     this.done.set(batch.seq, batch);
     for (let next = this.done.get(this.nextSeq); next; next = this.done.get(this.nextSeq)) {
@@ -71,7 +74,7 @@ export class FileCheckpoints {
       }
     }
     const due = this.now() - this.lastCheckpointAt >= this.options.intervalMs;
-    if (due || this.bufferedBytes >= this.options.maxErrorBytes) await this.checkpoint();
+    if (this.bufferedBytes === 0 || due || this.bufferedBytes >= this.options.maxErrorBytes) await this.checkpoint();
   }
 
   /** Takes a checkpoint of everything written so far; returns it. Checkpoints run one at a time, in order. */
@@ -87,7 +90,7 @@ export class FileCheckpoints {
       const parts = [...this.committed.errorParts];
       if (errors.length > 0) parts.push(await this.options.writeErrors(this.committed.line, `${errors.join('\n')}\n`));
       this.committed = { ...advanced, errorParts: parts };
-      this.options.onCheckpoint({ ...this.committed, errorParts: [...parts] });
+      await this.options.onCheckpoint({ ...this.committed, errorParts: [...parts] });
     })();
     this.writing = step.catch(() => undefined);
     await step;

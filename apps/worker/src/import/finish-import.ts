@@ -13,6 +13,7 @@ export async function finalizeImport(
   { job, planned, files }: { job: ImportJobInput; planned: PlannedFile[]; files: ImportedFile[] },
 ): Promise<void> {
   await deps.objects.deletePrefix(`${importPrefix(job.tenant, job.jobId)}parts/`);
+  await deps.checkpoints.forget(job.jobId);
   const metrics = {
     totalRecords: files.reduce((sum, f) => sum + f.count, 0),
     fileCount: files.length,
@@ -33,6 +34,7 @@ export async function abandonImport(
   { job, status, message }: { job: ImportJobInput; status: 'cancelled' | 'failed'; message?: string },
 ): Promise<void> {
   await deps.objects.deletePrefix(importPrefix(job.tenant, job.jobId));
+  await deps.checkpoints.forget(job.jobId);
   await deps.jobs.ended(recordedImport(job), status, deps.now(), message);
 }
 
@@ -40,6 +42,7 @@ export async function abandonImport(
 export function purgeExpiredImports(deps: ImportDeps): Promise<number> {
   return deps.jobs.purgeExpired({ now: deps.now(), ...deps.settings }, async (record) => {
     await deps.objects.deletePrefix(importPrefix(record.tenant, record._id));
+    await deps.checkpoints.forget(record._id);
     await deps.jobs.purged(record._id, 'expired');
   });
 }

@@ -2,6 +2,7 @@ import {
   errorFileKey,
   errorLine,
   errorPartKey,
+  furthest,
   type ImportCheckpoint,
   type ImportedFile,
   type ImportHeartbeat,
@@ -27,9 +28,9 @@ export interface ImportFileTask {
   file: PlannedFile;
 }
 
-/** Where a resumed attempt starts: the last heartbeat's checkpoint, without what it said about stalls. */
-function checkpointOf(heartbeat: ImportHeartbeat | undefined): ImportCheckpoint {
-  if (!heartbeat) return START;
+/** The last heartbeat's checkpoint, without what it said about stalls. */
+function checkpointOf(heartbeat: ImportHeartbeat | undefined): ImportCheckpoint | undefined {
+  if (!heartbeat) return undefined;
   const { offset, line, count, errors, errorParts } = heartbeat;
   return { offset, line, count, errors, errorParts };
 }
@@ -47,7 +48,14 @@ const START: ImportCheckpoint = { offset: 0, line: 0, count: 0, errors: 0, error
 export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask): Promise<ImportedFile> {
   const { settings } = deps;
   const context = Context.current();
-  const resumed = checkpointOf(context.info.heartbeatDetails as ImportHeartbeat | undefined);
+  // Where a resumed attempt starts: the recorded checkpoint is usually ahead of the (throttled) heartbeat's.
+  const heartbeat = checkpointOf(context.info.heartbeatDetails as ImportHeartbeat | undefined);
+  const recorded = context.info.attempt > 1 ? await deps.checkpoints.load(job.jobId, file.index) : undefined;
+  const resumed = furthest(heartbeat, recorded) ?? START;
+  if (resumed !== START) {
+    const from = { jobId: job.jobId, file: file.index, attempt: context.info.attempt, line: resumed.line };
+    context.log.info('import file resumes', { ...from, source: resumed === recorded ? 'record' : 'heartbeat' });
+  }
   let latest = resumed;
   const beat = () => context.heartbeat(latest);
   beat();
@@ -69,7 +77,8 @@ export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask
         await deps.objects.put(key, text, NDJSON);
         return key;
       },
-      onCheckpoint: (checkpoint) => {
+      onCheckpoint: async (checkpoint) => {
+        await deps.checkpoints.save(job.jobId, file.index, checkpoint);
         latest = checkpoint;
         beat();
       },
