@@ -2,6 +2,7 @@ import { loadConfig } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
+import { warmUpSchema } from '@fhir-bulk/validation';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './app';
 import { createAuthApi } from './auth-api';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const recovered = await transactions.recover();
   if (recovered > 0) logger.warn({ recovered }, 'rolled back unfinished transactions');
 
+  // The resource schema compiles in seconds: before listening, not inside the first write's request.
+  warmUpSchema();
   const app = createApp({
     logger,
     auth: createAuthApi(config, { db: store.db, logger }),

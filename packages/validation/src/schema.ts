@@ -4,13 +4,15 @@
  *
  * Why per type: the schema's root is a `oneOf` over all 146 resource types, which makes ajv try every branch (about 70x
  * slower) and report an error for each failing branch. A validator compiled for `#/definitions/Patient` only checks
- * Patient. The first compile is slow (~2-3 s) because `contained` pulls in every resource definition, so the ajv
- * instance and the validators live at module level and are built lazily; `warmUpSchema()` lets a server pay that cost
- * at startup instead of on its first request.
+ * Patient. Compiling is slow (3-7 s) because `contained` pulls in every resource definition, so the validators of
+ * all types are compiled together once, kept as generated code on disk (validator-cache.ts) for the next process,
+ * and live at module level; `warmUpSchema()` lets a server pay the load at startup instead of on its first request.
  */
 import { readFileSync } from 'node:fs';
-import Ajv, { type ValidateFunction } from 'ajv';
+import Ajv, { type Options, type ValidateFunction } from 'ajv';
 import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
+import { version as ajvVersion } from 'ajv/package.json';
+import { compileAndCacheValidators, readCachedValidators, validatorCacheKey, type Validators } from './validator-cache';
 
 const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 
@@ -19,8 +21,11 @@ interface JsonSchema {
   definitions: Record<string, Record<string, unknown>>;
 }
 
+// strict: false because the FHIR schema carries keywords ajv does not know; allErrors to report every problem.
+const AJV_OPTIONS: Options = { strict: false, allErrors: true, discriminator: true };
+
 let ajv: Ajv | undefined;
-const validators = new Map<string, ValidateFunction>();
+let validators: Validators | undefined;
 
 /** Reads the schema afresh (we mutate it) and adapts the draft-06 document to what ajv 8 needs. */
 function loadFhirSchema(): JsonSchema {
@@ -87,27 +92,41 @@ function refInlinePrimitives(defs: JsonSchema['definitions']): void {
   }
 }
 
-function getAjv(): Ajv {
-  if (!ajv) {
-    // strict: false because the FHIR schema carries keywords ajv does not know; allErrors to report every problem.
-    ajv = new Ajv({ strict: false, allErrors: true, discriminator: true });
-    ajv.addMetaSchema(draft06MetaSchema);
-    ajv.addSchema(loadFhirSchema());
-  }
-  return ajv;
+function newAjv(schema: JsonSchema, options: Options = {}): Ajv {
+  const instance = new Ajv({ ...AJV_OPTIONS, ...options });
+  instance.addMetaSchema(draft06MetaSchema);
+  instance.addSchema(schema);
+  return instance;
+}
+
+/** Every resource type's validator: generated code from an earlier process, else compiled now (and cached). */
+function loadValidators(): Validators {
+  const schema = loadFhirSchema();
+  const resourceList = (schema.definitions.ResourceList?.oneOf ?? []) as Array<{ $ref: string }>;
+  const refs = Object.fromEntries(
+    resourceList.map(({ $ref }) => [$ref.slice($ref.lastIndexOf('/') + 1), `${SCHEMA_ID}${$ref}`]),
+  );
+  const key = validatorCacheKey([schema, ajvVersion, AJV_OPTIONS]);
+  const cached = readCachedValidators(key);
+  if (cached) return cached;
+  ajv = newAjv(schema, { code: { source: true } });
+  return compileAndCacheValidators(ajv, refs, key);
 }
 
 /** The compiled validator for one resource type; the caller has already checked that the type exists in R4. */
 export function validatorFor(resourceType: string): ValidateFunction {
+  validators ??= loadValidators();
   let validate = validators.get(resourceType);
   if (!validate) {
-    validate = getAjv().compile({ $ref: `${SCHEMA_ID}#/definitions/${resourceType}` });
+    // A type the schema's resource list lacks: compiled on its own.
+    ajv ??= newAjv(loadFhirSchema());
+    validate = ajv.compile({ $ref: `${SCHEMA_ID}#/definitions/${resourceType}` });
     validators.set(resourceType, validate);
   }
   return validate;
 }
 
-/** Compiles the schema ahead of the first request (e.g. at API startup); Patient pulls in every definition. */
+/** Loads (or compiles) the validators ahead of the first request, e.g. at API and worker startup. */
 export function warmUpSchema(): void {
   validatorFor('Patient');
 }
