@@ -110,6 +110,11 @@ const schema = z.object({
 
   /** How many export activities one worker runs at once. */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
+  /**
+   * A workflow bundle written by `npm run build:workflows` (a path). Unset, the worker bundles its workflows at
+   * start, seconds that a worker started to replace a dead one spends before it takes over the dead one's work.
+   */
+  WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 
   /**
    * How export reads a type: `key` (partitioned key ranges, filtered and sorted by the database: MongoDB),
@@ -196,8 +201,12 @@ const schema = z.object({
    * `acme=s3://shared-feeds/acme/,acme=https://files.acme.example/fhir/,beta=s3://beta-drop/`.
    */
   IMPORT_TENANT_ALLOWED_PREFIXES: tenantPrefixes.default(new Map()),
-  /** A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere. */
-  IMPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
+  /**
+   * A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere: most of what a
+   * killed worker costs an import. It heartbeats every third of this on a timer, so only an event loop blocked
+   * that long could be taken for dead.
+   */
+  IMPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(5),
   /** A file whose checkpoint has not moved for this long is logged (WARN) and named in the job's X-Progress. */
   IMPORT_STALL_WARNING_SECONDS: z.coerce.number().int().min(1).default(60),
 
