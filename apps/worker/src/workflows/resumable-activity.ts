@@ -11,7 +11,8 @@ export const resumableActivity = (heartbeatTimeoutSeconds: number, nonRetryable:
   heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: {
-    initialInterval: '1 second',
+    // A dead worker's activity is retried at once (that is most retries here); real failures still back off to 30 s.
+    initialInterval: '200 milliseconds',
     maximumInterval: '30 seconds',
     maximumAttempts: 20,
     nonRetryableErrorTypes: [nonRetryable],
