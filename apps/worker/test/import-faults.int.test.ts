@@ -35,6 +35,9 @@ const LINES = 30_000;
 // shorter, a worker slowed by SIGSTOP on a busy machine misses heartbeats and its attempts time out over and over).
 const env = { IMPORT_BATCH_SIZE: '100', IMPORT_HEARTBEAT_TIMEOUT_SECONDS: '4', IMPORT_CONSUMER_COUNT: '3' };
 
+const CLEAN_LINES = 60_000;
+const VERY_SLOW = { runMs: 30, stopMs: 270 };
+
 let stack: BulkStack;
 const processes: ServiceProcess[] = [];
 
@@ -42,8 +45,12 @@ beforeAll(async () => {
   stack = await startBulkStack({ env, inProcessWorker: false });
 });
 
+// A worker a test leaves (it failed early) must not serve the next test's job under its own settings.
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.kill()));
+});
+
 afterAll(async () => {
-  await Promise.all(processes.map((p) => p.kill()));
   await stack.stop();
 });
 
@@ -127,6 +134,23 @@ describe('a worker SIGKILLed mid-file', () => {
   }, 600_000);
 });
 
+/**
+ * Starts a much-slowed worker and an import of CLEAN_LINES good Patients into `tenant` (from its own prefix): a
+ * worker with its validators cached writes tens of thousands of lines in seconds, even slowed as above.
+ */
+async function importCleanFileSlowly(tenant: string) {
+  const file = importFile('Patient', CLEAN_LINES, { prefix: tenant, badEvery: 0 });
+  const url = await putInput(stack.inputs, `${tenant}/patients.ndjson`, file.text);
+  const worker = spawnWorker();
+  slowDown(worker, VERY_SLOW);
+  const { statusUrl, jobId } = await startImport(
+    `${stack.baseUrl}/tenant/${tenant}`,
+    stack.fetch,
+    importKickoffBody([{ type: 'Patient', url }]),
+  );
+  return { file, url, worker, statusUrl, jobId };
+}
+
 describe('a resumed attempt', () => {
   /** What an attempt started now would resume from: the further of Temporal's heartbeat and the recorded checkpoint. */
   async function resumePoint(jobId: string): Promise<ImportCheckpoint | undefined> {
@@ -149,28 +173,21 @@ describe('a resumed attempt', () => {
 
   it('rewrites at most one batch per writer after each kill, and still lands every resource once', async () => {
     const tenant = 'redo';
-    const file = importFile('Patient', LINES, { prefix: 'd', badEvery: 0 });
-    const url = await putInput(stack.inputs, `${tenant}/patients.ndjson`, file.text);
-    let worker = spawnWorker();
-    slowDown(worker);
-    const { statusUrl, jobId } = await startImport(
-      `${stack.baseUrl}/tenant/${tenant}`,
-      stack.fetch,
-      importKickoffBody([{ type: 'Patient', url }]),
-    );
+    const { file, url, statusUrl, jobId, ...started } = await importCleanFileSlowly(tenant);
+    let worker = started.worker;
     const bound = Number(env.IMPORT_CONSUMER_COUNT) * Number(env.IMPORT_BATCH_SIZE);
-    for (const after of [LINES / 6, LINES / 2]) {
+    for (const after of [CLEAN_LINES / 6, CLEAN_LINES / 2]) {
       const { stored, resume, redo } = await killAndMeasureRedo(worker, jobId, tenant, after);
-      expect(stored).toBeLessThan(LINES); // mid-file
+      expect(stored).toBeLessThan(CLEAN_LINES); // mid-file
       expect(resume.count).toBeLessThanOrEqual(stored); // a checkpoint never passes what was written
       expect(redo).toBeLessThanOrEqual(bound);
       worker = spawnWorker();
-      slowDown(worker);
+      slowDown(worker, VERY_SLOW);
     }
     const done = await pollUntilDone(statusUrl, stack.fetch, 300_000);
     expect(done.status).toBe(200);
     const result = (await done.json()) as ImportResult;
-    expect(result.output).toEqual([{ type: 'Patient', inputUrl: url, count: LINES }]);
+    expect(result.output).toEqual([{ type: 'Patient', inputUrl: url, count: CLEAN_LINES }]);
     expect(result.error).toEqual([]);
     const docs = await stack.store.collection('Patient').find({ tenant }).toArray();
     expect(docs.map((d) => d.id).sort()).toEqual([...file.goodIds].sort());
@@ -178,6 +195,30 @@ describe('a resumed attempt', () => {
     expect(await stack.store.history('Patient').countDocuments({ tenant })).toBe(0);
     // The job's checkpoint records go with it.
     expect(await new ImportCheckpointRecords(stack.store.db).load(jobId, 0)).toBeUndefined();
+  }, 600_000);
+});
+
+describe('a source withdrawn from the worker policy mid-file', () => {
+  it('stops the job at the next read: the resumed attempt refuses the input and writes nothing more', async () => {
+    const tenant = 'withdrawn';
+    const { url, statusUrl, jobId, worker } = await importCleanFileSlowly(tenant);
+    await waitFor(async () => ((await checkpoint(jobId))?.count ?? 0) > 0, 120_000, 'a first checkpoint');
+    await worker.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const stored = await stack.store.collection('Patient').countDocuments({ tenant });
+    expect(stored).toBeLessThan(CLEAN_LINES);
+
+    // The replacement runs under a policy without the input bucket (an operator withdrew it).
+    const replacement = startService('worker', { ...stackEnv(stack), IMPORT_S3_BUCKETS: 'another-import-bucket' });
+    processes.push(replacement);
+    const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
+    expect(done.status).toBeGreaterThanOrEqual(400);
+    expect(done.status).toBeLessThan(500);
+    const outcome = (await done.json()) as { resourceType: string; issue: Array<{ diagnostics?: string }> };
+    expect(outcome.resourceType).toBe('OperationOutcome');
+    expect(outcome.issue[0]!.diagnostics).toContain(url);
+    expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('FAILED');
+    expect(await stack.store.collection('Patient').countDocuments({ tenant })).toBe(stored);
   }, 600_000);
 });
 

@@ -70,6 +70,7 @@ describe('runPipeline', () => {
 describe('FileCheckpoints', () => {
   const batch = (seq: number, errors: number[] = []): WrittenBatch => ({
     seq,
+    firstLine: seq * 10 + 1,
     endOffset: (seq + 1) * 100,
     endLine: (seq + 1) * 10,
     written: 10 - errors.length,
@@ -141,6 +142,23 @@ describe('FileCheckpoints', () => {
     expect(checkpoints).toHaveLength(2);
     await files.checkpoint();
     expect(checkpoints.at(-1)).toMatchObject({ line: 40, count: 39, errors: 1, errorParts: ['part-10'] });
+  });
+
+  it('names the batches written beyond the checkpoint without bad lines, which a resumed attempt skips', async () => {
+    const { files, checkpoints } = tracker();
+    await files.complete(batch(0));
+    await files.complete(batch(2));
+    await files.complete(batch(3, [35]));
+    const resumed = checkpoints.at(-1)!;
+    expect(resumed).toMatchObject({ line: 10, ahead: [{ firstLine: 21, endLine: 30, written: 10 }] });
+    const { written: _, ...parsed } = batch(2);
+    expect(FileCheckpoints.writtenBefore(resumed, { ...parsed, seq: 1 })).toEqual({ ...batch(2), seq: 1 });
+    const { written: __, ...unwritten } = batch(1);
+    expect(FileCheckpoints.writtenBefore(resumed, unwritten)).toBeUndefined();
+    const { written: ___, ...withBadLine } = batch(3, [35]);
+    expect(FileCheckpoints.writtenBefore(resumed, withBadLine)).toBeUndefined();
+    // Another batch size cuts other lines: nothing matches, everything is written again.
+    expect(FileCheckpoints.writtenBefore(resumed, { ...parsed, endLine: 25 })).toBeUndefined();
   });
 
   it('checkpoints by itself when errors pile up', async () => {

@@ -25,11 +25,11 @@ export class ImportCheckpointRecords {
   }
 
   async save(jobId: string, file: number, checkpoint: ImportCheckpoint): Promise<void> {
-    const { offset, line, count, errors, errorParts } = checkpoint;
+    const { offset, line, count, errors, errorParts, ahead = [] } = checkpoint;
     // Filtered by _id alone: the one filter FerretDB answers from its _id index.
     await this.records.replaceOne(
       { _id: recordId(jobId, file) },
-      { jobId, offset, line, count, errors, errorParts },
+      { jobId, offset, line, count, errors, errorParts, ahead },
       { upsert: true },
     );
   }
@@ -37,8 +37,8 @@ export class ImportCheckpointRecords {
   async load(jobId: string, file: number): Promise<ImportCheckpoint | undefined> {
     const record = await this.records.findOne({ _id: recordId(jobId, file) });
     if (!record) return undefined;
-    const { offset, line, count, errors, errorParts } = record;
-    return { offset, line, count, errors, errorParts };
+    const { offset, line, count, errors, errorParts, ahead } = record;
+    return { offset, line, count, errors, errorParts, ...(ahead?.length ? { ahead } : {}) };
   }
 
   /** Once the job has ended (or was purged): its files will never resume. */
@@ -49,11 +49,14 @@ export class ImportCheckpointRecords {
 
 const recordId = (jobId: string, file: number) => `${jobId}/${file}`;
 
-/** The checkpoint further into the file: a resumed attempt starts there (both are whole, consistent checkpoints). */
+/**
+ * The checkpoint further into the file: a resumed attempt starts there (both are whole, consistent checkpoints).
+ * At the same offset `b`, the later-written one (the record, whose `ahead` is newer than the throttled heartbeat's).
+ */
 export function furthest(
   a: ImportCheckpoint | undefined,
   b: ImportCheckpoint | undefined,
 ): ImportCheckpoint | undefined {
   if (!a || !b) return a ?? b;
-  return b.offset > a.offset ? b : a;
+  return b.offset >= a.offset ? b : a;
 }

@@ -60,6 +60,18 @@ export interface ImportCheckpoint {
   /** Error lines reported so far. */
   errors: number;
   errorParts: string[];
+  /**
+   * Batches after `offset` already written, without bad lines (writers finish out of order): a resumed attempt
+   * that cuts the same batch skips its write instead of comparing every resource in it with what is stored.
+   */
+  ahead?: WrittenAhead[];
+}
+
+/** A batch written beyond a checkpoint: lines `firstLine`..`endLine`, `written` resources. */
+export interface WrittenAhead {
+  firstLine: number;
+  endLine: number;
+  written: number;
 }
 
 /** What a running file heartbeats: its checkpoint, plus how long it has not moved once that is a stall. */

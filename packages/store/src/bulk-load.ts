@@ -66,8 +66,8 @@ export async function bulkLoad(
   return result;
 }
 
-/** Resources that already exist are read, compared and written one by one; this many at once hides latency. */
-const EXISTING_IN_FLIGHT = 16;
+/** Resources that already exist are read, compared and written one by one; this many at once hides latency (on FerretDB, 1,000 reads by _id: 1.5 s 16 at a time, 1.0 s 64 at a time). */
+const EXISTING_IN_FLIGHT = 64;
 
 interface Inserted {
   /** Indexes of the documents whose id already existed. */

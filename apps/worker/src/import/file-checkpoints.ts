@@ -1,4 +1,4 @@
-import type { ImportCheckpoint } from '@fhir-bulk/import';
+import type { ImportCheckpoint, WrittenAhead } from '@fhir-bulk/import';
 
 /** A bad line's report, kept with its number so a file's error output stays in line order. */
 export interface ErrorLine {
@@ -9,6 +9,7 @@ export interface ErrorLine {
 /** A batch of lines, parsed: `seq` orders batches; every line before `endOffset` belongs to this or earlier ones. */
 export interface WrittenBatch {
   seq: number;
+  firstLine: number;
   endOffset: number;
   endLine: number;
   written: number;
@@ -77,6 +78,23 @@ export class FileCheckpoints {
     if (this.bufferedBytes === 0 || due || this.bufferedBytes >= this.options.maxErrorBytes) await this.checkpoint();
   }
 
+  /**
+   * What a resumed attempt need not write again (`ahead` of the checkpoint it resumes from): the batch with these
+   * very lines was written, and had no bad line (those are reported only once they join the checkpoint).
+   */
+  static writtenBefore(resumed: ImportCheckpoint, batch: Omit<WrittenBatch, 'written'>): WrittenBatch | undefined {
+    if (batch.errors.length > 0) return undefined;
+    const done = resumed.ahead?.find((a) => a.firstLine === batch.firstLine && a.endLine === batch.endLine);
+    return done ? { ...batch, written: done.written } : undefined;
+  }
+
+  /** Batches written beyond the contiguous prefix, without bad lines. */
+  private writtenAhead(): WrittenAhead[] {
+    return [...this.done.values()]
+      .filter((batch) => batch.errors.length === 0)
+      .map(({ firstLine, endLine, written }) => ({ firstLine, endLine, written }));
+  }
+
   /** Takes a checkpoint of everything written so far; returns it. Checkpoints run one at a time, in order. */
   async checkpoint(): Promise<ImportCheckpoint> {
     this.lastCheckpointAt = this.now();
@@ -90,7 +108,7 @@ export class FileCheckpoints {
       const parts = [...this.committed.errorParts];
       if (errors.length > 0) parts.push(await this.options.writeErrors(this.committed.line, `${errors.join('\n')}\n`));
       this.committed = { ...advanced, errorParts: parts };
-      await this.options.onCheckpoint({ ...this.committed, errorParts: [...parts] });
+      await this.options.onCheckpoint({ ...this.committed, errorParts: [...parts], ahead: this.writtenAhead() });
     })();
     this.writing = step.catch(() => undefined);
     await step;

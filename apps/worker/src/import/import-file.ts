@@ -31,8 +31,8 @@ export interface ImportFileTask {
 /** The last heartbeat's checkpoint, without what it said about stalls. */
 function checkpointOf(heartbeat: ImportHeartbeat | undefined): ImportCheckpoint | undefined {
   if (!heartbeat) return undefined;
-  const { offset, line, count, errors, errorParts } = heartbeat;
-  return { offset, line, count, errors, errorParts };
+  const { stalledSeconds: _stalled, ...checkpoint } = heartbeat;
+  return checkpoint;
 }
 
 /** Error lines buffered beyond this force a checkpoint (an S3 write), so memory stays bounded on bad files. */
@@ -104,7 +104,8 @@ export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask
       { consumers: settings.consumerCount, capacity: settings.channelCapacity },
       async (batch) => {
         signal.throwIfAborted();
-        await checkpoints.complete(await writeBatch(deps, job, file, batch));
+        const written = FileCheckpoints.writtenBefore(resumed, batch) ?? (await writeBatch(deps, job, file, batch));
+        await checkpoints.complete(written);
       },
     );
     const done = await checkpoints.checkpoint();
@@ -140,6 +141,7 @@ async function writeBatch(deps: ImportDeps, job: ImportFileTask['job'], file: Pl
   errors.sort((a, b) => a.line - b.line);
   return {
     seq: batch.seq,
+    firstLine: batch.firstLine,
     endOffset: batch.endOffset,
     endLine: batch.endLine,
     written: batch.resources.length - result.rejected.length - result.unstorable.length,

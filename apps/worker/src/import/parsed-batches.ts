@@ -5,6 +5,7 @@ import type { ErrorLine } from './file-checkpoints';
 /** Up to `size` consecutive lines of a file: the resources to write and the reports of the bad lines among them. */
 export interface ParsedBatch {
   seq: number;
+  firstLine: number;
   endOffset: number;
   endLine: number;
   resources: FhirResource[];
@@ -36,6 +37,7 @@ export async function* parsedBatches(
     } else {
       batch.errors.push({ line: read.line, text: errorLine(parsed.problem, { inputUrl, line: read.line }) });
     }
+    if (inBatch === 0) batch.firstLine = read.line;
     batch.endOffset = read.endOffset;
     batch.endLine = read.line;
     if (++inBatch === size) {
@@ -49,6 +51,7 @@ export async function* parsedBatches(
 
 const emptyBatch = (seq: number): ParsedBatch => ({
   seq,
+  firstLine: 0,
   endOffset: 0,
   endLine: 0,
   resources: [],
