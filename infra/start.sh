@@ -41,16 +41,19 @@ fi
 # One process per service: node itself loads TypeScript (--import tsx), so the recorded pid is the process that
 # serves (the tsx command would be a wrapper around a second node process, and `kill <pid>` would leave that one
 # running). It is also its own process group (setsid), which `npm run stack -- stop-all` stops as a whole.
+running() { # name
+  [[ -f "$run_dir/$1.pid" ]] && kill -0 "$(cat "$run_dir/$1.pid")" 2>/dev/null
+}
 start_service() { # name entry-file
   local pid_file="$run_dir/$1.pid"
-  if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then log "$1: already running"; return; fi
+  if running "$1"; then log "$1: already running"; return; fi
   setsid node --import tsx "$2" >>"$log_dir/$1.log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   log "$1: started as pid $(cat "$pid_file") (log: $log_dir/$1.log)"
 }
 # Workflows bundled once, from the sources as they are now: the worker (and any started later to replace it)
-# takes tasks seconds sooner than if it bundled them itself.
-node_modules/.bin/tsx apps/worker/src/build-workflow-bundle.ts "$run_dir/workflow-bundle.js"
+# takes tasks seconds sooner than if it bundled them itself. A worker already running keeps the bundle it loaded.
+running worker || node_modules/.bin/tsx apps/worker/src/build-workflow-bundle.ts "$run_dir/workflow-bundle.js"
 WORKER_WORKFLOW_BUNDLE=$run_dir/workflow-bundle.js start_service worker apps/worker/src/main.ts
 if [[ -n "$admin_token" ]]; then
   AUTH_ADMIN_TOKEN=$admin_token start_service api apps/api/src/main.ts

@@ -224,8 +224,8 @@ describe('a source withdrawn from the worker policy mid-file', () => {
 
 describe('cancel', () => {
   it('stops a running import: polls answer 404, the workflow ends cancelled, its error files are gone', async () => {
-    // Only a slowed worker of this test's own, so the import is surely running when the DELETE lands.
-    await Promise.all(processes.splice(0).map((p) => p.kill()));
+    // Only a slowed worker of this test's own (afterEach stopped the others), so the import is surely running when
+    // the DELETE lands.
     const url = await putInput(stack.inputs, 'cancel/patients.ndjson', importFile('Patient', LINES).text);
     // Slowed only once it polls: a worker slowed from its start bundles its workflow code at a quarter speed, which
     // on a machine busy with the other fault suites took longer than the test allows.
@@ -260,7 +260,6 @@ describe('cancel', () => {
   }, 300_000);
 
   it('ends cancelled, not failed, when the cancel lands while the worker is dead', async () => {
-    await Promise.all(processes.splice(0).map((p) => p.kill()));
     const url = await putInput(stack.inputs, 'cancel-dead/patients.ndjson', importFile('Patient', LINES).text);
     const worker = spawnWorker();
     await waitFor(() => pollsActivities(stack, worker), 120_000, 'the worker to poll');
