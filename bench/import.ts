@@ -1,5 +1,5 @@
 /**
- * `npm run bench:import -- [--resources 1000000] [--kills 2] [--keep]`
+ * `npm run bench:import -- [--resources 1000000] [--kills 2] [--rounds 1] [--keep]`
  *
  * Generates N resources as NDJSON (Patient, Observation, Condition, MedicationRequest; several files per type when
  * large) and uploads them to the import-input bucket, then measures (a) the raw baseline, the MongoDB driver
@@ -7,7 +7,8 @@
  * Temporal, a fresh worker process reading S3 and writing MongoDB, status polling until the result. Prints
  * resources/s of both, their ratio and the worker's peak RSS. Then (c) the same $import on a fresh database with
  * the worker SIGKILLed `--kills` times, spread evenly over the clean import's time so each lands mid-file, and a
- * fresh worker started at once each time: prints its time over the clean import's. Writes the result to
+ * fresh worker started at once each time: prints its time over the clean import's. With `--rounds N`, (c) is run
+ * N times, each after a clean import of its own, and the verdict takes the median ratio. Writes the result to
  * bench/results/. It fails when an import fails, its counts (result or database) are not N, or a resumed import
  * wrote a second version of anything. `--keep` leaves databases and inputs.
  */
@@ -24,7 +25,7 @@ import { apiBaseUrl, benchEnv, type Dataset } from './bench-setup';
 import { insertBaseline } from './import-baseline';
 import { awaitImportResult, kickOffImport } from './import-client';
 import { type UploadedFile, uploadDataset, writeDataset } from './import-dataset';
-import { parseImportOptions } from './import-options';
+import { type ImportBenchOptions, parseImportOptions } from './import-options';
 import { type ImportBenchResult, importBenchResult, printImportReport, type ResumedRun } from './import-report';
 import { terminateStaleImports } from './import-stale-jobs';
 import { checkImportResult, checkSingleVersions, checkStored, linesByType } from './import-verify';
@@ -96,8 +97,7 @@ async function main(): Promise<void> {
     const raw = await measureRaw(mongo, files, settings.batchSize, settings.baselineWriters);
     const context: BenchContext = { config, env, apiPort, mongo, objects, temporal };
     const { e2e, workerPeakRssMb } = await measureImport(context, files);
-    const resumed =
-      options.kills > 0 ? await measureResumedImport(context, files, e2e.seconds, options.kills) : undefined;
+    const resumed = options.kills > 0 ? await measureResumedRounds(context, files, e2e.seconds, options) : [];
 
     const result = importBenchResult({
       startedAt: startedAt.toISOString(),
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       raw,
       e2e,
       workerPeakRssMb,
-      ...(resumed ? { resumed } : {}),
+      resumed,
     });
     printImportReport(result);
     console.log(`result written to ${writeResult('import', result)}`);
@@ -206,6 +206,25 @@ async function measureImport(
 }
 
 /**
+ * `options.rounds` killed imports, each after a clean one (the first round's is the clean import already measured),
+ * so every ratio compares two runs made minutes apart.
+ */
+async function measureResumedRounds(
+  context: BenchContext,
+  files: readonly UploadedFile[],
+  firstCleanSeconds: number,
+  { rounds, kills }: ImportBenchOptions,
+): Promise<ResumedRun[]> {
+  const runs: ResumedRun[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`round ${round} of ${rounds}`);
+    const cleanSeconds = round === 1 ? firstCleanSeconds : (await measureImport(context, files)).e2e.seconds;
+    runs.push(await measureResumedImport(context, files, cleanSeconds, kills));
+  }
+  return runs;
+}
+
+/**
  * The clean import again, with `kills` SIGKILLs spread evenly over the clean import's time (each mid-file, when
  * the files are large), and checked as strictly: every count right and no resource with a second version.
  */
@@ -221,6 +240,7 @@ async function measureResumedImport(
   await checkSingleVersions(context.mongo.db(IMPORT_DATABASE), TENANT, linesByType(files).keys());
   return {
     kills,
+    cleanSeconds,
     seconds: e2e.seconds,
     restartSeconds,
     ratio: e2e.seconds / cleanSeconds,
