@@ -12,6 +12,8 @@ export interface ExportManifest {
   transactionTime: string;
   request: string;
   requiresAccessToken: boolean;
+  /** `organizeOutputBy` of the request: the resource type whose units each file holds (IG 3.0.0). */
+  outputOrganizedBy?: string;
   output: ManifestOutput[];
   deleted: ManifestOutput[];
   error: ManifestOutput[];
@@ -27,7 +29,10 @@ const byTypeThenName = (a: ManifestOutput, b: ManifestOutput) =>
  * name so two runs of the same export give the same manifest. Empty files are left out, as the IG allows.
  */
 export function buildManifest(
-  input: Pick<ExportJobInput, 'jobId' | 'baseUrl' | 'transactionTime' | 'requestUrl' | 'requiresAccessToken'>,
+  input: Pick<
+    ExportJobInput,
+    'jobId' | 'baseUrl' | 'transactionTime' | 'requestUrl' | 'requiresAccessToken' | 'organizeOutputBy'
+  >,
   files: readonly ExportedFile[],
 ): ExportManifest {
   const fileBaseUrl = `${input.baseUrl}/_export/${input.jobId}/files`;
@@ -40,6 +45,7 @@ export function buildManifest(
     transactionTime: input.transactionTime,
     request: input.requestUrl,
     requiresAccessToken: input.requiresAccessToken,
+    ...(input.organizeOutputBy ? { outputOrganizedBy: input.organizeOutputBy } : {}),
     output: entries('output'),
     deleted: entries('deleted'),
     error: entries('error'),

@@ -40,6 +40,14 @@ describe('buildManifest', () => {
     });
   });
 
+  it('says how output is organized when the request organized it (IG 3.0.0 outputOrganizedBy)', () => {
+    const mixed = { ...file('Patient', 'output', 0, 0, 3), type: undefined };
+    const manifest = buildManifest({ ...job, organizeOutputBy: 'Patient' }, [mixed]);
+    expect(manifest.outputOrganizedBy).toBe('Patient');
+    expect(manifest.output).toEqual([{ url: 'http://h/_export/job-1/files/Patient-0-0.ndjson', count: 3 }]);
+    expect(buildManifest(job, [mixed])).not.toHaveProperty('outputOrganizedBy');
+  });
+
   it('puts tombstone files in deleted and lenient-handling outcomes in error', () => {
     const manifest = buildManifest(job, [
       file('Patient', 'deleted', 0, 0, 2),

@@ -50,8 +50,10 @@ async function* blockLines(
   const keptPatient = keptElements('Patient', job.elements);
   for (const { doc, scanned } of block) {
     const ref = `Patient/${doc.id}`;
-    const unit = [header(ref), resourceLine(doc.resource, keptPatient), ...(lines.get(ref) ?? [])];
-    yield { value: unit.join(''), count: unit.length, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
+    const resources = [resourceLine(doc.resource, keptPatient), ...(lines.get(ref) ?? [])];
+    // The manifest's count is of resources (IG 3.0.0); the header is not one, and clients check the count.
+    const value = header(ref) + resources.join('');
+    yield { value, count: resources.length, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
   }
 }
 
