@@ -1,5 +1,6 @@
 import type { ExportJobInput } from '@fhir-bulk/export';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
+import { bulkLoad } from '@fhir-bulk/store';
 import { type BulkStack, startBulkStack } from '@fhir-bulk/test-support';
 import { defaultPayloadConverter } from '@temporalio/common';
 
@@ -209,6 +210,7 @@ describe('kick-off', () => {
   });
 
   it('starts a Group-level export in a tenant, with the compartment types by default', async () => {
+    await bulkLoad(stack.store, 'acme', [{ resourceType: 'Group', id: 'g-1', type: 'person', actual: true }]);
     const response = await kickoffPost('/tenant/acme/Group/g-1/$export', [
       { name: 'organizeOutputBy', valueString: 'Patient' },
     ]);

@@ -1,13 +1,6 @@
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
-import {
-  type BulkStack,
-  exportAndWait,
-  pollUntilDone,
-  refsOf,
-  startBulkStack,
-  startExport,
-} from '@fhir-bulk/test-support';
+import { type BulkStack, exportAndWait, refsOf, startBulkStack } from '@fhir-bulk/test-support';
 
 // Patient- and Group-level $export (FHIR Bulk Data Access IG 3.0.0), end to end: kick-off over HTTP, the worker
 // runs the job, the files are read back through the manifest. Each test has its own tenant holding the data below.
@@ -112,19 +105,35 @@ describe('Group/{id}/$export', () => {
     expect(refsOf(output)).toEqual(['Patient/p1']);
   });
 
-  it('fails a job for a Group that does not exist: the status poll answers 404 with NOT_FOUND', async () => {
-    const base = await clinicTenant();
-    const done = await pollUntilDone(await startExport(stack, `${base}/Group/nope/$export`), stack.fetch);
-    expect(done.status).toBe(404);
-    expect(done.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-    const body = (await done.json()) as OperationOutcome;
+  /** Kicks off a Group export that must be refused with 404 before any job exists. */
+  async function expectGroupRefused(base: string, groupId: string) {
+    const tenant = base.split('/')[2]!;
+    const jobs = () => stack.store.db.collection('export_jobs').countDocuments({ tenant });
+    const jobsBefore = await jobs();
+    const response = await stack.fetch(`${stack.baseUrl}${base}/Group/${groupId}/$export`, {
+      headers: { Prefer: 'respond-async' },
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+    const body = (await response.json()) as OperationOutcome;
     expect(body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
-    expect(body.issue[0]!.diagnostics).toMatch(/NOT_FOUND.*Group\/nope/);
+    expect(body.issue[0]!.diagnostics).toBe(`Group/${groupId} does not exist`);
+    expect(await jobs()).toBe(jobsBefore);
+  }
+
+  it('refuses at kick-off a Group that does not exist (404), starting no job', async () => {
+    await expectGroupRefused(await clinicTenant(), 'nope');
+  });
+
+  it('refuses a deleted Group at kick-off', async () => {
+    const base = await clinicTenant();
+    const deleted = await stack.fetch(`${stack.baseUrl}${base}/Group/g1`, { method: 'DELETE' });
+    expect(deleted.status).toBeLessThan(300);
+    await expectGroupRefused(base, 'g1');
   });
 
   it('does not take a Group of another tenant', async () => {
     await clinicTenant();
-    const done = await pollUntilDone(await startExport(stack, '/tenant/empty-levels/Group/g1/$export'), stack.fetch);
-    expect(done.status).toBe(404);
+    await expectGroupRefused('/tenant/empty-levels', 'g1');
   });
 });
