@@ -105,6 +105,24 @@ describe('DELETE of a running job', () => {
   });
 });
 
+describe('DELETE right after the kick-off', () => {
+  it('answers 202, then 404 to polls and to a second DELETE; the workflow ends cancelled with no files', async () => {
+    await bulkLoad(stack.store, 'cancel-early', patients(3));
+    const { statusUrl, jobId } = await kickoff('cancel-early');
+    // No wait: the workflow may not have planned yet (IG: the server SHALL respond 202 to a cancel it accepts).
+    expect((await remove(statusUrl)).status).toBe(202);
+    await expectNotFound(await stack.fetch(statusUrl));
+    await expectNotFound(await remove(statusUrl));
+    await stack.client.workflow
+      .getHandle(jobId)
+      .result()
+      .catch(() => undefined);
+    expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('CANCELLED');
+    expect(await stack.objects.list(jobPrefix('cancel-early', jobId))).toEqual([]);
+    expect(await jobRecord(jobId)).toMatchObject({ status: 'cancelled' });
+  });
+});
+
 describe('DELETE of a completed job', () => {
   it('answers 202, purges its files, and polls answer 404', async () => {
     const { statusUrl, jobId } = await completed('delete');
