@@ -172,6 +172,30 @@ describe('search', () => {
     expect(new Set(seen).size).toBe(12);
   });
 
+  it.each(['_summary=count', '_count=0'])('counts without returning resources for %s', async (ask) => {
+    const reply = await fhir.get<Bundle>(`/tenant/search/Patient?gender=female&${ask}`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 12 });
+    expect(reply.body.entry ?? []).toEqual([]);
+    expect(reply.body.link?.map((l) => l.relation)).toEqual(['self']);
+  });
+
+  it.each([
+    ['_summary=text', '_summary'],
+    ['_count=-1', '_count'],
+    ['_count=', '_count'],
+  ])('refuses %s with a 400 naming the parameter', async (ask, parameter) => {
+    const reply = await fhir.get<Outcome>(`/tenant/search/Patient?${ask}`);
+    expect(reply.status).toBe(400);
+    expect(reply.body.issue[0]?.expression).toEqual([parameter]);
+  });
+
+  it('refuses _count=0 on a history, which is never counted alone', async () => {
+    const reply = await fhir.get<Outcome>('/tenant/search/Patient/s1/_history?_count=0');
+    expect(reply.status).toBe(400);
+    expect(reply.body.issue[0]?.expression).toEqual(['_count']);
+  });
+
   it.each([
     ['/Patient?birthdate=ge1970&birthdate=lt1972', ['s20', 's21']],
     ['/Patient?name=smi&gender=male&birthdate=1951', ['s1']],

@@ -9,15 +9,7 @@ import type { RestContext } from './rest-context';
 const DEFAULT_COUNT = 50;
 const MAX_COUNT = 1_000;
 /** Result parameters this server does not implement; rejected (or ignored when lenient) rather than faked. */
-const UNSUPPORTED_RESULT_PARAMS = new Set([
-  '_sort',
-  '_include',
-  '_revinclude',
-  '_summary',
-  '_elements',
-  '_total',
-  '_contained',
-]);
+const UNSUPPORTED_RESULT_PARAMS = new Set(['_sort', '_include', '_revinclude', '_elements', '_total', '_contained']);
 
 /** GET [base]/{type}/{id}/_history: every version, newest first, tombstones as DELETE entries. */
 export async function history(
@@ -28,7 +20,7 @@ export async function history(
 ): Promise<FhirResponse> {
   ctx.authorize(type, 'history-instance');
   checkId(id);
-  const count = parseCount(params);
+  const count = parseCount(params, 1);
   const versions = await ctx.store.versions(ctx.tenant, type, id, count);
   return {
     status: 200,
@@ -61,11 +53,11 @@ export async function history(
  */
 export async function search(ctx: RestContext, type: string, params: Array<[string, string]>): Promise<FhirResponse> {
   ctx.authorize(type, 'search-type');
-  const count = parseCount(params);
+  const count = summaryCount(ctx, params) ?? parseCount(params, 0);
   const cursor = params.find(([name]) => name === '_cursor')?.[1];
   if (cursor !== undefined) checkId(cursor, '_cursor');
   const criteria = params.filter(([name]) => {
-    if (name === '_count' || name === '_cursor' || name === '_format') return false;
+    if (['_count', '_cursor', '_format', '_summary'].includes(name)) return false;
     if (!UNSUPPORTED_RESULT_PARAMS.has(name)) return true;
     if (ctx.lenient) return false;
     throw notSupported(`Search result parameter ${name} is not supported`, name);
@@ -74,10 +66,22 @@ export async function search(ctx: RestContext, type: string, params: Array<[stri
   return searchPage(ctx, type, { filter, criteria, count, cursor });
 }
 
+/**
+ * `_summary`: `count` asks for the total alone (as `_count=0` does), `false` for the whole resources (the default);
+ * the other summaries are not implemented, so they are refused (ignored when lenient) rather than faked.
+ */
+function summaryCount(ctx: RestContext, params: Array<[string, string]>): 0 | undefined {
+  const summary = params.find(([name]) => name === '_summary')?.[1];
+  if (summary === 'count') return 0;
+  if (summary === undefined || summary === 'false' || ctx.lenient) return undefined;
+  throw notSupported(`_summary=${summary} is not supported; count and false are`, '_summary');
+}
+
 export interface SearchPageRequest {
   filter: Filter<ResourceDocument> | undefined;
   /** The search's own parameters, repeated in the page links. */
   criteria: Array<[string, string]>;
+  /** Resources per page; 0 for the total alone. */
   count: number;
   /** The id of the last resource of the previous page. */
   cursor?: string;
@@ -94,10 +98,12 @@ export async function searchPage(
 ): Promise<FhirResponse> {
   const afterKey = cursor === undefined ? undefined : `${ctx.tenant}/${cursor}`;
   const [docs, total] = await Promise.all([
-    ctx.store
-      .streamCurrent(ctx.tenant, type, { filter, afterKey, batchSize: count + 1 })
-      .limit(count + 1)
-      .toArray(),
+    count === 0
+      ? []
+      : ctx.store
+          .streamCurrent(ctx.tenant, type, { filter, afterKey, batchSize: count + 1 })
+          .limit(count + 1)
+          .toArray(),
     ctx.store.countCurrent(ctx.tenant, type, { filter }),
   ]);
   const page = docs.slice(0, count);
@@ -128,15 +134,17 @@ function queryWith(query: URLSearchParams, cursor: string | undefined): string {
   return copy.toString();
 }
 
-function parseCount(params: Array<[string, string]>): number {
+function parseCount(params: Array<[string, string]>, min: 0 | 1): number {
   const raw = params.find(([name]) => name === '_count')?.[1];
-  return raw === undefined ? DEFAULT_COUNT : parseCountValue(raw);
+  return raw === undefined ? DEFAULT_COUNT : parseCountValue(raw, min);
 }
 
-/** `_count`: a positive integer, capped at MAX_COUNT. */
-export function parseCountValue(raw: string): number {
+/** `_count`: a whole number from `min`, capped at MAX_COUNT; 0 (searches) asks for the total alone. */
+export function parseCountValue(raw: string, min: 0 | 1 = 0): number {
   const count = Number(raw);
-  if (!Number.isInteger(count) || count < 1)
-    throw badRequest(`_count must be a positive integer, got "${raw}"`, '_count');
+  if (raw.trim() === '' || !Number.isInteger(count) || count < min) {
+    const what = min === 0 ? 'a whole number ≥ 0' : 'a positive integer';
+    throw badRequest(`_count must be ${what}, got "${raw}"`, '_count');
+  }
   return Math.min(count, MAX_COUNT);
 }
