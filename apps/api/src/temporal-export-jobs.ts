@@ -9,6 +9,7 @@ import {
   type ExportProgress,
   type PartitionCheckpoint,
   PURGE_EXPORT_WORKFLOW,
+  runningProgress,
   SEARCH_ATTRIBUTES,
 } from '@fhir-bulk/export';
 import { tooManyRequests } from '@fhir-bulk/fhir';
@@ -58,7 +59,10 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
       timeoutMs: this.limits.timeoutMs,
       format: input.outputFormat,
       // What the status route needs without asking the worker: partial manifests are built from it.
-      memo: { allowPartialManifests: input.allowPartialManifests },
+      memo: {
+        allowPartialManifests: input.allowPartialManifests,
+        ...(input.organizeOutputBy ? { organizeOutputBy: input.organizeOutputBy } : {}),
+      },
     });
   }
 
@@ -78,7 +82,7 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
         const partial = buildManifest({ jobId, ...memo, requestUrl: memo.request, requiresAccessToken: true }, files);
         return {
           state: 'running',
-          ...(progress ? { progress: withRunningPartitions(progress, description) } : {}),
+          ...(progress ? { progress: await this.progressSoFar(jobId, progress, description) } : {}),
           ...(memo.allowPartialManifests ? { partial } : {}),
         };
       }
@@ -93,6 +97,12 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
       default:
         return { state: 'failed', ...(await failureOf(handle, description.status.name)) };
     }
+  }
+
+  /** What finished and running partitions have written, per type, never less than an earlier poll answered. */
+  private async progressSoFar(jobId: string, progress: ExportProgress, description: WorkflowExecutionDescription) {
+    const now = runningProgress(progress, runningCheckpoints<PartitionCheckpoint | undefined>(description));
+    return { ...now, byType: await this.records.progressAtLeast(jobId, now.byType) };
   }
 
   /** A completed job's files are deleted by a purge workflow; from now on it answers 404. */
@@ -113,10 +123,5 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
 
 interface ExportMemo extends JobMemo {
   allowPartialManifests: boolean;
-}
-
-/** Adds what running partitions have written (their last heartbeat) to what finished partitions wrote. */
-function withRunningPartitions(progress: ExportProgress, description: WorkflowExecutionDescription): ExportProgress {
-  const running = runningCheckpoints<PartitionCheckpoint>(description).reduce((sum, c) => sum + (c?.written ?? 0), 0);
-  return { ...progress, done: progress.done + running };
+  organizeOutputBy?: 'Patient';
 }

@@ -1,4 +1,4 @@
-import { AUDIT_COLLECTION, type ExportManifest, jobPrefix, JOBS_COLLECTION } from '@fhir-bulk/export';
+import { AUDIT_COLLECTION, type ExportManifest, jobPrefix, JobRecords, JOBS_COLLECTION } from '@fhir-bulk/export';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { type BulkStack, pollUntilDone, startBulkStack, waitFor } from '@fhir-bulk/test-support';
@@ -71,12 +71,21 @@ describe('status while running', () => {
     release('progress/plan');
     // Patients (3 files of 1) are written; Observation is held mid-way, so the job is still running. FerretDB does
     // not count cheaply, so the plan has no total and the progress is a count, not a percentage.
-    await waitFor(progressIs('Exporting Observation: 3 resources written'), 30_000, 'X-Progress: Exporting').catch(
+    await waitFor(progressIs('Exporting: 3 resources written (Patient 3)'), 30_000, 'X-Progress: Exporting').catch(
       (error: Error) => {
         throw new Error(`${error.message}; X-Progress was ${[...new Set(seen)].join(' | ')}`);
       },
     );
-    expect(await jobRecord(jobId)).toMatchObject({ status: 'running', tenant: 'progress' });
+    expect(await jobRecord(jobId)).toMatchObject({ status: 'running', tenant: 'progress', progress: { Patient: 3 } });
+    // Polls answer at least what an earlier one did (a partition resumed after a crash counts its unfinished file
+    // again from zero): counts raised by an earlier answer stay, lower ones are not taken.
+    const records = new JobRecords(stack.store.db);
+    expect(await records.progressAtLeast(jobId, { Patient: 1, Observation: 2 })).toEqual({
+      Patient: 3,
+      Observation: 2,
+    });
+    const later = await stack.fetch(statusUrl);
+    expect(later.headers.get('x-progress')).toBe('Exporting: 5 resources written (Patient 3, Observation 2)');
     release('progress/Observation');
 
     const done = await pollUntilDone(statusUrl, stack.fetch);

@@ -123,10 +123,11 @@ export interface ExportProgress {
   phase: 'planning' | 'exporting' | 'finalizing' | 'done';
   /** Resources to export in total, from the plan; 0 when the database cannot count cheaply (FerretDB). */
   total: number;
-  /** Resources written to completed or running files. */
-  done: number;
-  /** A type being exported now, for `X-Progress` (`Exporting Observation 45%`). */
-  current?: string;
+  /**
+   * Resources written per type (rows of a view, under the view's resource type). The workflow counts completed
+   * partitions; a status poll adds the running ones' heartbeats (runningProgress).
+   */
+  byType: Record<string, number>;
 }
 
 /** Temporal search attributes operators filter export jobs by in the Web UI (registered by infra/stack.sh). */

@@ -19,6 +19,8 @@ export interface JobRecord {
   error?: string;
   /** When the outputs are deleted (retention); set on completion. */
   expiresAt?: Date;
+  /** Exports: the highest resources-written count per type a status poll has answered (progressAtLeast). */
+  progress?: Record<string, number>;
 }
 
 /** Who did what, when: one event per finished export, kept apart from job records so audits outlive purges. */
@@ -89,6 +91,25 @@ export class JobRecords {
     );
     await this.recordAudit(input, matchedCount === 1 ? 'completed' : 'cancelled', metrics.totalRecords, endTime);
     return matchedCount === 1;
+  }
+
+  /**
+   * Raises the record's per-type counts to at least `byType` and returns them, so the progress a status poll
+   * answers never goes back, across API restarts too: a partition resumed after a crash rewrites its unfinished
+   * file, and its heartbeat counts that file again from zero.
+   */
+  async progressAtLeast(jobId: string, byType: Record<string, number>): Promise<Record<string, number>> {
+    const raised = Object.entries(byType).map(([type, count]) => [`progress.${type}`, count]);
+    const record =
+      raised.length === 0
+        ? await this.jobs.findOne({ _id: jobId }, { projection: { progress: 1 } })
+        : // No projection: FerretDB v1's findAndModify does not implement one.
+          await this.jobs.findOneAndUpdate(
+            { _id: jobId },
+            { $max: Object.fromEntries(raised) },
+            { returnDocument: 'after' },
+          );
+    return record?.progress ?? byType;
   }
 
   /** A client's DELETE of a running job; written before the workflow is cancelled so polls answer 404 at once. */

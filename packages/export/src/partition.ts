@@ -54,4 +54,7 @@ export interface PartitionCheckpoint {
   scanned?: number;
   /** Resources written so far, the unfinished file included: progress only, never used to resume. */
   written: number;
+  /** The partition's type and kind, so a status poll can count `written` under its type (progress only). */
+  type?: string;
+  kind?: ExportPartition['kind'];
 }

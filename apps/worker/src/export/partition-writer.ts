@@ -91,6 +91,8 @@ export async function writePartitionFiles<T>(
     ...(lastKey !== undefined ? { lastKey } : {}),
     ...(scanned !== undefined ? { scanned } : {}),
     written,
+    type: partition.type,
+    kind: partition.kind,
   });
   const source = items[Symbol.asyncIterator]();
   let next = await source.next();

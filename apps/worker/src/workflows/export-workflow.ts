@@ -1,4 +1,4 @@
-import type { ExportedFile, ExportJobInput, ExportPartition, ExportPlan, ExportProgress } from '@fhir-bulk/export';
+import type { ExportedFile, ExportJobInput, ExportPlan, ExportProgress } from '@fhir-bulk/export';
 import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ExportActivities } from '../export/activities';
 import type { ExportSummary } from '../export/finish-export';
@@ -22,10 +22,9 @@ const steps = proxyActivities<ExportActivities>({
  * Cancelled or failed, it deletes what it wrote (in a scope that cannot itself be cancelled) and ends so.
  */
 export async function exportWorkflow(input: ExportJobInput): Promise<ExportSummary> {
-  const progress: ExportProgress = { phase: 'planning', total: 0, done: 0 };
+  const progress: ExportProgress = { phase: 'planning', total: 0, byType: {} };
   const files: ExportedFile[] = [];
-  const running = new Set<ExportPartition>();
-  setHandler(progressQuery, () => ({ ...progress, current: running.values().next().value?.type }));
+  setHandler(progressQuery, () => progress);
   setHandler(filesQuery, () => files);
 
   // Patient ids travel once, in the start event; the plan saves them to MongoDB for the partitions.
@@ -42,11 +41,10 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
     );
     const patientSet = plan.patientSet;
     await mapBounded(plan.partitions, plan.concurrency, async (partition) => {
-      running.add(partition);
       const written = await exportPartition({ job, partition, ...(patientSet ? { patientSet } : {}) });
-      running.delete(partition);
       files.push(...written);
-      progress.done += written.reduce((sum, f) => sum + (f.kind === 'output' ? f.count : 0), 0);
+      const outputs = written.reduce((sum, f) => sum + (f.kind === 'output' ? f.count : 0), 0);
+      if (outputs > 0) progress.byType[partition.type] = (progress.byType[partition.type] ?? 0) + outputs;
     });
     progress.phase = 'finalizing';
     const summary = await steps.finalizeExport({ job, files, ...(patientSet ? { patientSet } : {}) });
