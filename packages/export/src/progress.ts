@@ -2,13 +2,13 @@ import type { ExportProgress } from './export-job';
 import type { PartitionCheckpoint } from './partition';
 
 /** Resources written in all, over every type. */
-export const writtenInAll = (progress: ExportProgress) =>
+const writtenInAll = (progress: ExportProgress) =>
   Object.values(progress.byType).reduce((sum, count) => sum + count, 0);
 
 /**
  * The workflow's progress (completed partitions) with what its running partitions have written, from their last
  * heartbeats. A partition resumed after a crash rewrites its unfinished file, so this can drop for a while: the
- * status route keeps the highest counts it has answered (ExportProgressMarks) so that a client never sees that.
+ * status route keeps the highest counts it has answered (JobRecords.progressAtLeast) so that a client never sees that.
  */
 export function runningProgress(
   progress: ExportProgress,
