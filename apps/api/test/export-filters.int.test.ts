@@ -6,6 +6,7 @@ import {
   exactlyOnce,
   exportAndWait,
   exportedResourceCounts,
+  instantBetweenWrites,
   refsOf,
   startBulkStack,
 } from '@fhir-bulk/test-support';
@@ -15,16 +16,6 @@ import {
 //   worker (sift);
 // - key: MongoDB's; the database evaluates the conditions over key ranges, and a small partition size splits a
 //   type into several partitions, whose files must together hold every resource exactly once.
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** An instant strictly between the writes before and after it (the store stamps writes with the clock, in ms). */
-async function instantBetweenWrites(): Promise<string> {
-  await sleep(5);
-  const instant = new Date().toISOString();
-  await sleep(5);
-  return instant;
-}
-
 const observation = (id: string, code: string, status = 'final') => ({
   resourceType: 'Observation',
   id,

@@ -4,3 +4,4 @@ export * from './fhir-client';
 export * from './processes';
 export * from './export-output';
 export * from './import-input';
+export * from './write-instants';
