@@ -11,6 +11,14 @@ command -v go >/dev/null || { echo "[build-servers] Go (>= 1.24) is needed to bu
 
 log() { printf '[build-servers] %s\n' "$*" >&2; }
 
+# One build at a time per cache: two `npm test`/`npm start` on a fresh machine would otherwise compile everything
+# twice over on the same cores, and race on ferretdb's .partial file. The second waits, then finds the binaries.
+exec 9>"$bin_dir/.build.lock"
+if ! flock -n 9; then
+  log "another build of the servers is running; waiting for it"
+  flock 9
+fi
+
 # go install builds in a temp module; GOBIN puts the binary where we want it, then we version its name.
 install_tool() { # name version package
   local name=$1 version=$2 pkg=$3 target="$bin_dir/$1-$2"
