@@ -21,7 +21,11 @@ export const DEFAULT_MAX_ROWS_PER_RESOURCE = 10_000;
 
 export type ViewRow = Record<string, ColumnValue>;
 
-/** A view compiled once, to be run on any number of resources. */
+/**
+ * A view compiled once, to be run on any number of resources. A decimal has the precision it is written with when
+ * the resource was read by `parseWithExactDecimals`; a plain JS number (`JSON.parse`, a MongoDB document) that of
+ * its shortest form, so a `1.0` read back as 1 has the boundaries 0.5 and 1.5, not 0.95 and 1.05.
+ */
 export interface ViewEvaluator {
   readonly resourceType: string;
   readonly columns: readonly ViewColumnInfo[];

@@ -1,8 +1,10 @@
 import { type ResourceNode, type UserInvocationTable, util } from 'fhirpath';
+import { boundaryFunction } from './boundary-functions';
 
 /**
- * What views need beyond fhirpath.js: SQL on FHIR's `getResourceKey()` and `getReferenceKey([type])`, and a
- * `join()` that gives '' for no input, as SQL on FHIR's tests require (fhirpath.js gives nothing).
+ * What views need beyond fhirpath.js: SQL on FHIR's `getResourceKey()` and `getReferenceKey([type])`, a `join()`
+ * that gives '' for no input, as SQL on FHIR's tests require (fhirpath.js gives nothing), and `lowBoundary()` and
+ * `highBoundary()` that give a dateTime without an offset the extreme offsets (see boundary-functions.ts).
  *
  * A key is the resource id (the spec's simplest option): a view reads one resource type, whose ids are unique, and
  * a relative reference `Type/id` yields the same id. Keys do not say the type; `getReferenceKey(Patient)` checks it.
@@ -11,6 +13,8 @@ export const viewFunctions: UserInvocationTable = {
   getResourceKey: { fn: resourceKeys, arity: { 0: [] }, internalStructures: true },
   getReferenceKey: { fn: referenceKeys, arity: { 0: [], 1: ['TypeSpecifier'] }, internalStructures: true },
   join: { fn: join, arity: { 0: [], 1: ['String'] }, internalStructures: true },
+  lowBoundary: { fn: boundaryFunction('lowBoundary'), arity: { 0: [], 1: ['Integer'] }, internalStructures: true },
+  highBoundary: { fn: boundaryFunction('highBoundary'), arity: { 0: [], 1: ['Integer'] }, internalStructures: true },
 };
 
 /** Ids of the resources the input elements belong to (the resource itself when called at its root). */

@@ -1,23 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compileView, type FhirJson, type ViewRow } from '../src';
+import { compileView, type FhirJson, parseWithExactDecimals, type ViewRow } from '../src';
 
 /**
  * The official SQL on FHIR v2 test suite (shared/conformance/sql-on-fhir-v2, beside the repository; see its
  * SOURCE.md), one test per case. Every `shareable` case must pass. `experimental` cases that this runner fails are
  * listed below with the reason; each listed case is asserted to still fail, so the list cannot go stale or hide a
- * regression.
+ * regression. Resources are read as a client's would be (`parseWithExactDecimals`), so `1.0` keeps its precision.
  */
-const DECIMAL_PRECISION =
-  'JSON.parse reads the value 1.0 as 1, so its precision is gone before fhirpath.js computes the boundary (0.5/1.5, not 0.95/1.05)';
-const DATETIME_OFFSET =
-  'fhirpath.js gives a boundary without an offset for a dateTime without one; the test expects the extreme offsets +14:00/-12:00';
-const KNOWN_FAILING_EXPERIMENTAL = new Map<string, string>([
-  ['fn_boundary.json › decimal lowBoundary', DECIMAL_PRECISION],
-  ['fn_boundary.json › decimal highBoundary', DECIMAL_PRECISION],
-  ['fn_boundary.json › datetime lowBoundary', DATETIME_OFFSET],
-  ['fn_boundary.json › datetime highBoundary', DATETIME_OFFSET],
-]);
+const KNOWN_FAILING_EXPERIMENTAL = new Map<string, string>([]);
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const suiteDir = path.resolve(repoRoot, '..', 'shared', 'conformance', 'sql-on-fhir-v2');
@@ -77,7 +68,9 @@ if (!existsSync(suiteDir)) {
 
   describe('SQL on FHIR v2 conformance', () => {
     for (const file of files) {
-      const suite = JSON.parse(readFileSync(path.join(suiteDir, file), 'utf8')) as Suite;
+      const text = readFileSync(path.join(suiteDir, file), 'utf8');
+      // Views and expectations as JSON.parse reads them; the resources with their decimals as written.
+      const suite = { ...(JSON.parse(text) as Suite), resources: (parseWithExactDecimals(text) as Suite).resources };
       for (const test of suite.tests) {
         const name = `${file} › ${test.title}`;
         const experimental = test.tags?.includes('experimental') ?? false;
