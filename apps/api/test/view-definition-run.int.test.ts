@@ -1,6 +1,7 @@
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { type BulkStack, fhirClient, startBulkStack } from '@fhir-bulk/test-support';
+import { request } from 'node:http';
 
 let stack: BulkStack;
 beforeAll(async () => {
@@ -109,9 +110,9 @@ const run = (path: string, parameter: unknown[], headers: Record<string, string>
     body: JSON.stringify({ resourceType: 'Parameters', parameter }),
   });
 
-/** Runs and reads a JSON array of rows, sorted by id (stored data comes in storage order). */
+/** Runs and reads a JSON array of rows (asked for by Accept), sorted by id (stored data comes in storage order). */
 async function rows(path: string, parameter: unknown[]): Promise<Row[]> {
-  const response = await run(path, parameter);
+  const response = await run(path, parameter, { Accept: 'application/json' });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
   return ((await response.json()) as Row[]).sort((a, b) => String(a.id).localeCompare(String(b.id)));
@@ -147,6 +148,26 @@ function parseCsv(text: string): string[][] {
   }
   expect(field + record.join('')).toBe(''); // the text ended with a complete record
   return records;
+}
+
+/** POSTs `body` with no Accept header at all (fetch always sends one: `*\/*`). */
+async function postWithoutAccept(path: string, body: string) {
+  const headers = {
+    Authorization: `Bearer ${await stack.auth.http.token()}`,
+    'Content-Type': 'application/fhir+json',
+    'Content-Length': String(Buffer.byteLength(body)),
+  };
+  return new Promise<{ status?: number; contentType?: string; text: string }>((resolve, reject) => {
+    const req = request(`${stack.baseUrl}${path}`, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, contentType: res.headers['content-type'], text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const cell = (value: unknown) =>
@@ -284,10 +305,28 @@ describe('output formats', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const ndjson = await run(path, [param.view(patientView), param.format('ndjson')], { Accept: 'text/csv' });
     expect(ndjson.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
-    const json = await run(path, [param.view(patientView)]);
+    const json = await run(path, [param.view(patientView)], { Accept: 'application/json' });
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
     const envelope = await run(path, [param.view(patientView)], { Accept: 'application/fhir+json' });
     expect((await outcomeOf(envelope, 406)).issue[0]?.expression).toEqual(['Accept']);
+  });
+
+  it('writes NDJSON, the spec default, when neither _format nor Accept chooses', async () => {
+    const body = JSON.stringify({ resourceType: 'Parameters', parameter: [param.view(patientView)] });
+    const noAccept = await postWithoutAccept(path, body);
+    expect(noAccept.status).toBe(200);
+    expect(noAccept.contentType).toBe('application/x-ndjson; charset=utf-8');
+    const lines = noAccept.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Row);
+    expect(lines.sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual(patientRows);
+    for (const accept of ['*/*', 'text/*;q=0.1, */*;q=0.5']) {
+      const response = await run(path, [param.view(patientView)], { Accept: accept });
+      expect(response.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
+    }
+    const get = await stack.fetch(`${stack.baseUrl}/tenant/run/ViewDefinition/patients/$viewdefinition-run`);
+    expect(get.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
   });
 });
 

@@ -12,8 +12,11 @@ export const ROW_MEDIA_TYPES: Record<RowFormat, string> = {
   csv: 'text/csv',
 };
 
-/** The default when neither `_format` nor `Accept` chooses: a JSON array, what a quick preview is read as. */
-export const DEFAULT_ROW_FORMAT: RowFormat = 'json';
+/**
+ * The default when neither `_format` nor `Accept` chooses (no Accept, or a wildcard): the spec's ndjson
+ * (https://build.fhir.org/ig/HL7/sql-on-fhir/operations-common.html#output-formats: "the server SHALL use ndjson").
+ */
+export const DEFAULT_ROW_FORMAT: RowFormat = 'ndjson';
 
 /** `_format` codes and media types (`application/ndjson` is the older name of NDJSON's) by what they select. */
 const FORMAT_NAMES = new Map<string, RowFormat>([

@@ -71,10 +71,10 @@ describe('format names', () => {
     expect(rowFormatOf('constructor')).toBeUndefined();
   });
 
-  it('offers the default (json) first to content negotiation', () => {
+  it('offers the default (ndjson, as the spec says) first to content negotiation', () => {
     expect(ACCEPTED_MEDIA_TYPES).toEqual([
-      'application/json',
       'application/x-ndjson',
+      'application/json',
       'application/ndjson',
       'text/csv',
     ]);
