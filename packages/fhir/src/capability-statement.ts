@@ -4,16 +4,60 @@ export interface CapabilityOptions {
   software: { name: string; version: string };
   /** When the server started, reported as the statement's date. */
   date: string;
-  resourceTypes: string[];
+  /** One entry per resource type, as the REST layer describes itself (@fhir-bulk/rest resourceCapability). */
+  resources: readonly ResourceCapability[];
+  /** Whole-system interactions (`transaction`, `batch`). */
+  systemInteractions: readonly string[];
+  /** The levels `$export` is kicked off at; each declares the Bulk Data IG's operation where it belongs. */
+  exportLevels: readonly ExportLevel[];
+  /** The URL of this server's own OperationDefinition of `$import` (the draft has no published one). */
+  importDefinition: string;
   /** SMART Backend Services endpoints, when the server asks for tokens (AUTH_MODE=smart). */
   oauth?: { token: string; register: string };
 }
 
+/** A `CapabilityStatement.rest.resource` entry; the flags appear only when true. */
+export interface ResourceCapability {
+  type: string;
+  interaction: Array<{ code: string }>;
+  versioning?: 'versioned-update';
+  readHistory?: true;
+  updateCreate?: true;
+  searchParam?: Array<{ name: string; type: string; definition?: string; documentation?: string }>;
+  operation?: OperationCapability[];
+}
+
+export interface OperationCapability {
+  name: string;
+  definition: string;
+  documentation?: string;
+}
+
+export type ExportLevel = 'system' | 'patient' | 'group';
+
 const BULK_EXPORT_IG = 'http://hl7.org/fhir/uv/bulkdata/ImplementationGuide/hl7.fhir.uv.bulkdata';
+const BULK_DATA_OPERATIONS = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
 const SQL_ON_FHIR_IG = 'http://sql-on-fhir.org/ig';
 const SQL_ON_FHIR = 'http://sql-on-fhir.org';
 
+/** Where each export level's operation is declared (as the IG's own CapabilityStatement does): system or type. */
+const EXPORT_OPERATIONS: Record<ExportLevel, { type?: string; operation: OperationCapability }> = {
+  system: {
+    operation: {
+      name: 'export',
+      definition: `${BULK_DATA_OPERATIONS}/export`,
+      documentation:
+        '_outputFormat application/fhir+ndjson, or application/vnd.apache.parquet with _viewDefinition ' +
+        '(ids of stored ViewDefinitions): one set of Parquet files per view.',
+    },
+  },
+  patient: { type: 'Patient', operation: { name: 'export', definition: `${BULK_DATA_OPERATIONS}/patient-export` } },
+  group: { type: 'Group', operation: { name: 'export', definition: `${BULK_DATA_OPERATIONS}/group-export` } },
+};
+
 export function capabilityStatement(options: CapabilityOptions) {
+  const exports = options.exportLevels.map((level) => EXPORT_OPERATIONS[level]);
+  const typeOperations = (type: string) => exports.filter((e) => e.type === type).map((e) => e.operation);
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -29,17 +73,14 @@ export function capabilityStatement(options: CapabilityOptions) {
       {
         mode: 'server',
         ...(options.oauth ? { security: smartSecurity(options.oauth) } : {}),
-        resource: options.resourceTypes.map((type) => ({ type })),
+        resource: options.resources.map((resource) => {
+          const operation = [...(resource.operation ?? []), ...typeOperations(resource.type)];
+          return operation.length > 0 ? { ...resource, operation } : resource;
+        }),
+        interaction: options.systemInteractions.map((code) => ({ code })),
         operation: [
-          {
-            name: 'export',
-            definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export',
-            documentation:
-              '_outputFormat application/fhir+ndjson, or application/vnd.apache.parquet with _viewDefinition ' +
-              '(ids of stored ViewDefinitions): one set of Parquet files per view.',
-          },
-          // No published OperationDefinition yet: the $import draft (as the Microsoft FHIR server implements it).
-          { name: 'import', definition: `${options.baseUrl}/OperationDefinition/import` },
+          ...exports.filter((e) => e.type === undefined).map((e) => e.operation),
+          { name: 'import', definition: options.importDefinition },
           // ViewDefinition is not an R4 resource type (SQL on FHIR defines it as a logical model), so it has no
           // `resource` entry; it is stored and searched at [base]/ViewDefinition all the same.
           { name: 'viewdefinition-run', definition: `${SQL_ON_FHIR}/OperationDefinition/$viewdefinition-run` },
@@ -56,7 +97,10 @@ export function capabilityStatement(options: CapabilityOptions) {
   };
 }
 
-/** `rest.security` as SMART App Launch describes it: the SMART service and the OAuth endpoints' URIs. */
+/**
+ * `rest.security` as SMART App Launch describes it: the SMART service and the OAuth endpoints' URIs. `cors` is left
+ * out: the API sends no CORS headers, and FHIR readers take a missing flag as false.
+ */
 function smartSecurity({ token, register }: { token: string; register: string }) {
   return {
     service: [

@@ -12,3 +12,4 @@ export * from './line-reader';
 export * from './kickoff-body';
 export * from './input-check';
 export * from './checkpoint-records';
+export * from './operation-definition';

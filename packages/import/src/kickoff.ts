@@ -12,10 +12,11 @@ import type { ImportInput, ImportMode, ImportRequest } from './import-job';
 
 const NDJSON: ImportRequest['inputFormat'] = 'application/fhir+ndjson';
 /** The abbreviations the Bulk Data IG accepts for NDJSON on export, accepted here too so clients can use one set. */
-const NDJSON_ALIASES = new Set([NDJSON, 'application/ndjson', 'ndjson']);
-const MODES: readonly ImportMode[] = ['InitialLoad', 'IncrementalLoad'];
+export const IMPORT_INPUT_FORMATS: ReadonlySet<string> = new Set([NDJSON, 'application/ndjson', 'ndjson']);
+export const IMPORT_MODES: readonly ImportMode[] = ['InitialLoad', 'IncrementalLoad'];
+export const DEFAULT_IMPORT_MODE: ImportMode = 'IncrementalLoad';
 /** Every input is checked at kick-off and travels through workflow history, so their number is bounded. */
-const MAX_INPUTS = 1000;
+export const MAX_IMPORT_INPUTS = 1000;
 
 const CODE = ['valueString', 'valueCode'];
 const URI = ['valueUri', 'valueUrl', 'valueString'];
@@ -48,7 +49,7 @@ export function parseImportKickoff(body: unknown, prefer: string | undefined): I
 function parseInputFormat(parameter: NamedElement | undefined): ImportRequest['inputFormat'] {
   if (!parameter) throw required('inputFormat');
   const format = parameter.value(CODE);
-  if (NDJSON_ALIASES.has(format)) return NDJSON;
+  if (IMPORT_INPUT_FORMATS.has(format)) return NDJSON;
   throw notSupported(`inputFormat ${format} is not supported; use ${NDJSON}`, parameter.at);
 }
 
@@ -64,17 +65,17 @@ function parseStorageDetail(parameter: NamedElement | undefined): string | undef
 }
 
 function parseMode(parameter: NamedElement | undefined): ImportMode {
-  if (!parameter) return 'IncrementalLoad';
+  if (!parameter) return DEFAULT_IMPORT_MODE;
   const mode = parameter.value(CODE);
-  const known = MODES.find((m) => m === mode);
+  const known = IMPORT_MODES.find((m) => m === mode);
   if (known) return known;
-  throw notSupported(`mode ${mode} is not supported; use ${MODES.join(' or ')}`, parameter.at);
+  throw notSupported(`mode ${mode} is not supported; use ${IMPORT_MODES.join(' or ')}`, parameter.at);
 }
 
 function parseInputs(parameters: NamedElement[]): ImportInput[] {
   if (parameters.length === 0) throw required('input');
-  if (parameters.length > MAX_INPUTS) {
-    const message = `An $import takes at most ${MAX_INPUTS} inputs, not ${parameters.length}`;
+  if (parameters.length > MAX_IMPORT_INPUTS) {
+    const message = `An $import takes at most ${MAX_IMPORT_INPUTS} inputs, not ${parameters.length}`;
     throw new OperationOutcomeError(400, outcome('error', 'too-costly', message, 'input'));
   }
   return parameters.map((parameter, index) => {

@@ -26,10 +26,16 @@ export async function processBundle(ctx: RestContext, body: unknown): Promise<Fh
   if (bundle.entry !== undefined && !Array.isArray(bundle.entry))
     throw badRequest('Bundle.entry must be an array', 'Bundle.entry');
   const entries = (bundle.entry ?? []) as unknown[];
-  if (bundle.type === 'transaction') return transaction(ctx, entries);
-  if (bundle.type === 'batch') return batch(ctx, entries);
-  throw badRequest('Bundle.type must be transaction or batch', 'Bundle.type');
+  if (!isBundleType(bundle.type)) throw badRequest(`Bundle.type must be ${BUNDLE_TYPES.join(' or ')}`, 'Bundle.type');
+  return BUNDLE_PROCESSORS[bundle.type](ctx, entries);
 }
+
+const BUNDLE_PROCESSORS = { transaction, batch } as const;
+type BundleType = keyof typeof BUNDLE_PROCESSORS;
+/** The Bundle types `POST [base]/` processes: the system interactions the CapabilityStatement declares. */
+export const BUNDLE_TYPES = Object.keys(BUNDLE_PROCESSORS) as BundleType[];
+const isBundleType = (type: unknown): type is BundleType =>
+  typeof type === 'string' && Object.hasOwn(BUNDLE_PROCESSORS, type);
 
 /** Validates every entry before writing any; then all writes commit together or none remains. */
 async function transaction(ctx: RestContext, rawEntries: unknown[]): Promise<FhirResponse> {

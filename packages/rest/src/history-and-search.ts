@@ -10,6 +10,20 @@ const DEFAULT_COUNT = 50;
 const MAX_COUNT = 1_000;
 /** Result parameters this server does not implement; rejected (or ignored when lenient) rather than faked. */
 const UNSUPPORTED_RESULT_PARAMS = new Set(['_sort', '_include', '_revinclude', '_elements', '_total', '_contained']);
+/** The result parameters search honours (declared in the CapabilityStatement); `_cursor` is this server's paging. */
+export const SEARCH_RESULT_PARAMETERS = [
+  {
+    name: '_count',
+    type: 'number',
+    documentation: `Resources per page, at most ${MAX_COUNT} (default ${DEFAULT_COUNT}); 0 answers the total alone`,
+  },
+  {
+    name: '_summary',
+    type: 'token',
+    documentation: 'count (the total alone) or false; the other summaries are refused',
+  },
+] as const;
+const HONOURED_PARAMS = new Set<string>([...SEARCH_RESULT_PARAMETERS.map((p) => p.name), '_cursor', '_format']);
 
 /** GET [base]/{type}/{id}/_history: every version, newest first, tombstones as DELETE entries. */
 export async function history(
@@ -57,7 +71,7 @@ export async function search(ctx: RestContext, type: string, params: Array<[stri
   const cursor = params.find(([name]) => name === '_cursor')?.[1];
   if (cursor !== undefined) checkId(cursor, '_cursor');
   const criteria = params.filter(([name]) => {
-    if (['_count', '_cursor', '_format', '_summary'].includes(name)) return false;
+    if (HONOURED_PARAMS.has(name)) return false;
     if (!UNSUPPORTED_RESULT_PARAMS.has(name)) return true;
     if (ctx.lenient) return false;
     throw notSupported(`Search result parameter ${name} is not supported`, name);

@@ -47,6 +47,7 @@ const COMPATIBLE: Record<ParamType, string[]> = {
 };
 
 interface SearchParameter {
+  url: string;
   code: string;
   base: string[];
   type: string;
@@ -60,6 +61,8 @@ interface ParamDef {
   type: ParamType;
   paths: string[];
   targets?: string[];
+  /** The SearchParameter's canonical URL, which the CapabilityStatement names as the parameter's definition. */
+  url?: string;
 }
 
 const bundle = readR4<{ entry: Array<{ resource: SearchParameter }> }>('search-parameters.json');
@@ -162,7 +165,7 @@ for (const type of [...byType.keys()].sort()) {
     const sp = byType.get(type)?.get(code);
     if (!sp || !['token', 'reference', 'date', 'string'].includes(sp.type)) continue;
     const def = definitionFor(type, sp);
-    if (def && def.paths.length > 0) defs[code] = def;
+    if (def && def.paths.length > 0) defs[code] = { ...def, url: sp.url };
   }
   if (Object.keys(defs).length > 0) params[type] = defs;
 }

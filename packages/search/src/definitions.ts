@@ -12,6 +12,8 @@ export interface SearchParameterDefinition {
   paths: string[];
   /** Only references to these types are indexed, from `.where(resolve() is Patient)` in the expression. */
   targets?: string[];
+  /** The official SearchParameter's canonical URL (`http://hl7.org/fhir/SearchParameter/clinical-code`). */
+  url: string;
 }
 
 interface GeneratedTable {
@@ -34,6 +36,35 @@ export function searchParameter(type: string, code: string): SearchParameterDefi
 /** Every indexed parameter of `type`: what extraction computes at write time. */
 export function searchParameters(type: string): Array<[code: string, definition: SearchParameterDefinition]> {
   return Object.hasOwn(table.params, type) ? Object.entries(table.params[type] ?? {}) : [];
+}
+
+/**
+ * The parameters of every resource type (FHIR's `Resource-*`), which translate.ts reads from the stored document
+ * itself rather than from extracted keys.
+ */
+export const RESOURCE_SEARCH_PARAMETERS = {
+  _id: { type: 'token', url: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
+  _lastUpdated: { type: 'date', url: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
+} as const;
+
+export type ResourceSearchParameter = keyof typeof RESOURCE_SEARCH_PARAMETERS;
+
+export const isResourceSearchParameter = (code: string): code is ResourceSearchParameter =>
+  Object.hasOwn(RESOURCE_SEARCH_PARAMETERS, code);
+
+/** A search parameter as a CapabilityStatement declares it. */
+export interface DeclaredSearchParameter {
+  name: string;
+  type: SearchParamType;
+  definition: string;
+}
+
+/** Every parameter toMongoFilter takes for `type`: the resource-wide ones, then the type's own from the table. */
+export function declaredSearchParameters(type: string): DeclaredSearchParameter[] {
+  return [
+    ...Object.entries(RESOURCE_SEARCH_PARAMETERS).map(([name, { type, url }]) => ({ name, type, definition: url })),
+    ...searchParameters(type).map(([name, { type, url }]) => ({ name, type, definition: url })),
+  ];
 }
 
 /** The parameter codes linking `type` to a Patient compartment (CompartmentDefinition/patient); [] if none. */

@@ -8,7 +8,12 @@
  */
 import { badRequest, FHIR_ID, isResourceType } from '@fhir-bulk/fhir';
 import { and, type Condition, dateCondition, or } from './date-filter';
-import { type SearchParameterDefinition, searchParameter } from './definitions';
+import {
+  isResourceSearchParameter,
+  type ResourceSearchParameter,
+  type SearchParameterDefinition,
+  searchParameter,
+} from './definitions';
 import { DATES_PRESENT } from './extract';
 import {
   escapeRegex,
@@ -44,7 +49,7 @@ export const CONTROL_PARAMETERS: ReadonlySet<string> = new Set([
   '_pretty',
 ]);
 
-type Definition = SearchParameterDefinition | { type: '_id' } | { type: '_lastUpdated' };
+type Definition = SearchParameterDefinition | { type: ResourceSearchParameter };
 
 export function toMongoFilter(
   type: string,
@@ -62,8 +67,9 @@ export function toMongoFilter(
       (control[name] ??= []).push(value);
       continue;
     }
-    const definition: Definition | undefined =
-      code === '_id' || code === '_lastUpdated' ? { type: code } : searchParameter(type, code);
+    const definition: Definition | undefined = isResourceSearchParameter(code)
+      ? { type: code }
+      : searchParameter(type, code);
     if (!definition) {
       if (!options.lenient) throw badRequest(`Unknown search parameter "${code}" for ${type}`, name);
       ignored.push(name);

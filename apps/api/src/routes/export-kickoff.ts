@@ -26,6 +26,9 @@ const ENDPOINTS: Array<[path: string, level: ExportLevel]> = [
   ['/Group/:groupId/\\$export', 'group'],
 ];
 
+/** The levels kick-off answers at, which the CapabilityStatement declares as the IG's three operations. */
+export const EXPORT_LEVELS: readonly ExportLevel[] = [...new Set(ENDPOINTS.map(([, level]) => level))];
+
 export interface KickoffDeps {
   jobs: ExportJobs;
   /** Where stored ViewDefinitions are read from (Parquet exports). */
