@@ -18,6 +18,8 @@ import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { metadataRoutes } from './routes/metadata';
 import { viewDefinitionRoutes } from './routes/view-definition';
 import { viewExportRoutes } from './routes/view-export';
+import { keepViewRunText } from './view-run-body';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface AppDeps {
   logger: Logger;
@@ -51,9 +53,12 @@ export function createApp({
   // The OAuth endpoints parse their own bodies (a form; JSON after the admin check) and answer as OAuth does.
   app.use(authTokenRoutes(auth));
   app.use(authClientRoutes(auth));
-  app.use(
-    express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes, verify: requireUtf8 }),
-  );
+  // Bodies must be UTF-8; a $viewdefinition-run body's text is kept, to read its resources' decimals as written.
+  const verify = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    requireUtf8(req, res, body);
+    keepViewRunText(req, body);
+  };
+  app.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes, verify }));
 
   const fhir = express.Router({ mergeParams: true });
   // Open: what a client reads before it has a token.

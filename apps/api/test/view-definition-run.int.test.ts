@@ -1,4 +1,4 @@
-import type { OperationOutcome } from '@fhir-bulk/fhir';
+import type { FhirResource, OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { type BulkStack, fhirClient, startBulkStack } from '@fhir-bulk/test-support';
 import { request } from 'node:http';
@@ -201,6 +201,47 @@ describe('$viewdefinition-run on inline resources', () => {
       param.since('2024-03-01T00:00:00Z'),
     ]);
     expect(result.map((r) => r.id)).toEqual(['o4', 'o5']);
+  });
+
+  it('reads their decimals as written, where stored ones have the precision of the number MongoDB keeps', async () => {
+    const boundaryView = {
+      resourceType: 'ViewDefinition',
+      resource: 'Observation',
+      select: [
+        {
+          column: [
+            { name: 'id', path: 'getResourceKey()' },
+            { name: 'low', path: 'value.ofType(Quantity).value.lowBoundary()' },
+            { name: 'high', path: 'value.ofType(Quantity).value.highBoundary()' },
+            { name: 'text', path: 'value.ofType(Quantity).value.toString()' },
+          ],
+        },
+      ],
+    };
+    // Written by hand: JSON.stringify would write 1.0 as 1.
+    const resource = (id: string) =>
+      `{"resourceType": "Observation", "id": "${id}", "status": "final", "code": {"text": "c"}, "valueQuantity": {"value": 1.0}}`;
+    const bundle = `{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": ${resource('d2')}}]}`;
+    const parameters = [
+      JSON.stringify(param.view(boundaryView)),
+      `{"name": "resource", "resource": ${resource('d1')}}`,
+      `{"name": "resource", "resource": ${bundle}}`,
+      `{"name": "_limit", "valueInteger": 5.0}`,
+    ];
+    const path = '/tenant/decimals/ViewDefinition/$viewdefinition-run';
+    const inline = await stack.fetch(`${stack.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/fhir+json', Accept: 'application/json' },
+      body: `{"resourceType": "Parameters", "parameter": [${parameters.join(', ')}]}`,
+    });
+    expect(inline.status).toBe(200);
+    expect(await inline.json()).toEqual([
+      { id: 'd1', low: 0.95, high: 1.05, text: '1.0' },
+      { id: 'd2', low: 0.95, high: 1.05, text: '1.0' },
+    ]);
+
+    await bulkLoad(stack.store, 'decimals', [JSON.parse(resource('d3')) as FhirResource]);
+    expect(await rows(path, [param.view(boundaryView)])).toEqual([{ id: 'd3', low: 0.5, high: 1.5, text: '1' }]);
   });
 });
 

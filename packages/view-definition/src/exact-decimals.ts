@@ -24,8 +24,8 @@ function exactNumber(text: string): number | FP_Decimal {
 /** JSON strings (skipped whole, so digits inside them never count) and number tokens, in the order they come. */
 const TOKENS = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d[\d.eE+-]*/g;
 
-/** Whether some number token outside the strings would lose something when read as a JS number. */
-function hasInexactNumber(text: string): boolean {
+/** Whether some number in the JSON text (outside its strings) would lose something when read as a JS number. */
+export function hasInexactNumber(text: string): boolean {
   for (const [token] of text.matchAll(TOKENS)) {
     if (token.startsWith('"')) continue;
     if (String(Number(token)) !== token) return true;

@@ -6,7 +6,7 @@ export {
   type ViewEvaluator,
   type ViewRow,
 } from './compile-view';
-export { parseWithExactDecimals } from './exact-decimals';
+export { hasInexactNumber, parseWithExactDecimals } from './exact-decimals';
 export { budgetedRows, type RunBudget } from './run-budget';
 export { validateView, type ViewOptions } from './validate-view';
 export { viewColumns, type ViewColumnInfo } from './view-columns';

@@ -1,4 +1,4 @@
-import { compileView, type FhirJson, parseWithExactDecimals } from '../src';
+import { compileView, type FhirJson, hasInexactNumber, parseWithExactDecimals } from '../src';
 
 /** One row's columns, each a FHIRPath path on the Observation. */
 function columns(observation: FhirJson, paths: Record<string, string>) {
@@ -38,6 +38,8 @@ describe('decimals read with parseWithExactDecimals', () => {
     const text = '{"a": 1, "b": 2.5, "c": -3, "d": 1e-7, "e": "1.0", "f": "x\\"1.50", "g": [0.1]}';
 
     expect(parseWithExactDecimals(text)).toEqual(JSON.parse(text));
+    expect(hasInexactNumber(text)).toBe(false);
+    expect(hasInexactNumber('{"e": "1.0", "h": 1.0}')).toBe(true);
   });
 
   it('keep digits a double cannot hold, and exponents as written', () => {

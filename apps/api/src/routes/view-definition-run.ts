@@ -13,6 +13,7 @@ import {
 } from '@fhir-bulk/view-definition';
 import { type Request, type RequestHandler, Router } from 'express';
 import { operationBody } from '../operation-body';
+import { withExactResources } from '../view-run-body';
 import { sendViewRun } from '../view-run-response';
 
 /**
@@ -43,7 +44,7 @@ export function viewDefinitionRunRoutes(ctx: (req: Request) => RestContext, budg
 function parametersOf(req: Request): RunParameter[] {
   const query = queryRunParameters(new URL(req.originalUrl, 'http://x').searchParams);
   const body = operationBody(req, '$viewdefinition-run');
-  return body === undefined ? query : [...query, ...bodyRunParameters(body)];
+  return body === undefined ? query : [...query, ...withExactResources(req, bodyRunParameters(body))];
 }
 
 /**
