@@ -118,14 +118,12 @@ export function importDeps(store: ResourceStore, objects: S3ObjectStore, config:
 /** Error lines wait at most this long for their checkpoint (which writes them to S3, one object per wait). */
 const CHECKPOINT_INTERVAL_MS = 2_000;
 
-/** Wires activities and workflows to a task queue; used by main.ts and by the integration tests alike. */
-export async function createWorker({
-  connection,
-  config,
-  store,
-  objects,
-  workflowBundle,
-}: WorkerDeps): Promise<Worker> {
+/**
+ * The activities' worker: export partitions and import files. It is created and polling before the workflows'
+ * worker (whose sandbox takes ~0.6–0.9 s more to create), so a worker started to replace a dead one takes over the
+ * dead one's files as soon as Temporal hands them out.
+ */
+export async function createActivityWorker({ connection, config, store, objects }: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -134,7 +132,50 @@ export async function createWorker({
       ...createExportActivities(await exportDeps(store, objects, config)),
       ...createImportActivities(importDeps(store, objects, config)),
     },
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
+}
+
+/** The workflows' worker, on the same connection and task queue as the activities'. */
+export async function createWorkflowWorker({ connection, config, workflowBundle }: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+  });
+}
+
+export interface RunningWorkers {
+  shutdown(): void;
+  /** Settles when both workers have stopped; rejects when either fails. */
+  done: Promise<void>;
+}
+
+/**
+ * Starts the activities' worker, then runs `beforeWorkflows` (start-up work that can wait until the activities are
+ * polled for, such as warming the validators up), then starts the workflows' worker.
+ */
+export async function runWorkers(deps: WorkerDeps, beforeWorkflows: () => void = () => undefined) {
+  const activities = await createActivityWorker(deps);
+  const runs = [activities.run()];
+  // Settled through `done`; a failure before `done` exists must not end the process as an unhandled rejection.
+  runs[0]!.catch(() => undefined);
+  try {
+    beforeWorkflows();
+    const workflows = await createWorkflowWorker(deps);
+    runs.push(workflows.run());
+    const running: RunningWorkers = {
+      shutdown: () => {
+        activities.shutdown();
+        workflows.shutdown();
+      },
+      done: Promise.all(runs).then(() => undefined),
+    };
+    return running;
+  } catch (error) {
+    activities.shutdown();
+    await Promise.allSettled(runs);
+    throw error;
+  }
 }

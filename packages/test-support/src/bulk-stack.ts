@@ -2,7 +2,7 @@ import { pollExportStatus } from '@fhir-bulk/export';
 import { createLogger } from '@fhir-bulk/logging';
 import { TransactionRunner } from '@fhir-bulk/store';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -18,7 +18,8 @@ import { answerClientErrors } from '@fhir-bulk/api/src/client-errors';
 import { createExportApi } from '@fhir-bulk/api/src/export-api';
 import { createImportApi } from '@fhir-bulk/api/src/import-api';
 import { viewRunBudget } from '@fhir-bulk/api/src/view-run-budget';
-import { createWorker } from '@fhir-bulk/worker/src/worker';
+import { SdkLogger } from '@fhir-bulk/worker/src/sdk-logger';
+import { type RunningWorkers, runWorkers } from '@fhir-bulk/worker/src/worker';
 import { waitFor } from './processes';
 import { connectTestServices, type TestServices } from './services';
 
@@ -26,7 +27,7 @@ import { connectTestServices, type TestServices } from './services';
 export interface BulkStack extends TestServices {
   baseUrl: string;
   transactions: TransactionRunner;
-  worker?: Worker;
+  workers?: RunningWorkers;
   /**
    * The suite's own client, registered through the API like any bulk client: every scope (`system/*.*`),
    * every tenant, `bulk-export/read`, `bulk-import/write` and `audit/read`, but not `admin`.
@@ -56,7 +57,7 @@ let runtimeInstalled = false;
  */
 export const workerWarnings: Array<{ level: LogLevel; message: string; meta?: LogMetadata }> = [];
 
-class CapturingLogger extends DefaultLogger {
+class CapturingLogger extends SdkLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (level === 'WARN' || level === 'ERROR') workerWarnings.push({ level, message, ...(meta ? { meta } : {}) });
     super.log(level, message, meta);
@@ -92,10 +93,9 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   const services = await connectTestServices(env);
   const { config, client: temporal } = services;
   const transactions = await TransactionRunner.create(services.store, services.mongo);
-  const worker = inProcessWorker
-    ? await createWorker({ ...services, connection: services.nativeConnection })
+  const workers = inProcessWorker
+    ? await runWorkers({ ...services, connection: services.nativeConnection })
     : undefined;
-  const running = worker?.run();
 
   // Listen first: the app needs its public URL, which holds the port the OS picked.
   const server = createServer();
@@ -136,7 +136,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
     ...services,
     baseUrl,
     transactions,
-    worker,
+    workers,
     auth,
     fetch: auth.http.fetch,
     registerClient: newClient,
@@ -152,8 +152,8 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
       }
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      worker?.shutdown();
-      await running;
+      workers?.shutdown();
+      await workers?.done;
       await services.close();
     },
   };
