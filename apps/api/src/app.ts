@@ -14,6 +14,8 @@ import { type ExportStatusDeps, exportStatusRoutes } from './routes/export-statu
 import type { ImportApi } from './import-api';
 import { importKickoffRoutes } from './routes/import-kickoff';
 import { importStatusRoutes } from './routes/import-status';
+import { bulkSubmitRoutes } from './routes/bulk-submit';
+import { bulkSubmitStatusRoutes } from './routes/bulk-submit-status';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
 import { metadataRoutes } from './routes/metadata';
 import { viewDefinitionRoutes } from './routes/view-definition';
@@ -71,6 +73,8 @@ export function createApp({
   fhir.use(exportStatusRoutes(exports));
   fhir.use(importKickoffRoutes(imports.jobs, imports.checks, publicBaseUrl));
   fhir.use(importStatusRoutes(imports, publicBaseUrl));
+  fhir.use(bulkSubmitRoutes(imports, publicBaseUrl));
+  fhir.use(bulkSubmitStatusRoutes(imports, publicBaseUrl));
   fhir.use(viewExportRoutes(kickoff, exports));
   fhir.use(viewDefinitionRoutes({ ...rest, publicBaseUrl }));
   // Last: its `/:type/:id` patterns would otherwise shadow the operation routes above.

@@ -1,7 +1,13 @@
 import type { Config } from '@fhir-bulk/config';
 import { JobRecords } from '@fhir-bulk/export';
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
-import { defaultSourceIo, importBuckets, type ImportSources } from '@fhir-bulk/import';
+import {
+  defaultSourceIo,
+  importBuckets,
+  type ImportSources,
+  type ManifestSource,
+  SubmissionRecords,
+} from '@fhir-bulk/import';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { InputChecks } from '@fhir-bulk/import';
@@ -21,6 +27,9 @@ export type ImportApiConfig = Pick<
 
 export interface ImportApi extends ImportStatusDeps {
   checks: InputChecks;
+  /** `$bulk-submit`: submissions, and how their manifests are read (under the same checks). */
+  submissions: SubmissionRecords;
+  manifests: ManifestSource;
 }
 
 /** The import routes' dependencies from configuration; shared by main.ts and the test stack so both wire alike. */
@@ -35,6 +44,11 @@ export function createImportApi(
   };
   const buckets = new Map(importBuckets(sources).map((bucket) => [bucket, objects.inBucket(bucket)]));
   const records = new JobRecords(db, 'import');
+  const checks: InputChecks = {
+    sources,
+    sourceIo: defaultSourceIo(),
+    statS3: (bucket, key) => buckets.get(bucket)!.stat(key),
+  };
   return {
     records,
     jobs: new TemporalImportJobs(
@@ -47,10 +61,8 @@ export function createImportApi(
     objects,
     throttle: new PollThrottle(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS * 1000),
     retryAfterSeconds: Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS)),
-    checks: {
-      sources,
-      sourceIo: defaultSourceIo(),
-      statS3: (bucket, key) => buckets.get(bucket)!.stat(key),
-    },
+    checks,
+    submissions: new SubmissionRecords(db),
+    manifests: { checks, readS3Text: (bucket, key) => buckets.get(bucket)!.getText(key) },
   };
 }

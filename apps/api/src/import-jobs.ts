@@ -1,12 +1,6 @@
-import type { ImportJobInput, ImportProgress, ImportResult } from '@fhir-bulk/import';
+import type { ImportJobInput, ImportJobStatus } from '@fhir-bulk/import';
 
-/** What the API can learn about an import job, independent of how jobs run. */
-export type ImportJobStatus =
-  | { state: 'running'; progress?: ImportProgress }
-  | { state: 'completed'; result: ImportResult }
-  /** `clientFault`: the inputs were at fault (gone, changed, not allowed), not the server. */
-  | { state: 'failed'; message: string; clientFault: boolean }
-  | { state: 'gone' };
+export type { ImportJobStatus };
 
 /** Routes depend on this interface; `temporal-import-jobs.ts` implements it over Temporal and MongoDB. */
 export interface ImportJobs {

@@ -46,6 +46,16 @@ export class NamedElement {
     return value.trim();
   }
 
+  /** The one `value[x]`, which must be `key` (`valueIdentifier`, `valueCoding`): a complex value, as an object. */
+  complexValue(key: string): Record<string, unknown> {
+    const keys = Object.keys(this.element).filter((k) => k.startsWith('value'));
+    const value = this.element[key];
+    if (keys.length !== 1 || keys[0] !== key || !isObject(value) || this.hasParts()) {
+      throw badRequest(`${this.at} must have exactly one value[x], a ${key}`, this.at);
+    }
+    return value;
+  }
+
   /** A `valueReference`'s literal `reference`. */
   reference(at = this.at): string {
     const value = this.element.valueReference;

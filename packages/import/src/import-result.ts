@@ -1,4 +1,4 @@
-import type { ImportedFile, ImportJobInput } from './import-job';
+import type { ImportedFile, ImportJobInput, ImportProgress } from './import-job';
 import { errorFileName } from './import-files';
 
 export interface ImportResultEntry {
@@ -41,3 +41,11 @@ export function buildImportResult(
       })),
   };
 }
+
+/** What the API can learn about an import job, independent of how jobs run. */
+export type ImportJobStatus =
+  | { state: 'running'; progress?: ImportProgress }
+  | { state: 'completed'; result: ImportResult }
+  /** `clientFault`: the inputs were at fault (gone, changed, not allowed), not the server. */
+  | { state: 'failed'; message: string; clientFault: boolean }
+  | { state: 'gone' };

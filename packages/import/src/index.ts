@@ -13,3 +13,8 @@ export * from './kickoff-body';
 export * from './input-check';
 export * from './checkpoint-records';
 export * from './operation-definition';
+export * from './submit-request';
+export * from './submitted-manifest';
+export * from './submission';
+export * from './submission-status';
+export * from './submission-records';

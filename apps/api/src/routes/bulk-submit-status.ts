@@ -1,0 +1,71 @@
+import { mayAccessJob, requirePermission } from '@fhir-bulk/auth';
+import { notFound, tooManyRequests } from '@fhir-bulk/fhir';
+import {
+  type ImportJobStatus,
+  parseBulkSubmitStatus,
+  type Submission,
+  type SubmissionRecords,
+  submissionRecordId,
+  submitStatusAnswer,
+} from '@fhir-bulk/import';
+import { type Request, Router } from 'express';
+import { principalOf } from '../auth/principal-of';
+import { baseUrlOf, JOB_ID, tenantOf } from '../fhir-base';
+import type { ImportJobs } from '../import-jobs';
+import { operationBody } from '../operation-body';
+import type { PollThrottle } from '../poll-throttle';
+
+export interface BulkSubmitStatusDeps {
+  jobs: ImportJobs;
+  submissions: SubmissionRecords;
+  throttle: PollThrottle;
+  retryAfterSeconds: number;
+}
+
+/**
+ * `POST [base]/$bulk-submit-status` (Bulk Data IG 4.0.0-ballot) answers 202 with `Content-Location:
+ * [base]/_bulk-submit/{id}`; polling that answers 202 + X-Progress until the submission is completed and every
+ * manifest imported, then 200 with the Bulk Submit Status Manifest (submission-status.ts). A submission answers
+ * only the client that started it (or an admin), in its tenant; anyone else is told it does not exist.
+ */
+export function bulkSubmitStatusRoutes(deps: BulkSubmitStatusDeps, publicBaseUrl: string): Router {
+  const router = Router({ mergeParams: true });
+  router.post('/\\$bulk-submit-status', async (req, res) => {
+    requirePermission(principalOf(req), 'bulk-import/write');
+    const key = parseBulkSubmitStatus(operationBody(req, '$bulk-submit-status'));
+    const submission = await ownSubmission(deps, req, submissionRecordId(tenantOf(req), key));
+    res
+      .status(202)
+      .set('Content-Location', `${baseUrlOf(publicBaseUrl, req)}/_bulk-submit/${submission._id}`)
+      .end();
+  });
+  router.get('/_bulk-submit/:id', async (req, res) => {
+    const submission = await ownSubmission(deps, req, (req.params as { id: string }).id);
+    const wait = deps.throttle.check(`bulk-submit/${submission._id}`);
+    if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
+    const answer = submitStatusAnswer(submission, await jobStatuses(deps.jobs, submission), new Date());
+    if (answer.state === 'running') {
+      res
+        .status(202)
+        .set({ 'X-Progress': answer.progress, 'Retry-After': String(deps.retryAfterSeconds) })
+        .end();
+      return;
+    }
+    res.status(200).json(answer.manifest);
+  });
+  return router;
+}
+
+async function ownSubmission(deps: BulkSubmitStatusDeps, req: Request, id: string): Promise<Submission> {
+  const submission = JOB_ID.test(id) ? await deps.submissions.find(id) : null;
+  const owned = submission?.tenant === tenantOf(req) && mayAccessJob(principalOf(req), submission.requestedBy);
+  if (!submission || !owned) throw notFound(`No submission ${id} of this client in this tenant`);
+  return submission;
+}
+
+/** The status of every import job of the submission's current manifests. */
+async function jobStatuses(jobs: ImportJobs, submission: Submission): Promise<Map<string, ImportJobStatus>> {
+  const ids = submission.manifests.flatMap((m) => (m.jobId && !m.replaced ? [m.jobId] : []));
+  const statuses = await Promise.all(ids.map((id) => jobs.status(submission.tenant, id)));
+  return new Map(ids.map((id, i) => [id, statuses[i]!]));
+}
