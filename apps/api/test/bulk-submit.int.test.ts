@@ -276,6 +276,21 @@ describe('invalid requests', () => {
   });
 });
 
+describe('the CapabilityStatement', () => {
+  it('declares both operations by their Bulk Data IG definitions', async () => {
+    const statement = (await (await fetch(`${base('sub-i')}/metadata`)).json()) as {
+      rest: Array<{ operation: Array<{ name: string; definition: string }> }>;
+    };
+    const ig = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
+    expect(statement.rest[0]!.operation).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'bulk-submit', definition: `${ig}/bulk-submit` }),
+        expect.objectContaining({ name: 'bulk-submit-status', definition: `${ig}/bulk-submit-status` }),
+      ]),
+    );
+  });
+});
+
 describe('authorization', () => {
   it('a client without bulk-import/write is refused with 403, on both operations', async () => {
     const reader = await stack.registerClient({ permissions: ['bulk-export/read'] });

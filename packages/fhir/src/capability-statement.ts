@@ -81,6 +81,14 @@ export function capabilityStatement(options: CapabilityOptions) {
         operation: [
           ...exports.filter((e) => e.type === undefined).map((e) => e.operation),
           { name: 'import', definition: options.importDefinition },
+          {
+            name: 'bulk-submit',
+            definition: `${BULK_DATA_OPERATIONS}/bulk-submit`,
+            documentation:
+              'Each manifest is imported as $import inputs (NDJSON, the same source policy); oauthMetadataUrl, ' +
+              'fileRequestHeader, fileEncryptionKey, import and manifests with deleted or outputOrganizedBy are refused.',
+          },
+          { name: 'bulk-submit-status', definition: `${BULK_DATA_OPERATIONS}/bulk-submit-status` },
           // ViewDefinition is not an R4 resource type (SQL on FHIR defines it as a logical model), so it has no
           // `resource` entry; it is stored and searched at [base]/ViewDefinition all the same.
           { name: 'viewdefinition-run', definition: `${SQL_ON_FHIR}/OperationDefinition/$viewdefinition-run` },
