@@ -1,4 +1,4 @@
-import { OperationOutcomeError } from '@fhir-bulk/fhir';
+import { rejection } from '@fhir-bulk/test-support/src/rejection';
 import { bodyParameters, type ExportRequest, type KickoffInput, parseKickoff, queryParameters } from '../src';
 
 const defaults = { level: 'system', prefer: 'respond-async', requestUrl: 'http://x/$export' } as const;
@@ -12,17 +12,6 @@ export const post = (parameter: object[], input: Partial<KickoffInput> = {}): Ex
   parseKickoff({ ...defaults, parameters: bodyParameters({ resourceType: 'Parameters', parameter }), ...input });
 
 export const lenient = { prefer: 'respond-async, handling=lenient' };
-
-/** The OperationOutcomeError `run` throws; fails the test when it throws nothing or something else. */
-export function rejection(run: () => unknown): OperationOutcomeError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OperationOutcomeError) return error;
-    throw error;
-  }
-  throw new Error('expected an OperationOutcomeError');
-}
 
 /** The single issue of what `run` throws, for `toMatchObject`. */
 export const issueOf = (run: () => unknown) => {

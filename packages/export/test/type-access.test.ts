@@ -1,5 +1,6 @@
 import { readableExport } from '../src';
-import { get, rejection as refusal } from './kickoff-helpers';
+import { rejection as refusal } from '@fhir-bulk/test-support/src/rejection';
+import { get } from './kickoff-helpers';
 
 const readable = new Set(['Patient', 'Observation']);
 const mayRead = (type: string) => readable.has(type);

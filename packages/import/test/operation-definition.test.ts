@@ -1,4 +1,4 @@
-import { OperationOutcomeError } from '@fhir-bulk/fhir';
+import { rejection as refusal } from '@fhir-bulk/test-support/src/rejection';
 import { validateResource } from '@fhir-bulk/validation';
 import { importOperationDefinition, type OperationParameter, parseImportKickoff } from '../src';
 
@@ -25,16 +25,6 @@ function parameterOf(declared: OperationParameter, without?: string): object {
 const bodyOf = (parameter: object[]) => ({ resourceType: 'Parameters', parameter });
 const everyDeclared = (without?: string) =>
   definition.parameter.filter((p) => p.name !== without).map((p) => parameterOf(p, without));
-
-function refusal(run: () => unknown): OperationOutcomeError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OperationOutcomeError) return error;
-    throw error;
-  }
-  throw new Error('expected an OperationOutcomeError');
-}
 
 describe('the $import OperationDefinition', () => {
   it('is a valid R4 OperationDefinition at the URL it is served from', () => {
