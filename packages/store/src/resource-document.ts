@@ -20,6 +20,7 @@ export interface ResourceDocument {
   deleted: boolean;
   resource: FhirResource;
   search: SearchKeys;
+  /** A tombstone's are those of the version it deleted, so Patient- and Group-level exports can list the deletion. */
   compartments: string[];
 }
 
@@ -41,11 +42,15 @@ export interface VersionStamp {
   deleted?: boolean;
 }
 
-/** The stored form of one version: meta.versionId/lastUpdated are the store's, never the client's. */
+/**
+ * The stored form of one version: meta.versionId/lastUpdated are the store's, never the client's. A tombstone keeps
+ * the compartments of `deletedVersion`, the version it deletes (its content is gone, but whose it was still matters).
+ */
 export function toDocument(
   tenant: string,
   resource: FhirResource & { id: string },
   stamp: VersionStamp,
+  deletedVersion?: Pick<ResourceDocument, 'compartments'>,
 ): ResourceDocument {
   const deleted = stamp.deleted ?? false;
   const meta = { ...resource.meta, versionId: String(stamp.versionId), lastUpdated: stamp.lastUpdated.toISOString() };
@@ -61,7 +66,7 @@ export function toDocument(
     deleted,
     resource: stored,
     search: deleted ? {} : extractSearchKeys(stored),
-    compartments: deleted ? [] : compartmentsOf(stored),
+    compartments: deleted ? (deletedVersion?.compartments ?? []) : compartmentsOf(stored),
   };
 }
 

@@ -177,11 +177,8 @@ export class ResourceStore {
     session?: ClientSession,
   ): Promise<WriteResult> {
     await this.prepare(resource.resourceType);
-    const doc = toDocument(tenant, resource, {
-      versionId: (current?.versionId ?? 0) + 1,
-      lastUpdated: this.now(),
-      deleted,
-    });
+    const stamp = { versionId: (current?.versionId ?? 0) + 1, lastUpdated: this.now(), deleted };
+    const doc = toDocument(tenant, resource, stamp, current ?? undefined);
     const collection = this.collection(resource.resourceType);
     if (current) {
       const archived = toHistory(current);

@@ -49,6 +49,16 @@ describe('ResourceStore on FerretDB', () => {
     expect(streamed).toEqual(['v0000', 'v0001', 'v0002']);
   });
 
+  it('keeps in a tombstone the compartments of the version it deletes, and streams it only as a tombstone', async () => {
+    const observation = { resourceType: 'Observation', id: 'o', subject: { reference: 'Patient/p' } };
+    await services.store.write('t-deleted', observation);
+    await services.store.delete('t-deleted', 'Observation', 'o');
+    const tombstone = await services.store.read('t-deleted', 'Observation', 'o');
+    expect(tombstone).toMatchObject({ deleted: true, compartments: ['Patient/p'] });
+    expect(await ids(services.store.streamCurrent('t-deleted', 'Observation'))).toEqual([]);
+    expect(await ids(services.store.streamCurrent('t-deleted', 'Observation', { tombstones: true }))).toEqual(['o']);
+  });
+
   it('replaces a resource written twice instead of duplicating it', async () => {
     await bulkLoad(services.store, 't-twice', patients('p', 3));
     await bulkLoad(services.store, 't-twice', patients('p', 3));
