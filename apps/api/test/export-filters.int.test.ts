@@ -183,7 +183,7 @@ describe.each(strategies)('with EXPORT_SCAN=$scan', ({ scan, env }) => {
       );
       expect(refsOf(output)).toEqual(kept.map((id) => `Observation/${id}`));
       expect(manifest.deleted).toEqual([
-        { type: 'Observation', url: expect.stringMatching(/\/Observation-deleted-0-0\.ndjson$/), count: gone.length },
+        { type: 'Bundle', url: expect.stringMatching(/\/Observation-deleted-0-0\.ndjson$/), count: gone.length },
       ]);
       const urlOf = (bundle: object) => JSON.stringify((bundle as { entry: unknown[] }).entry[0]);
       expect([...deleted].sort((a, b) => urlOf(a).localeCompare(urlOf(b)))).toEqual(gone.map(deletion));

@@ -24,9 +24,14 @@ export interface ExportManifest {
 const byTypeThenName = (a: ManifestOutput, b: ManifestOutput) =>
   (a.type ?? '').localeCompare(b.type ?? '') || a.url.localeCompare(b.url, undefined, { numeric: true });
 
+const typeOf = (f: ExportedFile) => (f.kind === 'deleted' ? { type: 'Bundle' } : f.type ? { type: f.type } : {});
+
 /**
  * Builds the manifest. Files come back from parallel activities in any order; entries are sorted by type and
- * name so two runs of the same export give the same manifest. Empty files are left out, as the IG allows.
+ * name so two runs of the same export give the same manifest. Empty files are left out, as the IG allows. A `deleted`
+ * entry's type is `Bundle`, what its file holds (IG 3.0.0: `deleted` follows "the same structure as the output
+ * array", whose `type` is "the FHIR resource type that is contained in the file"); the deleted type is in each
+ * Bundle's `request.url`.
  */
 export function buildManifest(
   input: Pick<
@@ -39,7 +44,7 @@ export function buildManifest(
   const entries = (kind: ExportedFile['kind']) =>
     files
       .filter((f) => f.kind === kind && f.count > 0)
-      .map((f) => ({ ...(f.type ? { type: f.type } : {}), url: `${fileBaseUrl}/${fileName(f.key)}`, count: f.count }))
+      .map((f) => ({ ...typeOf(f), url: `${fileBaseUrl}/${fileName(f.key)}`, count: f.count }))
       .sort(byTypeThenName);
   return {
     transactionTime: input.transactionTime,

@@ -48,14 +48,14 @@ describe('buildManifest', () => {
     expect(buildManifest(job, [mixed])).not.toHaveProperty('outputOrganizedBy');
   });
 
-  it('puts tombstone files in deleted and lenient-handling outcomes in error', () => {
+  it('puts tombstone files in deleted, typed Bundle as the lines they hold, and lenient-handling outcomes in error', () => {
     const manifest = buildManifest(job, [
       file('Patient', 'deleted', 0, 0, 2),
       file('OperationOutcome', 'error', 0, 0, 1),
     ]);
     expect(manifest.output).toEqual([]);
     expect(manifest.deleted).toEqual([
-      { type: 'Patient', url: 'http://h/_export/job-1/files/Patient-deleted-0-0.ndjson', count: 2 },
+      { type: 'Bundle', url: 'http://h/_export/job-1/files/Patient-deleted-0-0.ndjson', count: 2 },
     ]);
     expect(manifest.error).toEqual([
       { type: 'OperationOutcome', url: 'http://h/_export/job-1/files/OperationOutcome-0-0.ndjson', count: 1 },
