@@ -59,7 +59,9 @@ export function buildManifest(
 
 /**
  * One page of a manifest for clients that allowed partial manifests: `pageSize` output files per page, `deleted`
- * and `error` on the first page, and a `next` link while files remain. Pages are 1-based (`?page=2`).
+ * on the first page, and a `next` link while files remain. Pages are 1-based (`?page=2`). Every other field, `error`
+ * too, is the same on each page (IG 3.0.0: "All fields in the linked manifest SHALL be populated with the same
+ * values as the manifest with the link, apart from the output, deleted and link arrays").
  */
 export function manifestPage(manifest: ExportManifest, page: number, pageSize: number, statusUrl: string) {
   const start = (page - 1) * pageSize;
@@ -69,7 +71,6 @@ export function manifestPage(manifest: ExportManifest, page: number, pageSize: n
     ...manifest,
     output,
     deleted: page === 1 ? manifest.deleted : [],
-    error: page === 1 ? manifest.error : [],
     ...(more ? { link: [{ relation: 'next' as const, url: `${statusUrl}?page=${page + 1}` }] } : {}),
   };
 }

@@ -67,9 +67,10 @@ describe('manifestPage', () => {
   const manifest = buildManifest(job, [
     ...[0, 1, 2, 3, 4].map((seq) => file('Patient', 'output', 0, seq, 1)),
     file('Patient', 'deleted', 0, 0, 1),
+    file('OperationOutcome', 'error', 0, 0, 1),
   ]);
 
-  it('pages output files with next links, deleted and error on the first page only', () => {
+  it('pages output files with next links, deleted on the first page only, error on every page', () => {
     const first = manifestPage(manifest, 1, 2, 'http://h/_export/job-1');
     expect(first.output.map((o) => o.url.split('/').pop())).toEqual(['Patient-0-0.ndjson', 'Patient-0-1.ndjson']);
     expect(first.deleted).toHaveLength(1);
@@ -78,6 +79,9 @@ describe('manifestPage', () => {
     expect(last.output.map((o) => o.url.split('/').pop())).toEqual(['Patient-0-4.ndjson']);
     expect(last.deleted).toEqual([]);
     expect(last.link).toBeUndefined();
+    // IG 3.0.0: a linked manifest repeats every field but output, deleted and link.
+    expect(first.error).toHaveLength(1);
+    expect(last.error).toEqual(first.error);
   });
 
   it('returns the whole manifest on page 1 when it fits', () => {
