@@ -1,5 +1,5 @@
-import { mayAccessJob } from '@fhir-bulk/auth';
-import type { JobRecords } from '@fhir-bulk/export';
+import { mayAccessJob, type Principal } from '@fhir-bulk/auth';
+import type { JobRecord, JobRecords } from '@fhir-bulk/export';
 import { notFound } from '@fhir-bulk/fhir';
 import { type RequestHandler, Router } from 'express';
 import { principalOf } from '../auth/principal-of';
@@ -11,8 +11,14 @@ import { isGone } from '../temporal-jobs';
  * error files): a job answers only the client that started it, in the tenant it ran in, or an admin. Anyone else
  * is told it does not exist (404), so job ids leak nothing. Owners come from the job record, written at kick-off.
  * A job cancelled, deleted or expired is gone for everyone at once, its files too, before the purge has run.
+ * `authorize` then checks the request's token against the job (it throws an OperationOutcomeError to refuse).
  */
-export function jobAccess(paths: string[], records: JobRecords, kind: string): Router {
+export function jobAccess(
+  paths: string[],
+  records: JobRecords,
+  kind: string,
+  authorize?: (principal: Principal, record: JobRecord) => void,
+): Router {
   const router = Router({ mergeParams: true });
   const check: RequestHandler = async (req, _res, next) => {
     const { jobId } = req.params as { jobId: string };
@@ -21,6 +27,7 @@ export function jobAccess(paths: string[], records: JobRecords, kind: string): R
     const record = await records.find(jobId);
     const owned = record && record.tenant === tenantOf(req) && mayAccessJob(principalOf(req), record.requestedBy);
     if (!owned || isGone(record)) throw missing();
+    authorize?.(principalOf(req), record);
     next();
   };
   for (const path of paths) router.use(`/${path}/:jobId`, check);

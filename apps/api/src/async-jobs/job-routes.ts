@@ -1,4 +1,5 @@
-import type { JobRecords } from '@fhir-bulk/export';
+import type { Principal } from '@fhir-bulk/auth';
+import type { JobRecord, JobRecords } from '@fhir-bulk/export';
 import { notFound, outcome, tooManyRequests } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { type Request, type Response, Router } from 'express';
@@ -31,6 +32,8 @@ export interface JobRoutesOptions<S> {
   /** More status paths for the same jobs (the IG's `$bulk-export-status`). */
   aliases?: string[];
   records: JobRecords;
+  /** Checks the token of each request under the job's URL, once ownership is settled (see jobAccess). */
+  authorize?: (principal: Principal, record: JobRecord) => void;
   throttle: PollThrottle;
   publicBaseUrl: string;
   status(tenant: string, jobId: string): Promise<S>;
@@ -52,7 +55,7 @@ export interface JobRoutesOptions<S> {
 export function jobRoutes<S>(options: JobRoutesOptions<S>): Router {
   const { kind, path, aliases = [], records, throttle } = options;
   const router = Router({ mergeParams: true });
-  router.use(jobAccess([path, ...aliases], records, kind));
+  router.use(jobAccess([path, ...aliases], records, kind, options.authorize));
   const jobIdOf = (req: Request) => (req.params as { jobId: string }).jobId;
 
   const poll = async (req: Request, res: Response) => {

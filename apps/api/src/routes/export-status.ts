@@ -1,13 +1,15 @@
+import { mayBulkRead, type Principal } from '@fhir-bulk/auth';
 import {
   EXPORT_ERRORS,
   type ExportManifest,
   jobPrefix,
+  type JobRecord,
   type JobRecords,
   manifestPage,
   OUTPUT_FILE_NAME,
   progressText,
 } from '@fhir-bulk/export';
-import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { forbidden, notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
 import { jobRoutes, type PollContext } from '../async-jobs/job-routes';
@@ -54,6 +56,7 @@ export function exportJobRoutes(
     path,
     aliases,
     records: deps.records,
+    authorize: readsEveryType,
     throttle: deps.throttle,
     publicBaseUrl: deps.publicBaseUrl,
     status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
@@ -62,6 +65,17 @@ export function exportJobRoutes(
     cancelled: (jobId) => `Export ${jobId} is cancelled; its files are deleted`,
     ...(files ? { files: { objects: deps.objects, names: OUTPUT_FILE_NAME, prefix: jobPrefix } } : {}),
   });
+}
+
+/**
+ * IG 3.0.0: status and output file requests "SHALL be protected the same way the Bulk Data Kick-off Request,
+ * including an access token with scopes that cover all resources being exported" (a 403 naming the others, as the
+ * kick-off answers): the job's owner polling with a narrower token than it exported with reads nothing.
+ */
+function readsEveryType(principal: Principal, record: JobRecord): void {
+  const unreadable = record.types.filter((type) => !mayBulkRead(principal, type));
+  if (unreadable.length === 0) return;
+  throw forbidden(`No granted scope reads ${unreadable.join(', ')}, exported by this job (system/{type}.read or .rs)`);
 }
 
 /** Bulk Data status: the manifest (paged for clients that allowed partial manifests). */
