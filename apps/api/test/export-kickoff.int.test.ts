@@ -195,6 +195,11 @@ describe('kick-off', () => {
   });
 
   it('starts a Patient-level export for the patients named in the body', async () => {
+    await bulkLoad(
+      stack.store,
+      'default',
+      ['p1', 'p2'].map((id) => ({ resourceType: 'Patient', id })),
+    );
     const response = await kickoffPost('/Patient/$export', [
       { name: 'patient', valueReference: { reference: 'Patient/p1' } },
       { name: 'patient', valueReference: { reference: 'Patient/p2' } },
@@ -222,6 +227,7 @@ describe('kick-off', () => {
   });
 
   it('starts a one-patient export at Patient/{id}/$export', async () => {
+    await bulkLoad(stack.store, 'default', [{ resourceType: 'Patient', id: 'p-7' }]);
     const response = await kickoffPost('/fhir/Patient/p-7/$export', [{ name: '_type', valueString: 'Observation' }]);
     contentLocation(response, `${stack.baseUrl}/fhir`);
     expect(await startedWith(response)).toMatchObject({ level: 'patient', patients: ['p-7'], types: ['Observation'] });

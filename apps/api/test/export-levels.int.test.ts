@@ -60,6 +60,31 @@ async function clinicTenant(): Promise<string> {
 
 const patientRef = (id: string) => ({ name: 'patient', valueReference: { reference: `Patient/${id}` } });
 
+/** Kicks off at `path` of `base` (POSTing `parameters`, if any): refused before any job exists. */
+async function expectRefused(base: string, path: string, status: number, diagnostics: string, parameters?: object[]) {
+  const tenant = base.split('/')[2]!;
+  const jobs = () => stack.store.db.collection('export_jobs').countDocuments({ tenant });
+  const jobsBefore = await jobs();
+  const body = parameters && JSON.stringify({ resourceType: 'Parameters', parameter: parameters });
+  const response = await stack.fetch(`${stack.baseUrl}${base}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { Prefer: 'respond-async', ...(body ? { 'Content-Type': 'application/fhir+json' } : {}) },
+    body,
+  });
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+  const outcome = (await response.json()) as OperationOutcome;
+  expect(outcome).toMatchObject({
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'not-found' }],
+  });
+  expect(outcome.issue[0]!.diagnostics).toBe(diagnostics);
+  expect(await jobs()).toBe(jobsBefore);
+}
+
+const expectGroupRefused = (base: string, groupId: string) =>
+  expectRefused(base, `/Group/${groupId}/$export`, 404, `Group/${groupId} does not exist`);
+
 describe('Patient/$export', () => {
   it("exports only resources in some patient's compartment, never Practitioner or Organization", async () => {
     const base = await clinicTenant();
@@ -77,6 +102,11 @@ describe('Patient/$export', () => {
     });
     expect(refsOf(output)).toEqual(scopeOf(['p2', 'p4'], false));
   });
+
+  it('refuses patients the tenant does not hold: 400 naming them (IG: SHOULD be an error), starting no job', async () => {
+    const parameters = [patientRef('p1'), patientRef('nobody')];
+    await expectRefused(await clinicTenant(), '/Patient/$export', 400, 'patient Patient/nobody: not known', parameters);
+  });
 });
 
 describe('Patient/{id}/$export', () => {
@@ -85,6 +115,10 @@ describe('Patient/{id}/$export', () => {
     const { output } = await exportAndWait(stack, `${base}/Patient/p1/$export`);
     expect(refsOf(output)).toEqual(scopeOf(['p1']));
     expect(output.find((r) => r.id === 'p1')).toMatchObject({ resourceType: 'Patient', gender: 'unknown' });
+  });
+
+  it('refuses a patient the tenant does not hold with 404, starting no job', async () => {
+    await expectRefused(await clinicTenant(), '/Patient/nobody/$export', 404, 'Patient/nobody does not exist');
   });
 });
 
@@ -96,30 +130,20 @@ describe('Group/{id}/$export', () => {
     expect(manifest.request).toBe(`${stack.baseUrl}${base}/Group/g1/$export`);
   });
 
-  it('limits the members to the patients a POST Parameters body names, never adding others', async () => {
+  it('limits the members to the patients a POST Parameters body names', async () => {
     const base = await clinicTenant();
     const { output } = await exportAndWait(stack, `${base}/Group/g1/$export`, {
-      // p2 is an inactive member and p4 no member: neither is exported.
-      parameters: [patientRef('p1'), patientRef('p2'), patientRef('p4'), { name: '_type', valueString: 'Patient' }],
+      parameters: [patientRef('p3'), { name: '_type', valueString: 'Patient' }],
     });
-    expect(refsOf(output)).toEqual(['Patient/p1']);
+    expect(refsOf(output)).toEqual(['Patient/p3']);
   });
 
-  /** Kicks off a Group export that must be refused with 404 before any job exists. */
-  async function expectGroupRefused(base: string, groupId: string) {
-    const tenant = base.split('/')[2]!;
-    const jobs = () => stack.store.db.collection('export_jobs').countDocuments({ tenant });
-    const jobsBefore = await jobs();
-    const response = await stack.fetch(`${stack.baseUrl}${base}/Group/${groupId}/$export`, {
-      headers: { Prefer: 'respond-async' },
-    });
-    expect(response.status).toBe(404);
-    expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
-    const body = (await response.json()) as OperationOutcome;
-    expect(body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
-    expect(body.issue[0]!.diagnostics).toBe(`Group/${groupId} does not exist`);
-    expect(await jobs()).toBe(jobsBefore);
-  }
+  it('refuses patients that are no active members, never adding them: 400 naming them, starting no job', async () => {
+    // p2 is an inactive member and p4 no member (IG: "who are not members of the group ... SHOULD" be an error).
+    const parameters = [patientRef('p1'), patientRef('p2'), patientRef('p4')];
+    const diagnostics = 'patient Patient/p2, Patient/p4: not active members of Group/g1';
+    await expectRefused(await clinicTenant(), '/Group/g1/$export', 400, diagnostics, parameters);
+  });
 
   it('refuses at kick-off a Group that does not exist (404), starting no job', async () => {
     await expectGroupRefused(await clinicTenant(), 'nope');

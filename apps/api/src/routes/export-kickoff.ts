@@ -14,6 +14,7 @@ import { type Request, type RequestHandler, Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
 import type { ExportJobs } from '../export-jobs';
+import { checkExportPatients } from '../export-patients';
 import { resolveViews, type StatusOf } from '../export-views';
 import { requestUrlOf } from '../fhir-base';
 import { operationBody } from '../operation-body';
@@ -75,7 +76,7 @@ export async function startExport(
   const principal = principalOf(req);
   requirePermission(principal, 'bulk-export/read');
   const job = newJob(req, deps.publicBaseUrl);
-  if (request.level === 'group') await checkGroupExists(deps.store, job.tenant, request.groupId ?? '');
+  await checkExportPatients(deps.store, job.tenant, request, (req.params as { patientId?: string }).patientId);
   const resolved = request.viewRequests
     ? await resolveViews(deps.store, job.tenant, request.viewRequests, {
         level: request.level,
@@ -90,16 +91,6 @@ export async function startExport(
     requiresAccessToken: true,
   });
   return job;
-}
-
-/**
- * A Group export of a Group the tenant does not hold is refused at kick-off: answered later, by the status poll,
- * its 404 would look like that of a deleted job. The worker checks again when it plans (the Group may go meanwhile).
- */
-async function checkGroupExists(store: ResourceStore, tenant: string, groupId: string): Promise<void> {
-  const group = await store.read(tenant, 'Group', groupId);
-  if (group && !group.deleted) return;
-  throw new OperationOutcomeError(404, outcome('error', 'not-found', `Group/${groupId} does not exist`));
 }
 
 /** The query string's parameters, then for a POST those of its Parameters body. */
