@@ -2,7 +2,7 @@ import type { ExportErrorCode, ExportJobInput, ExportManifest, ExportProgress } 
 
 /** What the API can learn about an export job, independent of how jobs run. */
 export type ExportJobStatus =
-  /** `partial`: the files finished so far, for clients that allowed partial manifests. */
+  /** `partial`: the files finished so far in recorded order, for clients that allowed partial manifests. */
   | { state: 'running'; progress?: ExportProgress; partial?: ExportManifest }
   /** `paged`: the client allowed partial manifests, so the manifest may be served in pages. */
   | { state: 'completed'; manifestKey: string; expiresAt: Date; paged: boolean }

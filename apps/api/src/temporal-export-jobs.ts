@@ -79,6 +79,7 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
           queryJob<ExportProgress>(this.client, jobId, EXPORT_PROGRESS_QUERY),
           memo.allowPartialManifests ? queryJob<ExportedFile[]>(this.client, jobId, EXPORT_FILES_QUERY) : [],
         ]);
+        // memo.allowPartialManifests keeps the files in the order the workflow recorded them, as the final manifest.
         const partial = buildManifest({ jobId, ...memo, requestUrl: memo.request, requiresAccessToken: true }, files);
         return {
           state: 'running',

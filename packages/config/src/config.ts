@@ -151,7 +151,7 @@ const schema = z.object({
   EXPORT_MAX_RESOURCES: z.coerce.number().int().min(0).default(0),
   /** Clients polling a job's status more often than this get 429 + Retry-After. */
   EXPORT_STATUS_MIN_INTERVAL_SECONDS: z.coerce.number().min(0).default(1),
-  /** Output files per manifest page, for clients that send allowPartialManifests. */
+  /** Files (output, then deleted) per manifest page, for clients that send allowPartialManifests. */
   EXPORT_MANIFEST_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
 
   /**

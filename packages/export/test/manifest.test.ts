@@ -1,4 +1,12 @@
-import { buildManifest, errorKey, type ExportedFile, manifestPage, NDJSON, outputKey } from '../src';
+import {
+  buildManifest,
+  errorKey,
+  type ExportedFile,
+  type ExportManifest,
+  manifestPage,
+  NDJSON,
+  outputKey,
+} from '../src';
 
 const job = {
   jobId: 'job-1',
@@ -61,23 +69,36 @@ describe('buildManifest', () => {
       { type: 'OperationOutcome', url: 'http://h/_export/job-1/files/OperationOutcome-0-0.ndjson', count: 1 },
     ]);
   });
+
+  it('keeps the recorded order for a client that allowed partial manifests, so pages never reorder', () => {
+    const files = [file('Patient', 'output', 0, 10, 3), file('Observation', 'output', 1, 0, 4)];
+    const manifest = buildManifest({ ...job, allowPartialManifests: true }, files);
+    expect(manifest.output.map((o) => o.url.split('/').pop())).toEqual([
+      'Patient-0-10.ndjson',
+      'Observation-1-0.ndjson',
+    ]);
+  });
 });
 
 describe('manifestPage', () => {
-  const manifest = buildManifest(job, [
-    ...[0, 1, 2, 3, 4].map((seq) => file('Patient', 'output', 0, seq, 1)),
-    file('Patient', 'deleted', 0, 0, 1),
+  const statusUrl = 'http://h/_export/job-1';
+  const recorded = { ...job, allowPartialManifests: true };
+  const outputs = [3, 0, 4, 1, 2].map((seq) => file('Patient', 'output', 0, seq, 1));
+  const manifest = buildManifest(recorded, [
     file('OperationOutcome', 'error', 0, 0, 1),
+    ...outputs,
+    file('Patient', 'deleted', 0, 0, 1),
   ]);
+  const names = (page?: ExportManifest) => page?.output.map((o) => o.url.split('/').pop());
 
-  it('pages output files with next links, deleted on the first page only, error on every page', () => {
-    const first = manifestPage(manifest, 1, 2, 'http://h/_export/job-1');
-    expect(first.output.map((o) => o.url.split('/').pop())).toEqual(['Patient-0-0.ndjson', 'Patient-0-1.ndjson']);
-    expect(first.deleted).toHaveLength(1);
+  it('pages files in recorded order with next links, deleted after every output file, error on every page', () => {
+    const first = manifestPage(manifest, 1, 2, statusUrl, true);
+    expect(names(first)).toEqual(['Patient-0-3.ndjson', 'Patient-0-0.ndjson']);
+    expect(first.deleted).toEqual([]);
     expect(first.link).toEqual([{ relation: 'next', url: 'http://h/_export/job-1?page=2' }]);
-    const last = manifestPage(manifest, 3, 2, 'http://h/_export/job-1');
-    expect(last.output.map((o) => o.url.split('/').pop())).toEqual(['Patient-0-4.ndjson']);
-    expect(last.deleted).toEqual([]);
+    const last = manifestPage(manifest, 3, 2, statusUrl, true);
+    expect(names(last)).toEqual(['Patient-0-2.ndjson']);
+    expect(last.deleted).toHaveLength(1);
     expect(last.link).toBeUndefined();
     // IG 3.0.0: a linked manifest repeats every field but output, deleted and link.
     expect(first.error).toHaveLength(1);
@@ -85,6 +106,28 @@ describe('manifestPage', () => {
   });
 
   it('returns the whole manifest on page 1 when it fits', () => {
-    expect(manifestPage(manifest, 1, 1000, 'http://h/_export/job-1')).toEqual(manifest);
+    expect(manifestPage(manifest, 1, 1000, statusUrl, true)).toEqual(manifest);
+  });
+
+  it('while the export runs, hands out only full pages, each as it will be once the export is complete', () => {
+    const soFar = (count: number) =>
+      buildManifest(recorded, [file('OperationOutcome', 'error', 0, 0, 1), ...outputs.slice(0, count)]);
+    expect(manifestPage(soFar(1), 1, 2, statusUrl, false)).toBeUndefined();
+    const returned = manifestPage(soFar(3), 1, 2, statusUrl, false);
+    expect(returned).toBeDefined();
+    expect(returned!.link).toBeUndefined();
+    expect(manifestPage(soFar(3), 2, 2, statusUrl, false)).toBeUndefined();
+    // Later responses only add the link to the next page, once it is full.
+    const { link, ...again } = manifestPage(soFar(4), 1, 2, statusUrl, false)!;
+    expect(again).toEqual(returned);
+    expect(link).toEqual([{ relation: 'next', url: 'http://h/_export/job-1?page=2' }]);
+    const { link: _link, ...complete } = manifestPage(manifest, 1, 2, statusUrl, true);
+    expect(complete).toEqual(returned);
+  });
+
+  it('while the export runs, leaves deleted files for the pages after every output file', () => {
+    const running = buildManifest(recorded, [...outputs.slice(0, 2), file('Patient', 'deleted', 0, 0, 1)]);
+    expect(manifestPage(running, 1, 2, statusUrl, false)?.deleted).toEqual([]);
+    expect(manifestPage(running, 1, 2, statusUrl, false)?.link).toBeUndefined();
   });
 });

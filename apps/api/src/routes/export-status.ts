@@ -25,7 +25,7 @@ export interface ExportStatusDeps {
   publicBaseUrl: string;
   /** Seconds a client should wait between polls (Retry-After). */
   retryAfterSeconds: number;
-  /** Output files per manifest page for clients that allowed partial manifests. */
+  /** Files (output, then deleted) per manifest page for clients that allowed partial manifests. */
   manifestPageSize: number;
   /** Rewrites file URLs (presigned S3 URLs) before a manifest is sent; identity when files go through the API. */
   publishManifest: (tenant: string, jobId: string, manifest: ExportManifest) => Promise<ExportManifest>;
@@ -85,9 +85,13 @@ export function exportStatusRoutes(deps: ExportStatusDeps): Router {
       res
         .status(202)
         .set({ 'X-Progress': progressText(status.progress), 'Retry-After': String(deps.retryAfterSeconds) });
-      // IG 3.0: a client that allowed partial manifests may be given the files finished so far.
-      if (status.partial && status.partial.output.length > 0) {
-        res.json(await deps.publishManifest(poll.tenant, poll.jobId, status.partial));
+      // IG 3.0: a client that allowed partial manifests may be given the files finished so far, a full page at a
+      // time, so that a page once returned never changes (manifestPage).
+      const page = status.partial
+        ? manifestPage(status.partial, poll.page, deps.manifestPageSize, poll.statusUrl, false)
+        : undefined;
+      if (page) {
+        res.json(await deps.publishManifest(poll.tenant, poll.jobId, page));
       } else {
         res.end();
       }
@@ -113,7 +117,9 @@ async function answer(
     case 'completed': {
       const manifest = JSON.parse(await deps.objects.getText(status.manifestKey)) as ExportManifest;
       // IG 3.0: only a client that allowed partial manifests may be sent a page; others get every file at once.
-      const page = status.paged ? manifestPage(manifest, poll.page, deps.manifestPageSize, poll.statusUrl) : manifest;
+      const page = status.paged
+        ? manifestPage(manifest, poll.page, deps.manifestPageSize, poll.statusUrl, true)
+        : manifest;
       res.status(200).set('Expires', status.expiresAt.toUTCString());
       body.completed(res, await deps.publishManifest(poll.tenant, poll.jobId, page), poll);
       return;
