@@ -16,6 +16,7 @@ export * from './patient-sets';
 export * from './patients';
 export * from './plan';
 export * from './progress';
+export * from './provenance';
 export * from './status-poll';
 export * from './subset';
 export * from './time-window';

@@ -102,9 +102,11 @@ function parseOutputFormat(value: string | undefined): OutputFormat {
 }
 
 /**
- * Whether `includeAssociatedData` asks for deleted resources. The IG's provenance values are unsupported: the server
- * does not track which Provenance belongs to which exported resource. Provenance is exported as a type like any
- * other, which is what the IG asks of a server without support for the parameter.
+ * Whether `includeAssociatedData` asks for deleted resources (`_deleted`, the one value this server declares). The
+ * IG's provenance values (`LatestProvenanceResources`, `RelevantProvenanceResources`) are unsupported: both tie
+ * Provenance to the resources being returned, which exports do not select Provenance by. Without them, and with
+ * `_deleted`, which is not about provenance, Provenance is exported as the IG asks then: every one at system level,
+ * and at Patient and Group level those about a resource in an exported patient's compartment (provenance.ts).
  */
 function parseIncludeDeleted(values: string[] | undefined, handling: Handling): boolean {
   for (const value of values ?? []) {

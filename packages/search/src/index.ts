@@ -14,5 +14,6 @@ export {
   type SearchParamType,
 } from './definitions';
 export { evaluatePath } from './paths';
+export { normalizeReference, referenceType } from './values';
 export { parseDateRange, type DateRange } from './dates';
 export type { Condition } from './date-filter';

@@ -118,6 +118,16 @@ export class ResourceStore {
     return this.collection(type).findOne({ _id: documentKey(tenant, id) }, { session });
   }
 
+  /**
+   * The compartments a resource of the tenant is in now; none when it is absent or deleted. One `_id` read, which
+   * FerretDB v1 pushes down too (docs/decisions.md), so callers may ask it per reference.
+   */
+  async compartmentsOf(tenant: string, type: string, id: string): Promise<string[]> {
+    const projection = { compartments: 1, deleted: 1 };
+    const doc = await this.collection(type).findOne({ _id: documentKey(tenant, id) }, { projection });
+    return doc && !doc.deleted ? doc.compartments : [];
+  }
+
   async readVersion(tenant: string, type: string, id: string, versionId: number): Promise<HistoryDocument | null> {
     const current = await this.read(tenant, type, id);
     if (!current || versionId > current.versionId) return null;

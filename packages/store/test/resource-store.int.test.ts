@@ -59,6 +59,21 @@ describe('ResourceStore on FerretDB', () => {
     expect(await ids(services.store.streamCurrent('t-deleted', 'Observation', { tombstones: true }))).toEqual(['o']);
   });
 
+  it("answers a resource's current compartments, and none for a deleted, absent or other tenant's one", async () => {
+    const observation = (id: string, patient: string) => ({
+      resourceType: 'Observation',
+      id,
+      subject: { reference: `Patient/${patient}` },
+    });
+    await bulkLoad(services.store, 't-targets', [observation('moved', 'p1'), observation('gone', 'p1')]);
+    await services.store.write('t-targets', observation('moved', 'p2'));
+    await services.store.delete('t-targets', 'Observation', 'gone');
+    expect(await services.store.compartmentsOf('t-targets', 'Observation', 'moved')).toEqual(['Patient/p2']);
+    expect(await services.store.compartmentsOf('t-targets', 'Observation', 'gone')).toEqual([]);
+    expect(await services.store.compartmentsOf('t-targets', 'Observation', 'never')).toEqual([]);
+    expect(await services.store.compartmentsOf('t-other', 'Observation', 'moved')).toEqual([]);
+  });
+
   it('replaces a resource written twice instead of duplicating it', async () => {
     await bulkLoad(services.store, 't-twice', patients('p', 3));
     await bulkLoad(services.store, 't-twice', patients('p', 3));

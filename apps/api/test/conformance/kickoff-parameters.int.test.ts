@@ -135,18 +135,29 @@ describe.each(LEVELS)('$name level: Provenance (#query-parameters, the note afte
     ]);
   });
 
-  // Fails at Patient and Group level: a Provenance is in a compartment only when it names the Patient itself, so one
-  // about a patient's Observation is left out. Reported; see docs/conformance.md.
-  const itAtThisLevel = level.name === 'system' ? it : it.failing;
-  itAtThisLevel(
-    'KP-11 without includeAssociatedData: SHALL include all Provenance whose target is in the exported compartments (all, at system level)',
-    async () => {
-      const lines = await exported(`${withProvenance}${level.path}?_type=Observation,Provenance`);
-      const about = { 'Provenance/prov1': 'Observation/o1', 'Provenance/prov4': 'Observation/o4' };
-      const provenances = Object.entries(about).filter(([, target]) => level.scope.includes(target));
-      expect(refsOf(lines)).toEqual([...scopeOf(level, ['Observation']), ...provenances.map(([ref]) => ref)].sort());
-    },
-  );
+  it('KP-11 without includeAssociatedData: SHALL include all Provenance whose target is in the exported compartments (all, at system level)', async () => {
+    const lines = await exported(`${withProvenance}${level.path}?_type=Observation,Provenance`);
+    const about = { 'Provenance/prov1': 'Observation/o1', 'Provenance/prov4': 'Observation/o4' };
+    const provenances = Object.entries(about).filter(([, target]) => level.scope.includes(target));
+    expect(refsOf(lines)).toEqual([...scopeOf(level, ['Observation']), ...provenances.map(([ref]) => ref)].sort());
+  });
+
+  it('KP-11 with organizeOutputBy=Patient: each such Provenance in the block of the patient its target belongs to', async () => {
+    const query = '?_type=Patient,Observation,Provenance&organizeOutputBy=Patient';
+    const blockOf: Array<[string, string]> = [];
+    let patient = '';
+    for (const line of await exported(`${withProvenance}${level.path}${query}`)) {
+      const header = (line.parameter as Array<{ valueReference?: { reference?: string } }> | undefined)?.[0];
+      if (line.resourceType === 'Parameters') patient = header?.valueReference?.reference ?? '';
+      else if (line.resourceType === 'Provenance') blockOf.push([`Provenance/${line.id}`, patient]);
+    }
+    const expected: Array<[string, string, string]> = [
+      ['Provenance/prov1', 'Patient/p1', 'Observation/o1'],
+      ['Provenance/prov4', 'Patient/p3', 'Observation/o4'],
+    ];
+    const inScope = expected.filter(([, , target]) => level.scope.includes(target));
+    expect(blockOf.sort()).toEqual(inScope.map(([ref, owner]) => [ref, owner]));
+  });
 });
 
 describe.each(PATIENT_LEVELS)('$name level: the patient parameter (POST)', (level) => {

@@ -4,6 +4,7 @@ import {
   type ExportPartition,
   fileLimitsFor,
   keptElements,
+  needsTargetCompartments,
   outputKey,
   type PartitionCheckpoint,
   type PatientSetRef,
@@ -16,6 +17,7 @@ import { NDJSON_FILES, type OutputLine, type PartitionOutput, writePartitionFile
 import { compartmentRefs, patientScope } from './partition-query';
 import { partitionDocuments, type SourceDocument } from './partition-source';
 import { patientOrganizedLines } from './patient-blocks';
+import { withProvenanceTargets } from './provenance-targets';
 import { viewOutput } from './view-files';
 
 export interface PartitionTask {
@@ -35,7 +37,10 @@ export async function exportPartition(deps: ExportDeps, { job, partition, patien
   const resumed = (context.info.heartbeatDetails as PartitionCheckpoint | undefined) ?? { files: [], written: 0 };
   const patients = patientSet ? compartmentRefs(await deps.patientSets.load(patientSet)) : undefined;
   const inScope = patientScope(job, patients);
-  const documents = partitionDocuments(deps, job, partition, resumed);
+  const scanned = partitionDocuments(deps, job, partition, resumed);
+  const documents = needsTargetCompartments(job, partition)
+    ? withProvenanceTargets(deps.store, job.tenant, scanned)
+    : scanned;
   const organized = job.organizeOutputBy === 'Patient' && partition.kind === 'output';
   const view = partition.view === undefined ? undefined : job.views?.[partition.view];
   const source = inScopeOnly(documents, inScope);

@@ -1,9 +1,10 @@
-import { type ExportJobInput, keptElements, resourceLine } from '@fhir-bulk/export';
-import type { ResourceDocument } from '@fhir-bulk/store';
+import { type ExportJobInput, keptElements, PROVENANCE, resourceLine } from '@fhir-bulk/export';
+import type { ResourceDocument, StreamOptions } from '@fhir-bulk/store';
 import type { ExportDeps } from './deps';
 import { partitionQuery } from './partition-query';
 import { queryMatcher, type SourceDocument } from './partition-source';
 import type { OutputLine } from './partition-writer';
+import { withProvenanceTargets } from './provenance-targets';
 
 /** Patients whose compartments are gathered at once: bounds memory (about 25 resources each) and scans per type. */
 const BLOCK = 500;
@@ -66,16 +67,34 @@ async function* compartmentDocuments(
 ): AsyncGenerator<ResourceDocument> {
   const query = partitionQuery(job, { type, kind: 'output' });
   const options = { ...query, omit: query.omit?.filter((field) => field !== 'compartments') };
+  const wanted = new Set(refs);
+  const inBlock = (doc: ResourceDocument) => doc.compartments.some((c) => wanted.has(c));
+  if (type === PROVENANCE) {
+    // A Provenance is in the compartments its targets are in now, which no stored field says (provenance.ts in
+    // packages/export): every Provenance of the window is read, and its targets looked up by `_id`.
+    const all = withProvenanceTargets(deps.store, job.tenant, typeDocuments(deps, job, type, options));
+    for await (const { doc } of all) if (inBlock(doc)) yield doc;
+    return;
+  }
+  const filter = deps.server.indexedRangeScans ? { ...options.filter, compartments: { $in: refs } } : options.filter;
+  for await (const { doc } of typeDocuments(deps, job, type, { ...options, ...(filter ? { filter } : {}) })) {
+    if (inBlock(doc)) yield doc;
+  }
+}
+
+/** A type's documents under `options`: through the index on MongoDB, a storage-order scan filtered here otherwise. */
+async function* typeDocuments(
+  deps: Pick<ExportDeps, 'store' | 'server'>,
+  job: ExportJobInput,
+  type: string,
+  options: StreamOptions,
+): AsyncGenerator<SourceDocument> {
   if (deps.server.indexedRangeScans) {
-    const filter = { ...options.filter, compartments: { $in: refs } };
-    yield* deps.store.streamCurrent(job.tenant, type, { ...options, filter });
+    for await (const doc of deps.store.streamCurrent(job.tenant, type, options)) yield { doc };
     return;
   }
   const matches = queryMatcher(job.tenant, options);
-  const wanted = new Set(refs);
-  for await (const doc of deps.store.scanRange(job.tenant, type, options)) {
-    if (doc.compartments.some((c) => wanted.has(c)) && matches(doc)) yield doc;
-  }
+  for await (const doc of deps.store.scanRange(job.tenant, type, options)) if (matches(doc)) yield { doc };
 }
 
 /** The IG's per-patient header: a Parameters resource whose `header` parameter references the organizing resource. */
