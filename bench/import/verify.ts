@@ -1,8 +1,8 @@
 import { historyCollectionName, tenantKeyRange } from '@fhir-bulk/store';
 import type { ImportResult } from '@fhir-bulk/import';
 import type { Db } from 'mongodb';
-import { liveResourcesOf } from './dataset';
-import type { UploadedFile } from './import-dataset';
+import { liveResourcesOf } from '../lib/dataset';
+import type { UploadedFile } from './dataset';
 
 /** Lines per type in the input files. */
 export function linesByType(files: readonly UploadedFile[]): Map<string, number> {

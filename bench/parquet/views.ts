@@ -1,6 +1,6 @@
 import { type FhirResource, SAMPLE_VIEW_IDS, type SampleViewId, sampleView } from '@fhir-bulk/sample-data';
 import { compileView, type ViewEvaluator } from '@fhir-bulk/view-definition';
-import type { Send } from './services';
+import type { Send } from '../lib/services';
 
 /** The types the Parquet benchmark loads and exports: those its two views read. */
 export const PARQUET_TYPES = ['Patient', 'Observation'];

@@ -3,7 +3,7 @@ import { type ResourceDocument, ResourceStore, toDocument } from '@fhir-bulk/sto
 import type { Db } from 'mongodb';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { InputFile } from './import-dataset';
+import type { InputFile } from './dataset';
 
 export interface BaselineSettings {
   /** Documents per insertMany: IMPORT_BATCH_SIZE, as the import writes them. */

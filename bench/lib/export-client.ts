@@ -1,7 +1,8 @@
 import { type ExportManifest, jobPrefix, outputCount, pollExportStatus } from '@fhir-bulk/export';
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
-import { apiBaseUrl, benchEnv, type Dataset } from './bench-setup';
+import { apiBaseUrl, benchEnv } from './bench-env';
+import type { Dataset } from './dataset';
 import { type Send, startApi, startWorker } from './services';
 import { peakRssMb, resetPeakRss } from './worker-memory';
 

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ViewExpectation } from './parquet-views';
-import type { Send } from './services';
+import type { Send } from '../lib/services';
+import type { ViewExpectation } from './views';
 
 /** One view's Parquet files as DuckDB reads them back. */
 export interface ViewCheck {

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildWorkflowBundle } from '../apps/worker/src/build-workflow-bundle';
+import { buildWorkflowBundle } from '../../apps/worker/src/build-workflow-bundle';
 import { ServiceProcess } from './service-process';
 
 /** The API and the worker bundle and connect at start; on this 2-core machine that can take a while. */

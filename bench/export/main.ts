@@ -16,17 +16,30 @@ import type { Db, MongoClient } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_TYPES, benchEnv, type Dataset, datasetsFor } from './bench-setup';
-import { prepareDataset } from './dataset';
-import { checkExported, type ExportServices, measureExport } from './export-client';
-import { ensureLocalStack } from './local-stack';
-import { parseOptions } from './options';
+import { benchEnv } from '../lib/bench-env';
+import { BENCH_TYPES, type Dataset, prepareDataset } from '../lib/dataset';
+import { checkExported, type ExportServices, measureExport } from '../lib/export-client';
+import { ensureLocalStack } from '../lib/local-stack';
+import { parseOptions } from '../lib/options';
+import { type Timing, timing, writeResult } from '../lib/report';
+import { runBenchmark, ServiceProcess } from '../lib/service-process';
+import { freePort } from '../lib/services';
+import { terminateStaleExports } from '../lib/stale-exports';
+import { workflowPhases } from '../lib/workflow-phases';
 import { drainToNdjson } from './raw-baseline';
-import { benchResult, printReport, printRun, type TenantRun, type Timing, timing, writeResult } from './report';
-import { runBenchmark, ServiceProcess } from './service-process';
-import { freePort } from './services';
-import { terminateStaleExports } from './stale-exports';
-import { workflowPhases } from './workflow-phases';
+import { benchResult, printReport, printRun, type TenantRun } from './report';
+
+/**
+ * N resources in tenant `bench`, N/10 in `bench10`: the pair the worker's peak RSS is compared across. Each has a
+ * database of its own because FerretDB v1 (SQLite) pushes only `_id` equality down to SQL: a tenant's key-range
+ * query scans the whole collection, so N/10 stored beside N would be read at the cost of 1.1 N.
+ */
+function datasetsFor(resources: number): { full: Dataset; tenth: Dataset } {
+  return {
+    full: { tenant: 'bench', database: 'bench', resources },
+    tenth: { tenant: 'bench10', database: 'bench10', resources: Math.floor(resources / 10) },
+  };
+}
 
 interface BenchContext extends ExportServices {
   mongo: MongoClient;

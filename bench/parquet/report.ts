@@ -1,9 +1,9 @@
-import type { MeasuredExport } from './export-client';
-import type { BenchOptions } from './options';
-import type { ViewCheck } from './parquet-verify';
-import type { ViewExpectation } from './parquet-views';
-import { hostInfo, printPhases, printTable, type Timing, timing } from './report';
-import type { WorkflowPhases } from './workflow-phases';
+import type { MeasuredExport } from '../lib/export-client';
+import type { BenchOptions } from '../lib/options';
+import { hostInfo, printPhases, printTable, type Timing, timing } from '../lib/report';
+import type { WorkflowPhases } from '../lib/workflow-phases';
+import type { ViewCheck } from './verify';
+import type { ViewExpectation } from './views';
 
 /** The target: exporting as Parquet takes at most 1.5× as long as exporting the same resources as NDJSON. */
 export const MAX_PARQUET_TIME_RATIO = 1.5;

@@ -3,7 +3,7 @@ import type { Db } from 'mongodb';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { liveResourcesOf } from './dataset';
+import { liveResourcesOf } from '../lib/dataset';
 
 /** The cursor batch size the export uses (streamCurrent's default), so both pay the same round trips. */
 const BATCH_SIZE = 1_000;

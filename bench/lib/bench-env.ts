@@ -1,26 +1,5 @@
 import { randomBytes } from 'node:crypto';
-
-/** The types the benchmark loads and exports: the four the issue names. */
-export const BENCH_TYPES = ['Patient', 'Observation', 'Condition', 'MedicationRequest'];
-
-export interface Dataset {
-  tenant: string;
-  /** The MongoDB database holding it, which the benchmark drops and reloads at will. */
-  database: string;
-  resources: number;
-}
-
-/**
- * N resources in tenant `bench`, N/10 in `bench10`: the pair the worker's peak RSS is compared across. Each has a
- * database of its own because FerretDB v1 (SQLite) pushes only `_id` equality down to SQL: a tenant's key-range
- * query scans the whole collection, so N/10 stored beside N would be read at the cost of 1.1 N.
- */
-export function datasetsFor(resources: number): { full: Dataset; tenth: Dataset } {
-  return {
-    full: { tenant: 'bench', database: 'bench', resources },
-    tenth: { tenant: 'bench10', database: 'bench10', resources: Math.floor(resources / 10) },
-  };
-}
+import type { Dataset } from './dataset';
 
 export const apiBaseUrl = (apiPort: number) => `http://127.0.0.1:${apiPort}`;
 

@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
-import type { ImportBenchOptions } from './import-options';
-import type { Timing } from './report';
-import type { WorkflowPhases } from './workflow-phases';
+import type { Timing } from '../lib/report';
+import type { WorkflowPhases } from '../lib/workflow-phases';
+import type { ImportBenchOptions } from './options';
 
 /**
  * The issues' targets: the import as a client sees it at least 0.7× the driver's bare inserts; an import whose

@@ -1,6 +1,6 @@
 import { pollExportStatus } from '@fhir-bulk/export';
 import type { ImportResult } from '@fhir-bulk/import';
-import type { Send } from './services';
+import type { Send } from '../lib/services';
 
 /** X-Progress is printed at most this often, so a long import shows it is moving without flooding the output. */
 const PROGRESS_EVERY_MS = 30_000;

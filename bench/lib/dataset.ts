@@ -1,7 +1,16 @@
 import { type FhirResource, generatePopulation } from '@fhir-bulk/sample-data';
 import { bulkLoad, type ResourceDocument, ResourceStore, tenantKeyRange } from '@fhir-bulk/store';
 import type { Db, Filter } from 'mongodb';
-import { BENCH_TYPES, type Dataset } from './bench-setup';
+
+/** The types the benchmarks load and export: the four the issue names. */
+export const BENCH_TYPES = ['Patient', 'Observation', 'Condition', 'MedicationRequest'];
+
+export interface Dataset {
+  tenant: string;
+  /** The MongoDB database holding it, which the benchmark drops and reloads at will. */
+  database: string;
+  resources: number;
+}
 
 /** Resources per bulk write, as the seed CLI uses. */
 const BATCH_SIZE = 1_000;

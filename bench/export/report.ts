@@ -1,16 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
-import type { BenchOptions } from './options';
-import type { WorkflowPhases } from './workflow-phases';
+import type { BenchOptions } from '../lib/options';
+import { hostInfo, printPhases, printTable, type Timing } from '../lib/report';
+import type { WorkflowPhases } from '../lib/workflow-phases';
 
 /** The issue's targets: e2e at least 0.8× the raw drain, worker peak RSS at N at most 1.2× that at N/10. */
 export const TARGETS = { minThroughputRatio: 0.8, maxRssRatio: 1.2 };
-
-export interface Timing {
-  seconds: number;
-  resourcesPerSecond: number;
-}
 
 export interface TenantRun {
   tenant: string;
@@ -38,11 +31,6 @@ export interface BenchResult {
     rssPass: boolean;
   };
 }
-
-export const timing = (resources: number, seconds: number): Timing => ({
-  seconds,
-  resourcesPerSecond: resources / seconds,
-});
 
 export function benchResult(startedAt: Date, options: BenchOptions, full: TenantRun, tenth: TenantRun): BenchResult {
   const rssRatio = full.workerPeakRssMb.export / tenth.workerPeakRssMb.export;
@@ -102,15 +90,6 @@ export function printReport(result: BenchResult): void {
   );
 }
 
-/** Writes a benchmark's result to bench/results/<kind>-<timestamp>.json (gitignored); returns the path. */
-export function writeResult(kind: 'export' | 'import' | 'parquet', result: { startedAt: string }): string {
-  const dir = join(__dirname, 'results');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${kind}-${result.startedAt.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(path, JSON.stringify(result, null, 2) + '\n');
-  return path;
-}
-
 /**
  * One tenant's figures as soon as they are measured (a later failure or Ctrl-C would lose them otherwise), with
  * where the workflow spent its time: `workflow 22.0 s: planExport ×1 0.1–9.0 s, exportPartition ×4 9.1–22.3 s`.
@@ -123,25 +102,3 @@ export function printRun({ tenant, raw, e2e, ratio, workerPeakRssMb }: TenantRun
   );
   printPhases(tenant, e2e.phases);
 }
-
-/** `bench: workflow 22.0 s: planExport ×1 0.1–9.0 s, exportPartition ×4 9.1–22.3 s` */
-export function printPhases(label: string, phases: WorkflowPhases): void {
-  const activities = phases.activities.map(
-    (a) =>
-      `${a.activity} ×${a.count}${a.retries > 0 ? ` (${a.retries} retries)` : ''} ` +
-      `${a.fromSeconds.toFixed(1)}–${a.toSeconds.toFixed(1)} s`,
-  );
-  console.log(`${label}: workflow ${phases.workflowSeconds.toFixed(1)} s: ${activities.join(', ')}`);
-}
-
-/** A table under its header: the first column left-aligned (names), the others right-aligned (numbers). */
-export function printTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-}
-
-/** The machine a result was measured on. */
-export const hostInfo = () => ({ cpus: cpus().length, node: process.version });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const REPO_ROOT = join(__dirname, '..');
+export const REPO_ROOT = join(__dirname, '../..');
 
 /** Beside the local stack's own logs (infra/stack.sh). */
 const LOG_DIR = join(process.env.FHIR_BULK_DATA_DIR ?? join(REPO_ROOT, '.data'), 'logs');

@@ -4,7 +4,7 @@ import { generatePopulation } from '@fhir-bulk/sample-data';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { basename, join } from 'node:path';
-import { BENCH_TYPES } from './bench-setup';
+import { BENCH_TYPES } from '../lib/dataset';
 
 /** Lines per input file: a type with more is split, so an import of N has several files to run side by side. */
 export const LINES_PER_FILE = 200_000;

@@ -15,25 +15,25 @@ import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import type { FhirResource } from '@fhir-bulk/sample-data';
 import { connectMongo } from '@fhir-bulk/store';
 import { Client, Connection } from '@temporalio/client';
-import { benchEnv, type Dataset } from './bench-setup';
-import { prepareDataset } from './dataset';
-import { checkExported, type ExportServices, type MeasuredExport, measureExport } from './export-client';
-import { ensureLocalStack } from './local-stack';
-import { parseOptions } from './options';
-import { formatRun, parquetBenchResult, printFormatRun, printParquetReport } from './parquet-report';
-import { checkParquet, outputBytes } from './parquet-verify';
-import { PARQUET_TYPES, parquetExportQuery, storeViews, ViewTally } from './parquet-views';
-import { writeResult } from './report';
-import { runBenchmark, ServiceProcess } from './service-process';
-import { freePort } from './services';
-import { terminateStaleExports } from './stale-exports';
-import { workflowPhases } from './workflow-phases';
+import { benchEnv } from '../lib/bench-env';
+import { type Dataset, prepareDataset } from '../lib/dataset';
+import { checkExported, type ExportServices, type MeasuredExport, measureExport } from '../lib/export-client';
+import { ensureLocalStack } from '../lib/local-stack';
+import { parseOptions } from '../lib/options';
+import { writeResult } from '../lib/report';
+import { runBenchmark, ServiceProcess } from '../lib/service-process';
+import { freePort } from '../lib/services';
+import { terminateStaleExports } from '../lib/stale-exports';
+import { workflowPhases } from '../lib/workflow-phases';
+import { formatRun, parquetBenchResult, printFormatRun, printParquetReport } from './report';
+import { checkParquet, outputBytes } from './verify';
+import { PARQUET_TYPES, parquetExportQuery, storeViews, ViewTally } from './views';
 
 async function main(): Promise<void> {
   const startedAt = new Date();
   const options = parseOptions(process.argv.slice(2));
   ensureLocalStack();
-  // A database of its own: FerretDB scans whole collections for a tenant's key range (see datasetsFor).
+  // A database of its own: FerretDB scans whole collections for a tenant's key range (see datasetsFor in export/main.ts).
   const dataset: Dataset = { tenant: 'benchpq', database: 'benchpq', resources: options.resources };
   const apiPort = await freePort();
   const config = loadConfig(benchEnv(dataset, apiPort));
