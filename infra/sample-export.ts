@@ -7,7 +7,8 @@
  * sample-import.ts, which sends this export's Patient file back in.
  */
 import { type Config, loadConfig } from '@fhir-bulk/config';
-import { type ExportManifest, fileName, jobPrefix, pollExportStatus } from '@fhir-bulk/export';
+import { type ExportManifest, fileName, jobPrefix } from '@fhir-bulk/export';
+import { pollExportStatus } from '@fhir-bulk/test-support/src/status-poll';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { parseArgs } from 'node:util';
 import { type Send, sendAs } from './auth-cli/client-file';

@@ -1,4 +1,4 @@
-import { pollExportStatus } from '@fhir-bulk/export';
+import { pollExportStatus } from '@fhir-bulk/test-support/src/status-poll';
 import type { ImportResult } from '@fhir-bulk/import';
 import type { Send } from '../lib/services';
 

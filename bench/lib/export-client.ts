@@ -1,4 +1,5 @@
-import { type ExportManifest, jobPrefix, outputCount, pollExportStatus } from '@fhir-bulk/export';
+import { type ExportManifest, jobPrefix } from '@fhir-bulk/export';
+import { outputCount, pollExportStatus } from '@fhir-bulk/test-support/src/status-poll';
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
 import { apiBaseUrl, benchEnv } from './bench-env';

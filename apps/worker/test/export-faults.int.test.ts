@@ -1,11 +1,12 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { type ExportManifest, jobPrefix, outputCount, type PartitionCheckpoint } from '@fhir-bulk/export';
+import { type ExportManifest, jobPrefix, type PartitionCheckpoint } from '@fhir-bulk/export';
 import { bulkLoad } from '@fhir-bulk/store';
 import {
   type BulkStack,
   exactlyOnce,
   exportedResourceCounts,
   freePort,
+  outputCount,
   pollUntilDone,
   type ServiceProcess,
   stackEnv,

@@ -17,7 +17,6 @@ export * from './patients';
 export * from './plan';
 export * from './progress';
 export * from './provenance';
-export * from './status-poll';
 export * from './subset';
 export * from './time-window';
 export * from './type-filter';

@@ -1,4 +1,4 @@
-import { pollExportStatus } from '@fhir-bulk/export';
+import { pollExportStatus } from './status-poll';
 import { createLogger } from '@fhir-bulk/logging';
 import { TransactionRunner } from '@fhir-bulk/store';
 import type { LogLevel, LogMetadata } from '@temporalio/common';

@@ -5,3 +5,4 @@ export * from './processes';
 export * from './export-output';
 export * from './import-input';
 export * from './write-instants';
+export * from './status-poll';

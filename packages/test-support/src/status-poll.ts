@@ -1,4 +1,4 @@
-import type { ExportManifest } from './manifest';
+import type { ExportManifest } from '@fhir-bulk/export';
 
 export interface PollOptions {
   /** Wait between polls while the job runs; by default as long as the server's Retry-After asks. */
