@@ -1,5 +1,5 @@
 import type { Config } from '@fhir-bulk/config';
-import { JobRecords } from '@fhir-bulk/export';
+import { JobRecords } from '@fhir-bulk/jobs';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
@@ -31,7 +31,7 @@ export function createExportApi(
   }: { client: Client; db: Db; objects: ObjectStore; publicBaseUrl?: string },
 ): ExportStatusDeps {
   const retryAfterSeconds = Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS));
-  const records = new JobRecords(db);
+  const records = new JobRecords(db, 'export');
   return {
     records,
     jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, records, {

@@ -1,5 +1,5 @@
 import type { Config } from '@fhir-bulk/config';
-import { JobRecords } from '@fhir-bulk/export';
+import { JobRecords } from '@fhir-bulk/jobs';
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
 import {
   defaultSourceIo,

@@ -5,13 +5,13 @@ import {
   EXPORT_WORKFLOW,
   type ExportedFile,
   type ExportJobInput,
-  type JobRecords,
   type ExportProgress,
   type PartitionCheckpoint,
   PURGE_EXPORT_WORKFLOW,
   runningProgress,
   SEARCH_ATTRIBUTES,
 } from '@fhir-bulk/export';
+import type { JobRecords } from '@fhir-bulk/jobs';
 import { tooManyRequests } from '@fhir-bulk/fhir';
 import {
   type Client,

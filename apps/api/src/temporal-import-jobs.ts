@@ -1,4 +1,4 @@
-import type { JobRecords } from '@fhir-bulk/export';
+import type { JobRecords } from '@fhir-bulk/jobs';
 import {
   buildImportResult,
   IMPORT_PROGRESS_QUERY,

@@ -1,4 +1,5 @@
-import { type JobRecord, type JobRecords, type RecordedJob, SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
+import { SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
+import type { JobKind, JobRecord, JobRecords, RecordedJob } from '@fhir-bulk/jobs';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
@@ -83,7 +84,7 @@ export abstract class TemporalJobs {
     protected readonly taskQueue: string,
     readonly records: JobRecords,
     private readonly workflowType: string,
-    private readonly kind: 'export' | 'import',
+    private readonly kind: JobKind,
   ) {}
 
   /**

@@ -1,4 +1,4 @@
-import { IMPORT_JOBS_COLLECTION } from '@fhir-bulk/export';
+import { IMPORT_JOBS_COLLECTION } from '@fhir-bulk/jobs';
 import { SUBMIT_STATUS_MANIFEST_TYPE, type SubmitStatusManifest } from '@fhir-bulk/import';
 import { type BulkStack, importFile, pollUntilDone, putInput, startBulkStack } from '@fhir-bulk/test-support';
 

@@ -1,4 +1,5 @@
-import { AUDIT_COLLECTION, jobPrefix, JOBS_COLLECTION, RETENTION_WORKFLOW } from '@fhir-bulk/export';
+import { jobPrefix, RETENTION_WORKFLOW } from '@fhir-bulk/export';
+import { AUDIT_COLLECTION, EXPORT_JOBS_COLLECTION } from '@fhir-bulk/jobs';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { importKickoffBody, importPrefix } from '@fhir-bulk/import';
@@ -56,7 +57,7 @@ async function completed(tenant: string) {
   return job;
 }
 
-const jobRecord = (jobId: string) => stack.store.db.collection(JOBS_COLLECTION).findOne({ _id: jobId as never });
+const jobRecord = (jobId: string) => stack.store.db.collection(EXPORT_JOBS_COLLECTION).findOne({ _id: jobId as never });
 const auditOutcomes = async (jobId: string) =>
   (await stack.store.db.collection(AUDIT_COLLECTION).find({ jobId }).toArray()).map((event) => event.outcome);
 

@@ -1,4 +1,5 @@
-import { type ExportManifest, jobPrefix, JobRecords, NDJSON } from '@fhir-bulk/export';
+import { type ExportManifest, jobPrefix, NDJSON } from '@fhir-bulk/export';
+import { JobRecords } from '@fhir-bulk/jobs';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { type BulkStack, startBulkStack } from '@fhir-bulk/test-support';
 import { randomUUID } from 'node:crypto';
@@ -18,7 +19,7 @@ const small = Buffer.from('{"resourceType":"Patient","id":"a"}\n{"resourceType":
 beforeAll(async () => {
   stack = await startBulkStack();
   // Files are served only for a job on record in their tenant, to the client that started it: the suite's client.
-  const records = new JobRecords(stack.store.db);
+  const records = new JobRecords(stack.store.db, 'export');
   for (const [id, tenant] of [
     [jobId, 'default'],
     [acmeJobId, 'acme'],

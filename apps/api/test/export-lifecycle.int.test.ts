@@ -1,4 +1,5 @@
-import { AUDIT_COLLECTION, type ExportManifest, jobPrefix, JobRecords, JOBS_COLLECTION } from '@fhir-bulk/export';
+import { type ExportManifest, jobPrefix } from '@fhir-bulk/export';
+import { AUDIT_COLLECTION, EXPORT_JOBS_COLLECTION, JobRecords } from '@fhir-bulk/jobs';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { type BulkStack, pollUntilDone, startBulkStack, waitFor } from '@fhir-bulk/test-support';
@@ -43,7 +44,7 @@ async function kickoff(on: BulkStack, path: string): Promise<{ statusUrl: string
   return { statusUrl, jobId: statusUrl.split('/').pop()! };
 }
 
-const jobRecord = (jobId: string) => stack.store.db.collection(JOBS_COLLECTION).findOne({ _id: jobId as never });
+const jobRecord = (jobId: string) => stack.store.db.collection(EXPORT_JOBS_COLLECTION).findOne({ _id: jobId as never });
 
 describe('status while running', () => {
   it('answers 202 with X-Progress and Retry-After: queued, planning, then exporting with a running count', async () => {
@@ -79,7 +80,7 @@ describe('status while running', () => {
     expect(await jobRecord(jobId)).toMatchObject({ status: 'running', tenant: 'progress', progress: { Patient: 3 } });
     // Polls answer at least what an earlier one did (a partition resumed after a crash counts its unfinished file
     // again from zero): counts raised by an earlier answer stay, lower ones are not taken.
-    const records = new JobRecords(stack.store.db);
+    const records = new JobRecords(stack.store.db, 'export');
     expect(await records.progressAtLeast(jobId, { Patient: 1, Observation: 2 })).toEqual({
       Patient: 3,
       Observation: 2,

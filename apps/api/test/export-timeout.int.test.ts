@@ -1,4 +1,5 @@
-import { jobPrefix, JOBS_COLLECTION, RETENTION_WORKFLOW } from '@fhir-bulk/export';
+import { jobPrefix, RETENTION_WORKFLOW } from '@fhir-bulk/export';
+import { EXPORT_JOBS_COLLECTION } from '@fhir-bulk/jobs';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { type BulkStack, pollUntilDone, startBulkStack, waitFor } from '@fhir-bulk/test-support';
@@ -44,7 +45,7 @@ it('fails a job that runs past its timeout with 504 TIMEOUT, and retention remov
   expect(await stack.objects.list(prefix)).not.toEqual([]);
 
   // Abandoned means started longer ago than the timeout (plus retention, 0 here) by the record's own clock.
-  const jobs = stack.store.db.collection<{ _id: string; startTime: Date }>(JOBS_COLLECTION);
+  const jobs = stack.store.db.collection<{ _id: string; startTime: Date }>(EXPORT_JOBS_COLLECTION);
   const { startTime } = (await jobs.findOne({ _id: jobId }))!;
   await waitFor(() => Date.now() - startTime.getTime() > 3_500, 10_000, 'the timeout to pass since the start');
   await stack.client.workflow.execute(RETENTION_WORKFLOW, {

@@ -1,5 +1,6 @@
 import type { Config } from '@fhir-bulk/config';
-import { JobRecords, parseRecordLimits, PatientSets } from '@fhir-bulk/export';
+import { parseRecordLimits } from '@fhir-bulk/export';
+import { JobRecords, PatientSets } from '@fhir-bulk/jobs';
 import { defaultSourceIo, importBuckets, ImportCheckpointRecords, type ImportSources } from '@fhir-bulk/import';
 import type { ObjectStore, S3ObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
@@ -73,7 +74,7 @@ export async function exportDeps(
   return {
     store,
     objects,
-    jobs: new JobRecords(store.db),
+    jobs: new JobRecords(store.db, 'export'),
     patientSets: new PatientSets(store.db),
     server: await scanStrategy(store, config.EXPORT_SCAN),
     settings: exportSettings(config),

@@ -1,7 +1,7 @@
 import type { IssueCode } from '@fhir-bulk/fhir';
 import type { ExportedFile } from './export-job';
 import type { ExportPartition } from './partition';
-import type { PatientSetRef } from './patient-sets';
+import type { PatientSetRef } from '@fhir-bulk/jobs';
 
 /** What the planning activity hands the workflow: small (no resource, no patient id), so history stays small. */
 export interface ExportPlan {

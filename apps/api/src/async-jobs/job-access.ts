@@ -1,5 +1,5 @@
 import { mayAccessJob, type Principal } from '@fhir-bulk/auth';
-import type { JobRecord, JobRecords } from '@fhir-bulk/export';
+import type { JobRecord, JobRecords } from '@fhir-bulk/jobs';
 import { notFound } from '@fhir-bulk/fhir';
 import { type RequestHandler, Router } from 'express';
 import { principalOf } from '../auth/principal-of';

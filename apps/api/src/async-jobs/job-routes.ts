@@ -1,5 +1,5 @@
 import type { Principal } from '@fhir-bulk/auth';
-import type { JobRecord, JobRecords } from '@fhir-bulk/export';
+import type { JobRecord, JobRecords } from '@fhir-bulk/jobs';
 import { notFound, outcome, tooManyRequests } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { type Request, type Response, Router } from 'express';

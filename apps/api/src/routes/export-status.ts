@@ -3,12 +3,11 @@ import {
   EXPORT_ERRORS,
   type ExportManifest,
   jobPrefix,
-  type JobRecord,
-  type JobRecords,
   manifestPage,
   OUTPUT_FILE_NAME,
   progressText,
 } from '@fhir-bulk/export';
+import type { JobRecord, JobRecords } from '@fhir-bulk/jobs';
 import { forbidden, notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';

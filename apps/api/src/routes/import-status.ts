@@ -1,4 +1,4 @@
-import type { JobRecords } from '@fhir-bulk/export';
+import type { JobRecords } from '@fhir-bulk/jobs';
 import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { ERROR_FILE_NAME, importPrefix, importProgressText } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';

@@ -1,4 +1,4 @@
-import type { JobRecords, PatientSets } from '@fhir-bulk/export';
+import type { JobRecords, PatientSets } from '@fhir-bulk/jobs';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceStore, ServerKind } from '@fhir-bulk/store';
 

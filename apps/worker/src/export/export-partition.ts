@@ -7,9 +7,9 @@ import {
   needsTargetCompartments,
   outputKey,
   type PartitionCheckpoint,
-  type PatientSetRef,
   resourceLine,
 } from '@fhir-bulk/export';
+import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ResourceDocument } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
 import type { ExportDeps } from './deps';

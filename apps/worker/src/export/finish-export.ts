@@ -1,11 +1,5 @@
-import {
-  buildManifest,
-  type ExportedFile,
-  type ExportJobInput,
-  jobPrefix,
-  manifestKey,
-  type PatientSetRef,
-} from '@fhir-bulk/export';
+import { buildManifest, type ExportedFile, type ExportJobInput, jobPrefix, manifestKey } from '@fhir-bulk/export';
+import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ExportDeps } from './deps';
 
 /** What the workflow returns: small; the manifest itself lives in S3 beside the files. */

@@ -8,8 +8,8 @@ import {
   errorKey,
   groupPatientIds,
   partitionsOf,
-  type PatientSetRef,
 } from '@fhir-bulk/export';
+import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ExportDeps } from './deps';

@@ -1,4 +1,4 @@
-import type { JobRecords } from '@fhir-bulk/export';
+import type { JobRecords } from '@fhir-bulk/jobs';
 import type { ImportCheckpointRecords, ImportSources, SourceIo } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceStore } from '@fhir-bulk/store';

@@ -1,9 +1,8 @@
 import type { Collection, Db } from 'mongodb';
-import type { ExportJobInput } from './export-job';
 
 export type JobState = 'running' | 'completed' | 'failed' | 'cancelled' | 'deleted' | 'expired';
 
-/** One export job's metrics, kept in MongoDB after Temporal has forgotten the workflow. */
+/** One job (export or import): who asked, its state and metrics, kept in MongoDB after Temporal has forgotten it. */
 export interface JobRecord {
   _id: string;
   tenant: string;
@@ -23,7 +22,7 @@ export interface JobRecord {
   progress?: Record<string, number>;
 }
 
-/** Who did what, when: one event per finished export, kept apart from job records so audits outlive purges. */
+/** Who did what, when: one event per finished job, kept apart from job records so audits outlive purges. */
 export interface AuditEvent {
   _id: string;
   time: Date;
@@ -36,23 +35,32 @@ export interface AuditEvent {
   outcome: 'completed' | 'failed' | 'cancelled';
 }
 
-export interface ExportMetrics {
+/** A finished job's figures: exports count resources and files written; imports resources and input files read. */
+export interface JobMetrics {
   totalRecords: number;
   fileCount: number;
   totalSize: number;
 }
 
-export const JOBS_COLLECTION = 'export_jobs';
+export const EXPORT_JOBS_COLLECTION = 'export_jobs';
 export const AUDIT_COLLECTION = 'audit_events';
 export const IMPORT_JOBS_COLLECTION = 'import_jobs';
 
 /** What records need of a job: exports and imports both have these. */
-export type RecordedJob = Pick<ExportJobInput, 'jobId' | 'tenant' | 'requestedBy' | 'requestUrl' | 'types'>;
+export interface RecordedJob {
+  jobId: string;
+  tenant: string;
+  requestedBy: string;
+  requestUrl: string;
+  types: string[];
+}
+
+export type JobKind = 'export' | 'import';
 
 /**
- * Job records and audit events. Every write is keyed by job id, so an activity retried after a crash is harmless.
- * Imports keep theirs in `import_jobs` (kind `import`), with resources imported as totalRecords and input files as
- * fileCount, and audit as `bulk-import`.
+ * Job records and audit events of one kind of job. Every write is keyed by job id, so an activity retried after a
+ * crash is harmless. Exports keep theirs in `export_jobs` and audit as `bulk-export`; imports in `import_jobs`, with
+ * resources imported as totalRecords and input files as fileCount, and audit as `bulk-import`.
  */
 export class JobRecords {
   private readonly jobs: Collection<JobRecord>;
@@ -60,9 +68,9 @@ export class JobRecords {
 
   constructor(
     db: Db,
-    private readonly kind: 'export' | 'import' = 'export',
+    private readonly kind: JobKind,
   ) {
-    this.jobs = db.collection(kind === 'export' ? JOBS_COLLECTION : IMPORT_JOBS_COLLECTION);
+    this.jobs = db.collection(kind === 'export' ? EXPORT_JOBS_COLLECTION : IMPORT_JOBS_COLLECTION);
     this.audit = db.collection(AUDIT_COLLECTION);
   }
 
@@ -84,7 +92,7 @@ export class JobRecords {
   }
 
   /** False when the job was cancelled meanwhile (a DELETE that raced the manifest): its files must go. */
-  async completed(input: RecordedJob, metrics: ExportMetrics, endTime: Date, expiresAt: Date): Promise<boolean> {
+  async completed(input: RecordedJob, metrics: JobMetrics, endTime: Date, expiresAt: Date): Promise<boolean> {
     const { matchedCount } = await this.jobs.updateOne(
       { _id: input.jobId, status: { $in: ['running', 'completed'] } },
       { $set: { status: 'completed', ...metrics, endTime, expiresAt } },

@@ -1,0 +1,2 @@
+export * from './job-records';
+export * from './patient-sets';
