@@ -18,9 +18,9 @@ import {
   type WorkflowExecutionDescription,
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/client';
-import type { ExportJobs, ExportJobStatus } from './export-jobs';
+import type { ExportJobs, ExportJobStatus } from './job-interfaces';
 import { failureOf } from './export-failure';
-import { isGone, type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-jobs';
+import { isGone, type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-job-base';
 
 export interface ExportLimits {
   maxConcurrentPerTenant: number;

@@ -17,8 +17,8 @@ import {
   type WorkflowExecutionDescription,
   WorkflowFailedError,
 } from '@temporalio/client';
-import type { ImportJobs, ImportJobStatus } from './import-jobs';
-import { isGone, type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-jobs';
+import type { ImportJobs, ImportJobStatus } from './job-interfaces';
+import { isGone, type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-job-base';
 
 /** The worker's non-retryable failure type for input problems (apps/worker/src/import/import-error.ts). */
 const IMPORT_ERROR = 'ImportError';

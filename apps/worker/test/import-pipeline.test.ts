@@ -1,5 +1,5 @@
 import type { ImportCheckpoint } from '@fhir-bulk/import';
-import { Channel, runPipeline } from '../src/import/channel';
+import { Channel, runPipeline } from '../src/import/pipeline';
 import { FileCheckpoints, type WrittenBatch } from '../src/import/file-checkpoints';
 
 const START: ImportCheckpoint = { offset: 0, line: 0, count: 0, errors: 0, errorParts: [] };

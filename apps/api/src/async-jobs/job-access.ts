@@ -4,7 +4,7 @@ import { notFound } from '@fhir-bulk/fhir';
 import { type RequestHandler, Router } from 'express';
 import { principalOf } from '../auth/principal-of';
 import { JOB_ID, tenantOf } from '../fhir-base';
-import { isGone } from '../temporal-jobs';
+import { isGone } from '../temporal-job-base';
 
 /**
  * The one ownership check of every job URL (`[base]/{path}/{jobId}` and all below it: status, cancel, files,

@@ -11,7 +11,7 @@ import {
 import { type Request, Router } from 'express';
 import { principalOf } from '../auth/principal-of';
 import { baseUrlOf, JOB_ID, tenantOf } from '../fhir-base';
-import type { ImportJobs } from '../import-jobs';
+import type { ImportJobs } from '../job-interfaces';
 import { operationBody } from '../operation-body';
 import type { PollThrottle } from '../poll-throttle';
 

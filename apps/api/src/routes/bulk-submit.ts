@@ -15,7 +15,7 @@ import {
 import { Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
-import type { ImportJobs } from '../import-jobs';
+import type { ImportJobs } from '../job-interfaces';
 import { operationBody } from '../operation-body';
 
 export interface BulkSubmitDeps {

@@ -13,7 +13,7 @@ import type { ResourceStore } from '@fhir-bulk/store';
 import { type Request, type RequestHandler, Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
-import type { ExportJobs } from '../export-jobs';
+import type { ExportJobs } from '../job-interfaces';
 import { checkExportPatients } from '../export-patients';
 import { resolveViews, type StatusOf } from '../export-views';
 import { requestUrlOf } from '../fhir-base';

@@ -12,7 +12,7 @@ import { forbidden, notFound, OperationOutcomeError, outcome } from '@fhir-bulk/
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
 import { jobRoutes, type PollContext } from '../async-jobs/job-routes';
-import type { ExportJobs, ExportJobStatus } from '../export-jobs';
+import type { ExportJobs, ExportJobStatus } from '../job-interfaces';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface ExportStatusDeps {

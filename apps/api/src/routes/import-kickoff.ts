@@ -4,7 +4,7 @@ import { type InputChecks, parseImportKickoff } from '@fhir-bulk/import';
 import { Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
-import type { ImportJobs } from '../import-jobs';
+import type { ImportJobs } from '../job-interfaces';
 import { checkInputs } from '../import-inputs';
 import { operationBody } from '../operation-body';
 

@@ -4,7 +4,7 @@ import { ERROR_FILE_NAME, importPrefix, importProgressText } from '@fhir-bulk/im
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
 import { jobRoutes } from '../async-jobs/job-routes';
-import type { ImportJobs, ImportJobStatus } from '../import-jobs';
+import type { ImportJobs, ImportJobStatus } from '../job-interfaces';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface ImportStatusDeps {

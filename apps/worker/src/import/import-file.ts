@@ -15,7 +15,7 @@ import { type FhirResource, type OperationOutcome, outcome } from '@fhir-bulk/fh
 import { bulkLoad } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
 import { Readable } from 'node:stream';
-import { runPipeline } from './channel';
+import { runPipeline } from './pipeline';
 import type { ImportDeps } from './deps';
 import { FileCheckpoints } from './file-checkpoints';
 import { checkStillAllowed } from './plan-import';

@@ -1,4 +1,11 @@
+/**
+ * What the routes need of each kind of job, independent of how jobs run: `temporal-export-jobs.ts` and
+ * `temporal-import-jobs.ts` implement these over Temporal and MongoDB.
+ */
 import type { ExportErrorCode, ExportJobInput, ExportManifest, ExportProgress } from '@fhir-bulk/export';
+import type { ImportJobInput, ImportJobStatus } from '@fhir-bulk/import';
+
+export type { ImportJobStatus };
 
 /** What the API can learn about an export job, independent of how jobs run. */
 export type ExportJobStatus =
@@ -9,12 +16,21 @@ export type ExportJobStatus =
   | { state: 'failed'; message: string; code?: ExportErrorCode }
   | { state: 'gone' };
 
-/** Routes depend on this interface; `temporal-export-jobs.ts` implements it over Temporal and MongoDB. */
+/** Export jobs: `temporal-export-jobs.ts` runs them. */
 export interface ExportJobs {
   /** Throws a 429 OperationOutcomeError when the tenant already runs as many exports as it may. */
   start(input: ExportJobInput): Promise<void>;
   /** A job of another tenant is `gone`, like a cancelled, deleted or expired one: tenants never see each other's. */
   status(tenant: string, jobId: string): Promise<ExportJobStatus>;
   /** Cancels a running job or deletes a completed job's files; false when there is no such job (any more). */
+  cancel(tenant: string, jobId: string): Promise<boolean>;
+}
+
+/** Import jobs: `temporal-import-jobs.ts` runs them. */
+export interface ImportJobs {
+  start(input: ImportJobInput): Promise<void>;
+  /** A job of another tenant is `gone`, like a cancelled or deleted one. */
+  status(tenant: string, jobId: string): Promise<ImportJobStatus>;
+  /** Cancels a running job, or deletes a finished job's error files; false when there is no such job (any more). */
   cancel(tenant: string, jobId: string): Promise<boolean>;
 }
