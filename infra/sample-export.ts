@@ -8,7 +8,7 @@
  */
 import { type Config, loadConfig } from '@fhir-bulk/config';
 import { type ExportManifest, fileName, jobPrefix } from '@fhir-bulk/export';
-import { pollExportStatus } from '@fhir-bulk/test-support/src/status-poll';
+import { pollJobStatus } from '@fhir-bulk/test-support/src/status-poll';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { parseArgs } from 'node:util';
 import { type Send, sendAs } from './auth-cli/client-file';
@@ -30,7 +30,7 @@ export const SAMPLE_OPTIONS = {
 
 /** Polls a Bulk status URL (export or import) printing its progress; returns the 200 body, throws on anything else. */
 export async function awaitResult<T>(statusUrl: string, what: string, send: Send): Promise<T> {
-  const response = await pollExportStatus(statusUrl, {
+  const response = await pollJobStatus(statusUrl, {
     onProgress: (progress) => console.log(`  ${progress}`),
     fetch: send,
   });

@@ -1,4 +1,4 @@
-import { pollExportStatus } from '@fhir-bulk/test-support/src/status-poll';
+import { pollJobStatus } from '@fhir-bulk/test-support/src/status-poll';
 import type { ImportResult } from '@fhir-bulk/import';
 import type { Send } from '../lib/services';
 
@@ -54,7 +54,7 @@ export async function awaitImportResult(
   send: Send,
 ): Promise<{ result: ImportResult; seconds: number }> {
   let lastLogged = performance.now();
-  const response = await pollExportStatus(job.statusUrl, {
+  const response = await pollJobStatus(job.statusUrl, {
     fetch: send,
     onProgress: (progress) => {
       if (performance.now() - lastLogged < PROGRESS_EVERY_MS) return;

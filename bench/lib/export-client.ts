@@ -1,5 +1,5 @@
 import { type ExportManifest, jobPrefix } from '@fhir-bulk/export';
-import { outputCount, pollExportStatus } from '@fhir-bulk/test-support/src/status-poll';
+import { outputCount, pollJobStatus } from '@fhir-bulk/test-support/src/status-poll';
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
 import { apiBaseUrl, benchEnv } from './bench-env';
@@ -44,7 +44,7 @@ export async function kickOff(tenantBaseUrl: string, request: ExportSpec['query'
 
 /** Polls the status URL until it answers 200 with the manifest; any other final answer is a failure. */
 export async function awaitManifest(job: ExportJob, send: Send): Promise<ExportResult> {
-  const response = await pollExportStatus(job.statusUrl, { intervalMs: POLL_INTERVAL_MS, fetch: send });
+  const response = await pollJobStatus(job.statusUrl, { intervalMs: POLL_INTERVAL_MS, fetch: send });
   if (response.status !== 200) throw new Error(`export status answered ${response.status}: ${await response.text()}`);
   const manifest = (await response.json()) as ExportManifest;
   return { manifest, seconds: (performance.now() - job.started) / 1000 };

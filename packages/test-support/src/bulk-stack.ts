@@ -1,4 +1,4 @@
-import { pollExportStatus } from './status-poll';
+import { pollJobStatus } from './status-poll';
 import { createLogger } from '@fhir-bulk/logging';
 import { TransactionRunner } from '@fhir-bulk/store';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
@@ -191,7 +191,7 @@ export const pollUntilDone = (
   statusUrl: string,
   send: (url: string) => Promise<Response>,
   timeoutMs = 60_000,
-): Promise<Response> => pollExportStatus(statusUrl, { intervalMs: 200, timeoutMs, fetch: send });
+): Promise<Response> => pollJobStatus(statusUrl, { intervalMs: 200, timeoutMs, fetch: send });
 
 /**
  * Polls a running job's status until its `X-Progress` passes `wanted` and returns that header; every poll must

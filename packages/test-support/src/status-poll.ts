@@ -12,11 +12,12 @@ export interface PollOptions {
 }
 
 /**
- * Polls a Bulk Data status URL as a client should until it stops answering 202, and returns that last response
- * (200 with the manifest, or the failure). A 429 (polled too early) is waited out as its Retry-After says. Shared
- * by the sample export, the benchmark and the tests, so all of them behave as the clients the server expects.
+ * Polls a Bulk Data status URL (an export's or an import's) as a client should until it stops answering 202, and
+ * returns that last response (200 with the manifest or result, or the failure). A 429 (polled too early) is waited
+ * out as its Retry-After says. Shared by the sample export, the benchmarks and the tests, so all of them behave as
+ * the clients the server expects.
  */
-export async function pollExportStatus(statusUrl: string, options: PollOptions = {}): Promise<Response> {
+export async function pollJobStatus(statusUrl: string, options: PollOptions = {}): Promise<Response> {
   const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
   for (;;) {
     const response = await fetchOnceMore(statusUrl, options.fetch ?? fetch);
