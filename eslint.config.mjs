@@ -13,6 +13,13 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits loses its rejection (an unhandled rejection ends the process) and its ordering; one
+    // left floating on purpose says so with `void` and a comment. The rule needs types: the project's tsconfig.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, clocks or randomness of its own.
     files: ['apps/worker/src/workflows/**/*.ts'],
     rules: {

@@ -32,6 +32,7 @@ function startStallingServer(): Promise<Server> {
     res.writeHead(200, { 'Content-Type': 'application/fhir+ndjson', 'Content-Length': bytes.length, ETag: '"s1"' });
     if (req.method === 'HEAD') return void res.end();
     res.write(bytes.subarray(0, half));
+    // `released` never rejects; the request handler must return while the response hangs.
     void released.then(() => res.end(bytes.subarray(half)));
   });
   return new Promise((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve(httpServer)));

@@ -126,4 +126,5 @@ async function main() {
   }
 }
 
+// A failure ends the script as an unhandled rejection: Node prints it and exits 1, all a script needs.
 void main();

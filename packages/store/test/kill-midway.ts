@@ -26,4 +26,5 @@ async function main(): Promise<void> {
   throw new Error('the process should have been killed');
 }
 
+// A failure ends the process as an unhandled rejection (exit 1), which the test sees as a run that was not killed.
 void main();
