@@ -1,9 +1,5 @@
-import {
-  bodyRunParameters,
-  hasInexactNumber,
-  parseWithExactDecimals,
-  type RunParameter,
-} from '@fhir-bulk/view-definition';
+import { isObject } from '@fhir-bulk/fhir';
+import { hasInexactNumber, parseWithExactDecimals } from '@fhir-bulk/view-definition';
 import type { IncomingMessage } from 'node:http';
 
 /**
@@ -18,19 +14,24 @@ export function keepViewRunText(req: IncomingMessage, body: Buffer): void {
 }
 
 /**
- * The body's parameters (read from the parsed body), each inline `resource` taken from the text with its decimals
- * as written when some number needs it. Only resources: the view and the other parameters stay as JSON.parse reads
- * them, so a `5.0` stays a number where a number is checked.
+ * The parsed body, each parameter's `resource` taken from the text with its decimals as written when some number
+ * needs it. Only resources: the view and the other parameters stay as JSON.parse reads them, so a `5.0` stays a
+ * number where a number is checked.
  */
-export function withExactResources(req: IncomingMessage, parameters: RunParameter[]): RunParameter[] {
+export function withExactResources(req: IncomingMessage, body: unknown): unknown {
   const text = texts.get(req)?.toString('utf8');
-  if (text === undefined || !hasInexactNumber(text)) return parameters;
-  let exact: RunParameter[];
+  if (text === undefined || !hasInexactNumber(text) || !isObject(body) || !Array.isArray(body.parameter)) return body;
+  let exact: unknown;
   try {
-    exact = bodyRunParameters(parseWithExactDecimals(text));
+    exact = parseWithExactDecimals(text);
   } catch {
     // lossless-json refuses a repeated key that JSON.parse takes the last of: keep JSON.parse's reading.
-    return parameters;
+    return body;
   }
-  return parameters.map((p, i) => (p.resource === undefined ? p : { ...p, resource: exact[i]?.resource }));
+  const exactParameters: unknown[] = isObject(exact) && Array.isArray(exact.parameter) ? exact.parameter : [];
+  const parameter = body.parameter.map((p: unknown, i) => {
+    const twin = exactParameters[i];
+    return isObject(p) && p.resource !== undefined && isObject(twin) ? { ...p, resource: twin.resource } : p;
+  });
+  return { ...body, parameter };
 }

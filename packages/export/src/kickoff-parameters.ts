@@ -1,4 +1,4 @@
-import { badRequest, isObject } from '@fhir-bulk/fhir';
+import { badRequest, type NamedElements } from '@fhir-bulk/fhir';
 
 /** One kick-off parameter as the client sent it: a query-string pair, or one `Parameters.parameter` of a POST. */
 export interface KickoffParameter {
@@ -9,39 +9,12 @@ export interface KickoffParameter {
   source: 'query' | 'body';
 }
 
-/** The parameters of a query string (`?` optional), in order; repeated names stay separate entries. */
-export function queryParameters(query: string): KickoffParameter[] {
-  return [...new URLSearchParams(query)].map(([name, value]) => ({ name, value, source: 'query' }));
-}
-
-/** The parameters of a POST kick-off body, which the IG says is a FHIR `Parameters` resource. */
-export function bodyParameters(body: unknown): KickoffParameter[] {
-  if (!isObject(body) || body.resourceType !== 'Parameters') {
-    throw badRequest('The body of a POST kick-off must be a FHIR Parameters resource');
-  }
-  if (body.parameter === undefined) return [];
-  if (!Array.isArray(body.parameter)) throw badRequest('Parameters.parameter must be an array');
-  return body.parameter.map((parameter: unknown) => {
-    if (!isObject(parameter) || typeof parameter.name !== 'string') {
-      throw badRequest('Each Parameters.parameter needs a name');
-    }
-    return { name: parameter.name, value: valueOf(parameter, parameter.name), source: 'body' };
-  });
-}
-
-/** The one `value[x]` of a parameter; every kick-off parameter is a primitive or (`patient`) a Reference. */
-function valueOf(parameter: Record<string, unknown>, name: string): string {
-  const keys = Object.keys(parameter).filter((key) => key.startsWith('value'));
-  if (keys.length !== 1 || 'part' in parameter || 'resource' in parameter) {
-    throw badRequest(`Parameter ${name} must have exactly one value[x] and no part or resource`, name);
-  }
-  const value = parameter[keys[0]!];
-  if (keys[0] === 'valueReference') {
-    if (isObject(value) && typeof value.reference === 'string') return value.reference;
-    throw badRequest(`Parameter ${name} must be a literal reference such as Patient/123`, name);
-  }
-  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return String(value);
-  throw badRequest(`Parameter ${name} must have a primitive value`, name);
+/**
+ * Every parameter of a kick-off (`requestParameters` of packages/fhir: the query string's, then a POST body's) as
+ * text, each read at once so that a malformed one is refused before anything else is checked.
+ */
+export function kickoffParameters(parameters: NamedElements): KickoffParameter[] {
+  return parameters.remaining().map((p) => ({ name: p.name, value: p.text(), source: p.source }));
 }
 
 /**

@@ -1,17 +1,18 @@
-import { bodyParameters, ParameterList, queryParameters } from '../src';
-import { issueOf } from './kickoff-helpers';
+import { requestParameters } from '@fhir-bulk/fhir';
+import { kickoffParameters, ParameterList } from '../src';
+import { body as bodyParameters, issueOf } from './kickoff-helpers';
 
-describe('queryParameters', () => {
-  it('keeps repeated names as separate entries, decoded, in order', () => {
+const queryParameters = (query: string) => kickoffParameters(requestParameters(query, undefined, ''));
+
+describe('kickoffParameters', () => {
+  it('keeps repeated query names as separate entries, decoded, in order', () => {
     expect(queryParameters('?_type=Patient&_typeFilter=Observation%3Fcode%3Dx&_type=Condition')).toEqual([
       { name: '_type', value: 'Patient', source: 'query' },
       { name: '_typeFilter', value: 'Observation?code=x', source: 'query' },
       { name: '_type', value: 'Condition', source: 'query' },
     ]);
   });
-});
 
-describe('bodyParameters', () => {
   it('reads primitive values as text and references as their reference', () => {
     expect(
       bodyParameters({
@@ -33,10 +34,25 @@ describe('bodyParameters', () => {
     expect(bodyParameters({ resourceType: 'Parameters' })).toEqual([]);
   });
 
+  it('reads the query string first, then the body', () => {
+    const body = {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'patient', valueReference: { reference: 'Patient/1' } }],
+    };
+    expect(kickoffParameters(requestParameters('_type=Patient', body, 'a POST kick-off'))).toEqual([
+      { name: '_type', value: 'Patient', source: 'query' },
+      { name: 'patient', value: 'Patient/1', source: 'body' },
+    ]);
+  });
+
   it.each([
     ['another resource', { resourceType: 'Patient' }, undefined],
-    ['a non-array parameter', { resourceType: 'Parameters', parameter: {} }, undefined],
-    ['a nameless parameter', { resourceType: 'Parameters', parameter: [{ valueString: 'x' }] }, undefined],
+    ['a non-array parameter', { resourceType: 'Parameters', parameter: {} }, 'Parameters.parameter'],
+    [
+      'a nameless parameter',
+      { resourceType: 'Parameters', parameter: [{ valueString: 'x' }] },
+      'Parameters.parameter[0]',
+    ],
     [
       'two values',
       { resourceType: 'Parameters', parameter: [{ name: '_type', valueString: 'a', valueCode: 'b' }] },

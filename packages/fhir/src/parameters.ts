@@ -16,8 +16,8 @@ export function parametersOf(body: unknown, what: string): NamedElements {
 }
 
 /**
- * A `Parameters.parameter` or one of its parts. Errors name it by `at` (`input[2].url`, built from names), or by
- * `path` (`parameter[0].part[1]`, its position, as SQL on FHIR's examples name parameters).
+ * A `Parameters.parameter` or one of its parts, or a query-string pair. Errors name it by `at` (`input[2].url`, built
+ * from names), or by `path` (`parameter[0].part[1]`, its position, as SQL on FHIR's examples name parameters).
  */
 export class NamedElement {
   constructor(
@@ -25,25 +25,47 @@ export class NamedElement {
     readonly at: string,
     readonly path: string,
     private readonly element: Record<string, unknown>,
+    /** A query-string pair is text of no declared type: it passes for any `value[x]` a body may use. */
+    readonly source: 'query' | 'body' = 'body',
   ) {}
+
+  /** A query-string pair, held as the `valueString` it would be in a body. */
+  static query(name: string, text: string): NamedElement {
+    return new NamedElement(name, name, name, { name, valueString: text }, 'query');
+  }
 
   hasParts(): boolean {
     return 'part' in this.element;
   }
 
-  /** The one `value[x]`, of one of `types`, as a non-blank string. */
-  value(types: readonly string[]): string {
+  /** The one `value[x]`, of one of `types` when they are given, as JSON has it. */
+  primitive(types?: readonly string[]): unknown {
     const keys = Object.keys(this.element).filter((key) => key.startsWith('value'));
     if (keys.length !== 1 || this.hasParts() || 'resource' in this.element) {
       throw badRequest(`${this.at} must have exactly one value[x] and no part or resource`, this.at);
     }
     const key = keys[0]!;
-    if (!types.includes(key)) throw badRequest(`${this.at} must be a ${types.join(' or ')}, not a ${key}`, this.at);
-    const value = this.element[key];
+    if (types && this.source === 'body' && !types.includes(key)) {
+      throw badRequest(`${this.at} must be a ${types.join(' or ')}, not a ${key}`, this.at);
+    }
+    return this.element[key];
+  }
+
+  /** The one `value[x]`, of one of `types`, as a non-blank string. */
+  value(types: readonly string[]): string {
+    const value = this.primitive(types);
     if (typeof value !== 'string' || value.trim() === '') {
       throw badRequest(`${this.at} must be a non-empty string`, this.at);
     }
     return value.trim();
+  }
+
+  /** The one `value[x]` as text, whatever its type: a primitive as written, a `valueReference` as its `reference`. */
+  text(): string {
+    const value = this.primitive();
+    if ('valueReference' in this.element) return this.reference();
+    if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return String(value);
+    throw badRequest(`${this.at} must have a primitive value`, this.at);
   }
 
   /** The one `value[x]`, which must be `key` (`valueIdentifier`, `valueCoding`): a complex value, as an object. */
@@ -56,15 +78,18 @@ export class NamedElement {
     return value;
   }
 
-  /** A `valueReference`'s literal `reference`. */
+  /** A `valueReference`'s literal `reference`; a query-string pair's text. */
   reference(at = this.at): string {
+    if (this.source === 'query') return this.element.valueString as string;
     const value = this.element.valueReference;
     if (isObject(value) && typeof value.reference === 'string') return value.reference;
     throw badRequest(`${this.name} must be a valueReference with a reference`, at);
   }
 
-  /** Its `resource`. */
+  /** Its `resource`, the element's one content. */
   resource(at = this.at): Record<string, unknown> {
+    const hasValue = Object.keys(this.element).some((key) => key.startsWith('value'));
+    if (hasValue || this.hasParts()) throw badRequest(`${this.name} must have a resource and no value[x] or part`, at);
     if (isObject(this.element.resource)) return this.element.resource;
     throw badRequest(`${this.name} needs a resource`, at);
   }
@@ -102,6 +127,13 @@ export class NamedElements {
     });
   }
 
+  /** Elements read elsewhere (query-string pairs), to be read by name like a list. */
+  static of(elements: readonly NamedElement[]): NamedElements {
+    const list = new NamedElements([], '', '');
+    list.pending = [...elements];
+    return list;
+  }
+
   all(name: string): NamedElement[] {
     const taken = this.pending.filter((p) => p.name === name);
     this.pending = this.pending.filter((p) => p.name !== name);
@@ -125,4 +157,15 @@ export class NamedElements {
     const [unknown] = this.pending;
     if (unknown) throw notSupported(`${unknown.at} is not a parameter of ${operation} on this server`, unknown.at);
   }
+}
+
+/**
+ * The parameters of an operation that takes them from the query string and, in a POST, from a `Parameters` body
+ * (`$export`, `$viewdefinition-run`): the query string's first, then the body's, read as one list. Blank query values
+ * are dropped, as FHIR search ignores empty parameters. `what` names the body in errors, as in parametersOf.
+ */
+export function requestParameters(query: string | URLSearchParams, body: unknown, what: string): NamedElements {
+  const pairs = [...new URLSearchParams(query)].filter(([, text]) => text.trim() !== '');
+  const fromBody = body === undefined ? [] : parametersOf(body, what).remaining();
+  return NamedElements.of([...pairs.map(([name, text]) => NamedElement.query(name, text)), ...fromBody]);
 }

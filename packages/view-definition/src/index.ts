@@ -22,12 +22,6 @@ export type {
 } from './view-definition';
 export { ViewBudgetError, ViewDefinitionError, ViewEvaluationError, type ViewProblem } from './view-errors';
 export { ACCEPTED_MEDIA_TYPES, rowEncoder, rowFormatOf, type RowEncoder, type RowFormat } from './row-formats';
-export {
-  bodyRunParameters,
-  parseRunParameters,
-  queryRunParameters,
-  type RunParameter,
-  type RunRequest,
-} from './run-parameters';
+export { parseRunParameters, type RunRequest } from './run-parameters';
 export { createView, searchViews, updateView, VIEW_DEFINITION } from './view-resources';
 export { runView, type ViewRun } from './view-run';

@@ -1,5 +1,5 @@
-import { OperationOutcomeError } from '@fhir-bulk/fhir';
-import { bodyRunParameters, parseRunParameters, queryRunParameters, type RunParameter } from '../src';
+import { type NamedElements, OperationOutcomeError, requestParameters } from '@fhir-bulk/fhir';
+import { parseRunParameters } from '../src';
 
 const baseUrl = 'http://fhir.example/tenant/a';
 const view = {
@@ -7,8 +7,10 @@ const view = {
   resource: 'Patient',
   select: [{ column: [{ name: 'id', path: 'id' }] }],
 };
-const parameters = (...parameter: unknown[]) => bodyRunParameters({ resourceType: 'Parameters', parameter });
-const parse = (list: RunParameter[], viewId?: string) => parseRunParameters(list, { baseUrl, viewId });
+const body = (json: unknown) => requestParameters('', json, '$viewdefinition-run');
+const parameters = (...parameter: unknown[]) => body({ resourceType: 'Parameters', parameter });
+const none = () => requestParameters('', undefined, '$viewdefinition-run');
+const parse = (list: NamedElements, viewId?: string) => parseRunParameters(list, { baseUrl, viewId });
 
 /** The OperationOutcome a call throws, as status, code and expression. */
 function rejection(call: () => unknown) {
@@ -54,7 +56,7 @@ describe('parseRunParameters', () => {
     const query = new URLSearchParams(
       '_format=ndjson&header=true&viewReference=ViewDefinition/v1&patient=Patient/p1&_since=2024-01-31T12:00:00 01:00&_limit=10&_limit=',
     );
-    expect(parse(queryRunParameters(query))).toEqual({
+    expect(parse(requestParameters(query, undefined, '$viewdefinition-run'))).toEqual({
       format: 'ndjson',
       header: true,
       view: { id: 'v1' },
@@ -65,13 +67,13 @@ describe('parseRunParameters', () => {
   });
 
   it('leaves the format to content negotiation and the header on when they are not given', () => {
-    expect(parse([], 'v1')).toEqual({ header: true, view: { id: 'v1' }, patients: [] });
+    expect(parse(none(), 'v1')).toEqual({ header: true, view: { id: 'v1' }, patients: [] });
   });
 
   it('needs exactly one of viewResource and viewReference, and neither at the instance level', () => {
     const inline = { name: 'viewResource', resource: view };
     const reference = { name: 'viewReference', valueReference: { reference: 'ViewDefinition/v1' } };
-    expect(rejection(() => parse([]))).toEqual({ status: 400, code: 'required', expression: 'viewResource' });
+    expect(rejection(() => parse(none()))).toEqual({ status: 400, code: 'required', expression: 'viewResource' });
     expect(rejection(() => parse(parameters(inline, reference)))).toMatchObject({ status: 400 });
     expect(rejection(() => parse(parameters(inline), 'v1'))).toMatchObject({ expression: 'viewResource' });
     expect(rejection(() => parse(parameters(reference), 'v1'))).toMatchObject({ expression: 'viewReference' });
@@ -111,16 +113,21 @@ describe('parseRunParameters', () => {
   });
 });
 
-describe('bodyRunParameters', () => {
+describe('reading a Parameters body', () => {
   it('needs a Parameters resource whose parameters have a name and one value or resource', () => {
-    expect(rejection(() => bodyRunParameters({ resourceType: 'Patient' }))).toMatchObject({ status: 400 });
-    expect(rejection(() => bodyRunParameters({ resourceType: 'Parameters', parameter: {} }))).toMatchObject({
+    expect(rejection(() => body({ resourceType: 'Patient' }))).toMatchObject({ status: 400 });
+    expect(rejection(() => body({ resourceType: 'Parameters', parameter: {} }))).toMatchObject({
       expression: 'Parameters.parameter',
     });
     expect(rejection(() => parameters({ valueCode: 'csv' }))).toMatchObject({ expression: 'Parameters.parameter[0]' });
-    expect(rejection(() => parameters({ name: '_format', valueCode: 'csv', valueString: 'csv' }))).toMatchObject({
-      expression: '_format',
+    const twoValues = parameters({ name: '_format', valueCode: 'csv', valueString: 'csv' });
+    expect(rejection(() => parse(twoValues, 'v1'))).toMatchObject({ expression: '_format' });
+    const valueAndResource = parameters({ name: 'viewResource', valueString: 'x', resource: view });
+    expect(rejection(() => parse(valueAndResource))).toMatchObject({ expression: 'viewResource' });
+    expect(parse(body({ resourceType: 'Parameters' }), 'v1')).toEqual({
+      header: true,
+      view: { id: 'v1' },
+      patients: [],
     });
-    expect(bodyRunParameters({ resourceType: 'Parameters' })).toEqual([]);
   });
 });

@@ -1,14 +1,12 @@
 import { mayBulkRead, requirePermission } from '@fhir-bulk/auth';
 import {
-  bodyParameters,
   type ExportLevel,
   type ExportRequest,
-  type KickoffParameter,
+  kickoffParameters,
   parseKickoff,
-  queryParameters,
   readableExport,
 } from '@fhir-bulk/export';
-import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { OperationOutcomeError, outcome, requestParameters } from '@fhir-bulk/fhir';
 import type { ResourceStore } from '@fhir-bulk/store';
 import { type Request, type RequestHandler, Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
@@ -49,7 +47,13 @@ export function exportKickoffRoutes(deps: KickoffDeps): Router {
         level,
         ...(groupId === undefined ? {} : { groupId }),
         ...(patientId === undefined ? {} : { patientId }),
-        parameters: parametersOf(req),
+        parameters: kickoffParameters(
+          requestParameters(
+            new URL(req.originalUrl, 'http://x').search,
+            operationBody(req, '$export kick-off'),
+            'a POST kick-off',
+          ),
+        ),
         prefer: req.get('Prefer'),
         requestUrl: requestUrlOf(deps.publicBaseUrl, req),
       });
@@ -91,13 +95,6 @@ export async function startExport(
     requiresAccessToken: true,
   });
   return job;
-}
-
-/** The query string's parameters, then for a POST those of its Parameters body. */
-function parametersOf(req: Request): KickoffParameter[] {
-  const query = queryParameters(new URL(req.originalUrl, 'http://x').search);
-  const body = operationBody(req, '$export kick-off');
-  return body === undefined ? query : [...query, ...bodyParameters(body)];
 }
 
 /**

@@ -1,13 +1,10 @@
-import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { type NamedElements, OperationOutcomeError, outcome, requestParameters } from '@fhir-bulk/fhir';
 import type { RestContext } from '@fhir-bulk/rest';
 import {
   ACCEPTED_MEDIA_TYPES,
-  bodyRunParameters,
   parseRunParameters,
-  queryRunParameters,
   type RowFormat,
   rowFormatOf,
-  type RunParameter,
   type RunBudget,
   runView,
 } from '@fhir-bulk/view-definition';
@@ -41,10 +38,10 @@ export function viewDefinitionRunRoutes(ctx: (req: Request) => RestContext, budg
 }
 
 /** The query string's parameters, then those of a POST's Parameters body. */
-function parametersOf(req: Request): RunParameter[] {
-  const query = queryRunParameters(new URL(req.originalUrl, 'http://x').searchParams);
+function parametersOf(req: Request): NamedElements {
   const body = operationBody(req, '$viewdefinition-run');
-  return body === undefined ? query : [...query, ...withExactResources(req, bodyRunParameters(body))];
+  const exact = body === undefined ? undefined : withExactResources(req, body);
+  return requestParameters(new URL(req.originalUrl, 'http://x').search, exact, '$viewdefinition-run');
 }
 
 /**
