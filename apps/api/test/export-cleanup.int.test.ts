@@ -1,4 +1,4 @@
-import { jobPrefix, RETENTION_WORKFLOW } from '@fhir-bulk/export';
+import { jobPrefix } from '@fhir-bulk/export';
 import { AUDIT_COLLECTION, EXPORT_JOBS_COLLECTION } from '@fhir-bulk/jobs';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
@@ -12,7 +12,7 @@ import {
   startImport,
   waitFor,
 } from '@fhir-bulk/test-support';
-import { ensureRetentionSchedule } from '@fhir-bulk/worker/src/retention-schedule';
+import { ensureRetentionSchedule, RETENTION_WORKFLOW } from '@fhir-bulk/worker/src/retention-schedule';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { type GatedWorker, startGatedWorker } from './gated-worker';

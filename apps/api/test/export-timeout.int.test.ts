@@ -1,8 +1,9 @@
-import { jobPrefix, RETENTION_WORKFLOW } from '@fhir-bulk/export';
+import { jobPrefix } from '@fhir-bulk/export';
 import { EXPORT_JOBS_COLLECTION } from '@fhir-bulk/jobs';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { type BulkStack, pollUntilDone, startBulkStack, waitFor } from '@fhir-bulk/test-support';
+import { RETENTION_WORKFLOW } from '@fhir-bulk/worker/src/retention-schedule';
 import { type GatedWorker, startGatedWorker } from './gated-worker';
 
 /**

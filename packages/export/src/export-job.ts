@@ -8,9 +8,6 @@ export const EXPORT_PROGRESS_QUERY = 'progress';
 export const EXPORT_FILES_QUERY = 'files';
 /** Deletes a completed export's files (a client's DELETE); workflowId `${jobId}/purge`. */
 export const PURGE_EXPORT_WORKFLOW = 'purgeExportWorkflow';
-/** Run by the schedule RETENTION_SCHEDULE_ID: deletes outputs past their retention. */
-export const RETENTION_WORKFLOW = 'exportRetentionWorkflow';
-export const RETENTION_SCHEDULE_ID = 'export-retention';
 
 export const NDJSON = 'application/fhir+ndjson';
 export const PARQUET = 'application/vnd.apache.parquet';

@@ -13,9 +13,9 @@ export async function purgeExportWorkflow(args: { tenant: string; jobId: string 
 }
 
 /**
- * Run by the `export-retention` schedule: deletes the outputs of every export, and the error files of every import,
- * past its retention period. Returns how many jobs it purged.
+ * Run by the retention schedule (retention-schedule.ts): deletes the outputs of every export, and the error files of
+ * every import, past its retention period. Returns how many jobs it purged.
  */
-export async function exportRetentionWorkflow(): Promise<number> {
+export async function retentionWorkflow(): Promise<number> {
   return (await purgeExpiredExports()) + (await purgeExpiredImports());
 }
