@@ -8,7 +8,7 @@ import { type Send, startApi, startWorker } from './services';
 import { peakRssMb, resetPeakRss } from './worker-memory';
 
 /**
- * Status polls are this far apart, the least the API accepts by default (EXPORT_STATUS_MIN_INTERVAL_SECONDS), so
+ * Status polls are this far apart, the least the API accepts by default (JOB_STATUS_MIN_INTERVAL_SECONDS), so
  * the measured time can overshoot by up to this much.
  */
 export const POLL_INTERVAL_MS = 1_000;

@@ -12,8 +12,8 @@ export type ExportApiConfig = Pick<
   Config,
   | 'TEMPORAL_TASK_QUEUE'
   | 'EXPORT_MAX_CONCURRENT_PER_TENANT'
-  | 'EXPORT_TIMEOUT_HOURS'
-  | 'EXPORT_STATUS_MIN_INTERVAL_SECONDS'
+  | 'JOB_TIMEOUT_HOURS'
+  | 'JOB_STATUS_MIN_INTERVAL_SECONDS'
   | 'EXPORT_MANIFEST_PAGE_SIZE'
   | 'EXPORT_FILE_ACCESS'
   | 'EXPORT_PRESIGNED_URL_TTL_SECONDS'
@@ -30,17 +30,17 @@ export function createExportApi(
     publicBaseUrl = config.PUBLIC_BASE_URL,
   }: { client: Client; db: Db; objects: ObjectStore; publicBaseUrl?: string },
 ): ExportStatusDeps {
-  const retryAfterSeconds = Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS));
+  const retryAfterSeconds = Math.max(1, Math.ceil(config.JOB_STATUS_MIN_INTERVAL_SECONDS));
   const records = new JobRecords(db, 'export');
   return {
     records,
     jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, records, {
       maxConcurrentPerTenant: config.EXPORT_MAX_CONCURRENT_PER_TENANT,
-      timeoutMs: config.EXPORT_TIMEOUT_HOURS * 3_600_000,
+      timeoutMs: config.JOB_TIMEOUT_HOURS * 3_600_000,
       retryAfterSeconds: 30,
     }),
     objects,
-    throttle: new PollThrottle(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS * 1000),
+    throttle: new PollThrottle(config.JOB_STATUS_MIN_INTERVAL_SECONDS * 1000),
     publicBaseUrl,
     retryAfterSeconds,
     manifestPageSize: config.EXPORT_MANIFEST_PAGE_SIZE,

@@ -18,8 +18,8 @@ import { TemporalImportJobs } from './temporal-import-jobs';
 export type ImportApiConfig = Pick<
   Config,
   | 'TEMPORAL_TASK_QUEUE'
-  | 'EXPORT_TIMEOUT_HOURS'
-  | 'EXPORT_STATUS_MIN_INTERVAL_SECONDS'
+  | 'JOB_TIMEOUT_HOURS'
+  | 'JOB_STATUS_MIN_INTERVAL_SECONDS'
   | 'IMPORT_S3_BUCKETS'
   | 'IMPORT_HTTP_ALLOWED_PREFIXES'
   | 'IMPORT_TENANT_ALLOWED_PREFIXES'
@@ -56,11 +56,11 @@ export function createImportApi(
       config.TEMPORAL_TASK_QUEUE,
       records,
       objects,
-      config.EXPORT_TIMEOUT_HOURS * 3_600_000,
+      config.JOB_TIMEOUT_HOURS * 3_600_000,
     ),
     objects,
-    throttle: new PollThrottle(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS * 1000),
-    retryAfterSeconds: Math.max(1, Math.ceil(config.EXPORT_STATUS_MIN_INTERVAL_SECONDS)),
+    throttle: new PollThrottle(config.JOB_STATUS_MIN_INTERVAL_SECONDS * 1000),
+    retryAfterSeconds: Math.max(1, Math.ceil(config.JOB_STATUS_MIN_INTERVAL_SECONDS)),
     checks,
     submissions: new SubmissionRecords(db),
     manifests: { checks, readS3Text: (bucket, key) => buckets.get(bucket)!.getText(key) },

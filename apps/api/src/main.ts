@@ -1,4 +1,4 @@
-import { loadConfig } from '@fhir-bulk/config';
+import { loadConfig, renamedSettingWarnings } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
@@ -15,6 +15,7 @@ import { viewRunBudget } from './view-run-budget';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('api', config.LOG_LEVEL);
+  for (const warning of renamedSettingWarnings()) logger.warn(warning);
   const mongo = await connectMongo(config.MONGODB_URL);
   const objects = objectStoreFromConfig(config);
   await objects.ensureBucket();

@@ -27,7 +27,7 @@ let gated: GatedWorker;
 beforeAll(async () => {
   stack = await startBulkStack({
     // A short heartbeat timeout: the SDK heartbeats at most every 0.8 × of it, and a cancellation arrives with one.
-    env: { EXPORT_RETENTION_HOURS: '0', EXPORT_MAX_RESOURCES: '5', EXPORT_HEARTBEAT_TIMEOUT_SECONDS: '2' },
+    env: { JOB_RETENTION_HOURS: '0', EXPORT_MAX_RESOURCES: '5', EXPORT_HEARTBEAT_TIMEOUT_SECONDS: '2' },
     inProcessWorker: false,
   });
   gated = await startGatedWorker(stack);

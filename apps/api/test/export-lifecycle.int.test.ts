@@ -104,7 +104,7 @@ describe('status while running', () => {
 describe('polling faster than Retry-After', () => {
   let throttled: BulkStack;
   beforeAll(async () => {
-    throttled = await startBulkStack({ env: { EXPORT_STATUS_MIN_INTERVAL_SECONDS: '5' }, inProcessWorker: false });
+    throttled = await startBulkStack({ env: { JOB_STATUS_MIN_INTERVAL_SECONDS: '5' }, inProcessWorker: false });
   });
   afterAll(() => throttled.stop());
 

@@ -7,14 +7,14 @@ import { RETENTION_WORKFLOW } from '@fhir-bulk/worker/src/retention-schedule';
 import { type GatedWorker, startGatedWorker } from './gated-worker';
 
 /**
- * A job that outlives EXPORT_TIMEOUT_HOURS: Temporal ends it (no cleanup step can run), the poll answers 504 with
+ * A job that outlives JOB_TIMEOUT_HOURS: Temporal ends it (no cleanup step can run), the poll answers 504 with
  * the TIMEOUT code, and the retention workflow later deletes whatever it had written.
  */
 let stack: BulkStack;
 let gated: GatedWorker;
 beforeAll(async () => {
   stack = await startBulkStack({
-    env: { EXPORT_TIMEOUT_HOURS: String(3 / 3600), EXPORT_RETENTION_HOURS: '0' },
+    env: { JOB_TIMEOUT_HOURS: String(3 / 3600), JOB_RETENTION_HOURS: '0' },
     inProcessWorker: false,
   });
   gated = await startGatedWorker(stack);

@@ -1,4 +1,4 @@
-import { loadConfig } from '@fhir-bulk/config';
+import { loadConfig, renamedSettingWarnings } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore } from '@fhir-bulk/store';
@@ -24,6 +24,7 @@ const SDK_LOG_LEVEL = {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
+  for (const warning of renamedSettingWarnings()) logger.warn(warning);
   Runtime.install({ logger: new SdkLogger(SDK_LOG_LEVEL[config.LOG_LEVEL]) });
   const mongo = await connectMongo(config.MONGODB_URL);
   const objects = objectStoreFromConfig(config);

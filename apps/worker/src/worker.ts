@@ -20,8 +20,8 @@ export type WorkerConfig = Pick<
   | 'EXPORT_FILE_MAX_RECORDS'
   | 'EXPORT_FILE_MAX_BYTES'
   | 'EXPORT_HEARTBEAT_TIMEOUT_SECONDS'
-  | 'EXPORT_RETENTION_HOURS'
-  | 'EXPORT_TIMEOUT_HOURS'
+  | 'JOB_RETENTION_HOURS'
+  | 'JOB_TIMEOUT_HOURS'
   | 'EXPORT_MAX_RESOURCES'
   | 'VIEW_MAX_ROWS_PER_RESOURCE'
   | 'IMPORT_MAX_CONCURRENT_FILES'
@@ -52,8 +52,8 @@ export function exportSettings(config: WorkerConfig): ExportSettings {
     recordLimits: parseRecordLimits(config.EXPORT_FILE_MAX_RECORDS),
     maxFileBytes: config.EXPORT_FILE_MAX_BYTES,
     heartbeatTimeoutSeconds: config.EXPORT_HEARTBEAT_TIMEOUT_SECONDS,
-    retentionHours: config.EXPORT_RETENTION_HOURS,
-    timeoutHours: config.EXPORT_TIMEOUT_HOURS,
+    retentionHours: config.JOB_RETENTION_HOURS,
+    timeoutHours: config.JOB_TIMEOUT_HOURS,
     maxResources: config.EXPORT_MAX_RESOURCES,
     maxViewRowsPerResource: config.VIEW_MAX_ROWS_PER_RESOURCE,
   };
@@ -109,8 +109,8 @@ export function importDeps(store: ResourceStore, objects: S3ObjectStore, config:
       heartbeatTimeoutSeconds: config.IMPORT_HEARTBEAT_TIMEOUT_SECONDS,
       stallWarningSeconds: config.IMPORT_STALL_WARNING_SECONDS,
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
-      retentionHours: config.EXPORT_RETENTION_HOURS,
-      timeoutHours: config.EXPORT_TIMEOUT_HOURS,
+      retentionHours: config.JOB_RETENTION_HOURS,
+      timeoutHours: config.JOB_TIMEOUT_HOURS,
     },
     now: () => new Date(),
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withRenamedSettings } from './renamed-settings';
 
 /**
  * Every environment variable the services read, validated in one place so a bad value stops start-up with a
@@ -108,7 +109,11 @@ const schema = z.object({
   VIEW_MAX_ROWS_PER_RESOURCE: z.coerce.number().int().min(1).default(10_000),
   VIEW_RUN_MAX_SECONDS: z.coerce.number().positive().default(30),
 
-  /** How many export activities one worker runs at once. */
+  /**
+   * How many activities one worker runs at once, of every job: export partitions, import files, plans, finishes and
+   * purges. A job's own limits (EXPORT_PARTITION_CONCURRENCY, IMPORT_MAX_CONCURRENT_FILES) apply within the job; this
+   * one across all jobs this worker serves.
+   */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
   /**
    * A workflow bundle written by `npm run build:workflows` (a path). Unset, the worker bundles its workflows at
@@ -141,16 +146,10 @@ const schema = z.object({
    * bounds how late a cancel reaches a running partition (heartbeats carry it, at most every 0.8 × this).
    */
   EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
-  /** An export still running after this long fails with TIMEOUT (Temporal's workflow execution timeout). */
-  EXPORT_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
-  /** How long outputs are kept after an export completes; then the retention schedule deletes them. */
-  EXPORT_RETENTION_HOURS: z.coerce.number().min(0).default(24),
   /** Exports one tenant may run at once; more are refused with 429 at kick-off. */
   EXPORT_MAX_CONCURRENT_PER_TENANT: z.coerce.number().int().min(1).default(3),
   /** An export over this many resources fails with EXCEEDED_SIZE_LIMIT (0: no limit). */
   EXPORT_MAX_RESOURCES: z.coerce.number().int().min(0).default(0),
-  /** Clients polling a job's status more often than this get 429 + Retry-After. */
-  EXPORT_STATUS_MIN_INTERVAL_SECONDS: z.coerce.number().min(0).default(1),
   /** Files (output, then deleted) per manifest page, for clients that send allowPartialManifests. */
   EXPORT_MANIFEST_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
 
@@ -166,6 +165,22 @@ const schema = z.object({
     .min(60)
     .max(7 * 24 * 3600)
     .default(3600),
+
+  /**
+   * An export or import still running after this long fails with TIMEOUT (Temporal's workflow execution timeout).
+   * Was EXPORT_TIMEOUT_HOURS (still read for one release: renamed-settings.ts).
+   */
+  JOB_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
+  /**
+   * How long an export's outputs, and an import's error files, are kept after the job completes; then the retention
+   * schedule deletes them. Was EXPORT_RETENTION_HOURS.
+   */
+  JOB_RETENTION_HOURS: z.coerce.number().min(0).default(24),
+  /**
+   * Clients polling an export's or import's status more often than this get 429 + Retry-After. Was
+   * EXPORT_STATUS_MIN_INTERVAL_SECONDS.
+   */
+  JOB_STATUS_MIN_INTERVAL_SECONDS: z.coerce.number().min(0).default(1),
 
   /** Input files one import reads at once (`MaxConcurrentFiles` in the import settings this mirrors). */
   IMPORT_MAX_CONCURRENT_FILES: z.coerce.number().int().min(1).max(256).default(2),
@@ -242,11 +257,17 @@ export class ConfigError extends Error {
 
 /** Reads the configuration from `env` (process.env by default); empty strings count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
+  const present = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+  const { settings, readFrom } = withRenamedSettings(present);
+  const parsed = schema.safeParse(settings);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(present[String(i.path[0])])}: ${i.message}`),
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        return `${readFrom.get(name) ?? i.path.join('.')}=${JSON.stringify(settings[name])}: ${i.message}`;
+      }),
     );
   }
   return parsed.data;

@@ -1,2 +1,3 @@
 export { loadConfig, ConfigError } from './config';
 export type { Config } from './config';
+export { renamedSettingWarnings } from './renamed-settings';

@@ -33,7 +33,7 @@ export async function connectTestServices(env: Record<string, string> = {}): Pro
     TEMPORAL_TASK_QUEUE: `test-${suffix}`,
     LOG_LEVEL: 'silent',
     // Tests poll fast; the suite that checks the 429 sets its own interval.
-    EXPORT_STATUS_MIN_INTERVAL_SECONDS: '0',
+    JOB_STATUS_MIN_INTERVAL_SECONDS: '0',
     // Secure by default in tests too: every request goes through a registered client's real tokens.
     AUTH_MODE: 'smart',
     AUTH_ADMIN_TOKEN: randomBytes(32).toString('hex'),

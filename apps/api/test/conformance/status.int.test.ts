@@ -112,7 +112,7 @@ describe('rate limits (#bulk-data-status-request, #response---error-eg-unsupport
   beforeAll(async () => {
     // No worker: jobs stay in progress. One running export per tenant, one poll per job a minute.
     throttled = await startBulkStack({
-      env: { EXPORT_MAX_CONCURRENT_PER_TENANT: '1', EXPORT_STATUS_MIN_INTERVAL_SECONDS: '60' },
+      env: { EXPORT_MAX_CONCURRENT_PER_TENANT: '1', JOB_STATUS_MIN_INTERVAL_SECONDS: '60' },
       inProcessWorker: false,
     });
   });

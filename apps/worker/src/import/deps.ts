@@ -16,9 +16,9 @@ export interface ImportSettings {
   stallWarningSeconds: number;
   /** How long a file activity lets error lines wait before checkpointing them (one S3 write per wait). */
   checkpointIntervalMs: number;
-  /** Hours error files are kept after the job completes (EXPORT_RETENTION_HOURS, the same clock as outputs). */
+  /** Hours error files are kept after the job completes (JOB_RETENTION_HOURS, the same clock as outputs). */
   retentionHours: number;
-  /** The workflow execution timeout the API starts jobs with (EXPORT_TIMEOUT_HOURS): a job running longer was abandoned. */
+  /** The workflow execution timeout the API starts jobs with (JOB_TIMEOUT_HOURS): a job running longer was abandoned. */
   timeoutHours: number;
 }
 
