@@ -2,7 +2,7 @@ import { requireAccess } from '@fhir-bulk/auth';
 import { badRequest, preferHas } from '@fhir-bulk/fhir';
 import { type FhirResponse, parseETag, type RestContext } from '@fhir-bulk/rest';
 import type { ResourceStore, TransactionRunner } from '@fhir-bulk/store';
-import type { RunBudget } from '@fhir-bulk/view-definition';
+import type { RunBudget } from '@fhir-bulk/view-operations';
 import type { Request, Response } from 'express';
 import { principalOf } from './auth/principal-of';
 import { baseUrlOf, tenantOf } from './fhir-base';

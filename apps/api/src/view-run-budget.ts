@@ -1,5 +1,5 @@
 import type { Config } from '@fhir-bulk/config';
-import type { RunBudget } from '@fhir-bulk/view-definition';
+import type { RunBudget } from '@fhir-bulk/view-operations';
 
 type BudgetSettings = Pick<Config, 'VIEW_RUN_MAX_ROWS' | 'VIEW_MAX_ROWS_PER_RESOURCE' | 'VIEW_RUN_MAX_SECONDS'>;
 

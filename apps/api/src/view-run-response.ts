@@ -1,4 +1,4 @@
-import type { ViewRun } from '@fhir-bulk/view-definition';
+import type { ViewRun } from '@fhir-bulk/view-operations';
 import type { Response } from 'express';
 
 /**

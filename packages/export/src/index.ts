@@ -18,6 +18,5 @@ export * from './provenance';
 export * from './subset';
 export * from './time-window';
 export * from './type-filter';
-export * from './view-export-kickoff';
 export * from './view-requests';
 export * from './type-access';

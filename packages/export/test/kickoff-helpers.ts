@@ -1,4 +1,4 @@
-import { rejection } from '@fhir-bulk/test-support/src/rejection';
+export { issueOf } from '@fhir-bulk/test-support/src/rejection';
 import { requestParameters } from '@fhir-bulk/fhir';
 import { type ExportRequest, type KickoffInput, kickoffParameters, parseKickoff } from '../src';
 
@@ -16,10 +16,3 @@ export const post = (parameter: object[], input: Partial<KickoffInput> = {}): Ex
 export const body = (json: unknown) => kickoffParameters(requestParameters('', json, 'a POST kick-off'));
 
 export const lenient = { prefer: 'respond-async, handling=lenient' };
-
-/** The single issue of what `run` throws, for `toMatchObject`. */
-export const issueOf = (run: () => unknown) => {
-  const error = rejection(run);
-  expect(error.outcome.issue).toHaveLength(1);
-  return { status: error.status, ...error.outcome.issue[0] };
-};

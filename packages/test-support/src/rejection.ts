@@ -10,3 +10,10 @@ export function rejection(run: () => unknown): OperationOutcomeError {
   }
   throw new Error('expected an OperationOutcomeError');
 }
+
+/** The single issue of what `run` throws, with its status, for `toMatchObject`. */
+export function issueOf(run: () => unknown) {
+  const error = rejection(run);
+  expect(error.outcome.issue).toHaveLength(1);
+  return { status: error.status, ...error.outcome.issue[0] };
+}

@@ -7,7 +7,6 @@ export {
   type ViewRow,
 } from './compile-view';
 export { hasInexactNumber, parseWithExactDecimals } from './exact-decimals';
-export { budgetedRows, type RunBudget } from './run-budget';
 export { validateView, type ViewOptions } from './validate-view';
 export { viewColumns, type ViewColumnInfo } from './view-columns';
 export type {
@@ -22,6 +21,3 @@ export type {
 } from './view-definition';
 export { ViewBudgetError, ViewDefinitionError, ViewEvaluationError, type ViewProblem } from './view-errors';
 export { ACCEPTED_MEDIA_TYPES, rowEncoder, rowFormatOf, type RowEncoder, type RowFormat } from './row-formats';
-export { parseRunParameters, type RunRequest } from './run-parameters';
-export { createView, searchViews, updateView, VIEW_DEFINITION } from './view-resources';
-export { runView, type ViewRun } from './view-run';

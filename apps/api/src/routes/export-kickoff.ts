@@ -8,12 +8,12 @@ import {
 } from '@fhir-bulk/export';
 import { OperationOutcomeError, outcome, requestParameters } from '@fhir-bulk/fhir';
 import type { ResourceStore } from '@fhir-bulk/store';
+import { resolveViews, type StatusOf } from '@fhir-bulk/view-operations';
 import { type Request, type RequestHandler, Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
 import type { ExportJobs } from '../job-interfaces';
 import { checkExportPatients } from '../export-patients';
-import { resolveViews, type StatusOf } from '../export-views';
 import { requestUrlOf } from '../fhir-base';
 import { operationBody } from '../operation-body';
 

@@ -1,13 +1,7 @@
 import { type NamedElements, OperationOutcomeError, outcome, requestParameters } from '@fhir-bulk/fhir';
 import type { RestContext } from '@fhir-bulk/rest';
-import {
-  ACCEPTED_MEDIA_TYPES,
-  parseRunParameters,
-  type RowFormat,
-  rowFormatOf,
-  type RunBudget,
-  runView,
-} from '@fhir-bulk/view-definition';
+import { ACCEPTED_MEDIA_TYPES, type RowFormat, rowFormatOf } from '@fhir-bulk/view-definition';
+import { parseRunParameters, type RunBudget, runView } from '@fhir-bulk/view-operations';
 import { type Request, type RequestHandler, Router } from 'express';
 import { operationBody } from '../operation-body';
 import { withExactResources } from '../view-run-body';

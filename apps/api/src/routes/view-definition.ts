@@ -1,5 +1,5 @@
 import { history, read, remove, vread } from '@fhir-bulk/rest';
-import { createView, searchViews, updateView, VIEW_DEFINITION } from '@fhir-bulk/view-definition';
+import { createView, searchViews, updateView, VIEW_DEFINITION } from '@fhir-bulk/view-operations';
 import { type Request, Router } from 'express';
 import { ifMatch, queryPairs, restContext, type RestDeps, send } from '../rest-http';
 import { viewDefinitionRunRoutes } from './view-definition-run';

@@ -1,7 +1,8 @@
-import { type ExportManifest, fileName, progressText, parseViewExportKickoff, viewOfFile } from '@fhir-bulk/export';
+import { type ExportManifest, fileName, progressText, viewOfFile } from '@fhir-bulk/export';
+import { parseViewExportKickoff } from '@fhir-bulk/view-operations';
 import type { IssueCode } from '@fhir-bulk/fhir';
 import { type RequestHandler, Router } from 'express';
-import { requestUrlOf } from '../fhir-base';
+import { baseUrlOf, requestUrlOf } from '../fhir-base';
 import { operationBody } from '../operation-body';
 import { type KickoffDeps, startExport } from './export-kickoff';
 import type { PollContext } from '../async-jobs/job-routes';
@@ -23,6 +24,7 @@ export function viewExportRoutes(kickoffDeps: KickoffDeps, statusDeps: ExportSta
       body: operationBody(req, '$viewdefinition-export') ?? {},
       ...(id === undefined ? {} : { viewId: id }),
       prefer: req.get('Prefer'),
+      baseUrl: baseUrlOf(kickoffDeps.publicBaseUrl, req),
       requestUrl: requestUrlOf(kickoffDeps.publicBaseUrl, req),
     });
     const { jobId, baseUrl } = await startExport(kickoffDeps, req, request, viewProblemStatus);

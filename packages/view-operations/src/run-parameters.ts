@@ -1,6 +1,5 @@
 import {
   badRequest,
-  FHIR_ID,
   isObject,
   type NamedElement,
   type NamedElements,
@@ -9,8 +8,8 @@ import {
   outcome,
 } from '@fhir-bulk/fhir';
 import { parseDateRange } from '@fhir-bulk/search';
-import { type RowFormat, rowFormatOf } from './row-formats';
-import type { FhirJson } from './view-definition';
+import { type FhirJson, type RowFormat, rowFormatOf } from '@fhir-bulk/view-definition';
+import { inlineResource, localId, viewReferenceId, viewResourceOf } from './view-reference';
 
 /** A run request, checked: https://sql-on-fhir.org/ig/latest/OperationDefinition-ViewDefinitionRun.html */
 export interface RunRequest {
@@ -59,7 +58,7 @@ export function parseRunParameters(
   const request: RunRequest = {
     header: mapDefined(parameters.one('header'), booleanOf) ?? true,
     view: viewOf(parameters.one('viewResource'), parameters.one('viewReference'), viewId, baseUrl),
-    patients: parameters.all('patient').map((p) => localId(p.reference(), 'Patient', baseUrl, p.name)),
+    patients: parameters.all('patient').map((p) => localId(p, 'Patient', baseUrl)),
   };
   const format = mapDefined(parameters.one('_format'), (p) => {
     const code = p.value(['valueCode', 'valueString']);
@@ -67,7 +66,7 @@ export function parseRunParameters(
   });
   if (format) request.format = format;
   const resources = parameters.all('resource');
-  if (resources.length > 0) request.resources = resources.flatMap((p) => unwrapped(resourceOf(p)));
+  if (resources.length > 0) request.resources = resources.flatMap((p) => unwrapped(inlineResource(p)));
   const since = mapDefined(parameters.one('_since'), sinceOf);
   if (since) request.since = since;
   const limit = mapDefined(parameters.one('_limit'), limitOf);
@@ -90,8 +89,8 @@ function viewOf(
     return { id: viewId };
   }
   if (inline && reference) throw badRequest('Give viewResource or viewReference, not both', 'viewReference');
-  if (inline) return { resource: resourceOf(inline) };
-  if (reference) return { id: localId(reference.reference(), 'ViewDefinition', baseUrl, reference.name) };
+  if (inline) return { resource: viewResourceOf(inline) };
+  if (reference) return { id: viewReferenceId(reference, baseUrl) };
   throw new OperationOutcomeError(
     400,
     outcome('error', 'required', 'One of viewResource or viewReference is required', 'viewResource'),
@@ -100,16 +99,6 @@ function viewOf(
 
 function unsupportedFormat(code: string): never {
   throw notSupported(`_format ${code} is not supported: json, ndjson or csv (or their media types)`, '_format');
-}
-
-/** `Type/id`, relative or under this server's [base], to the id. */
-function localId(reference: string, type: string, baseUrl: string, name: string): string {
-  const relative = reference.startsWith(`${baseUrl}/`) ? reference.slice(baseUrl.length + 1) : reference;
-  const [referenced, id, ...rest] = relative.split('/');
-  if (referenced !== type || id === undefined || !FHIR_ID.test(id) || rest.length > 0) {
-    throw badRequest(`${name} must reference a ${type} of this server as ${type}/{id}, not "${reference}"`, name);
-  }
-  return id;
 }
 
 function booleanOf(p: NamedElement): boolean {
@@ -135,12 +124,6 @@ function sinceOf(p: NamedElement): Date {
   const range = parseDateRange(text.replace(/ (\d{2}:\d{2})$/, '+$1'));
   if (!range) throw badRequest(`_since must be a FHIR instant such as 2024-01-31T12:00:00Z, not "${text}"`, '_since');
   return range.start;
-}
-
-function resourceOf(p: NamedElement): FhirJson {
-  const resource = p.resource();
-  if (typeof resource.resourceType === 'string') return resource;
-  throw badRequest(`Parameter ${p.name} must carry a resource (with a resourceType)`, p.name);
 }
 
 /** The spec: a Bundle given as `resource` stands for its entries' resources, one level deep. */

@@ -1,7 +1,15 @@
 import { badRequest, FHIR_ID, type NamedElement, notSupported, parametersOf, preferHas } from '@fhir-bulk/fhir';
-import { CSV, type ExportRequest, NDJSON, type OutputFormat, PARQUET, type ViewRequest } from './export-job';
-import { patientIdOf } from './patients';
-import { parseTimeWindow } from './time-window';
+import {
+  CSV,
+  type ExportRequest,
+  NDJSON,
+  type OutputFormat,
+  PARQUET,
+  parseTimeWindow,
+  patientIdOf,
+  type ViewRequest,
+} from '@fhir-bulk/export';
+import { viewReferenceId, viewResourceOf } from './view-reference';
 
 /** `$viewdefinition-export` `_format` codes (and media types) by the files they ask for. */
 const FORMATS = new Map<string, OutputFormat>([
@@ -28,6 +36,8 @@ export interface ViewExportKickoffInput {
   body: unknown;
   /** `ViewDefinition/{id}/$viewdefinition-export`: that view, and no `view` parameter. */
   viewId?: string;
+  /** The request's [base]: a `viewReference` under it names a view of this server. */
+  baseUrl: string;
   prefer: string | undefined;
   requestUrl: string;
 }
@@ -44,7 +54,7 @@ export function parseViewExportKickoff(input: ViewExportKickoffInput): ExportReq
     throw badRequest('The Prefer header must include respond-async for $viewdefinition-export', 'Prefer');
   }
   const parameters = parametersOf(input.body, '$viewdefinition-export');
-  const views = parameters.all('view').map(viewOf);
+  const views = parameters.all('view').map((view) => viewOf(view, input.baseUrl));
   const format = parameters.one('_format')?.value(CODE);
   const patients = parameters.all('patient').map((p) => patientIdOf(p.reference()));
   const groups = parameters.all('group').map((p) => groupIdOf(p.reference()));
@@ -85,7 +95,7 @@ export function parseViewExportKickoff(input: ViewExportKickoffInput): ExportReq
  * One `view`: exactly one of `viewReference` (a stored ViewDefinition) and `viewResource`, and an optional name.
  * Located by position (`parameter[1].part[0]`), as SQL on FHIR's examples locate them.
  */
-function viewOf(parameter: NamedElement): ViewRequest {
+function viewOf(parameter: NamedElement, baseUrl: string): ViewRequest {
   const parts = parameter.parts(parameter.path);
   const name = parts.one('name')?.value(['valueString']);
   const reference = parts.one('viewReference');
@@ -95,17 +105,9 @@ function viewOf(parameter: NamedElement): ViewRequest {
     throw badRequest('Each view needs exactly one of viewReference and viewResource', parameter.path);
   }
   const view: ViewRequest = reference
-    ? { id: viewIdOf(reference.reference(reference.path), reference.path), at: reference.path }
-    : { resource: inline!.resource(inline!.path), at: `${inline!.path}.resource` };
+    ? { id: viewReferenceId(reference, baseUrl, reference.path), at: reference.path }
+    : { resource: viewResourceOf(inline!, inline!.path), at: `${inline!.path}.resource` };
   return name === undefined ? view : { ...view, name };
-}
-
-function viewIdOf(ref: string, at: string): string {
-  const id = /^ViewDefinition\/([^/]+)$/.exec(ref)?.[1];
-  if (id === undefined || !FHIR_ID.test(id)) {
-    throw notSupported(`viewReference "${ref}": only ViewDefinition/{id} references to this server`, at);
-  }
-  return id;
 }
 
 function formatOf(value: string): OutputFormat {

@@ -1,12 +1,20 @@
 import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { read, type RestContext } from '@fhir-bulk/rest';
-import { compileView, type ViewEvaluator, type ViewRow } from './compile-view';
-import { rowEncoder, type RowEncoder, type RowFormat } from './row-formats';
+import {
+  compileView,
+  rowEncoder,
+  type RowEncoder,
+  type RowFormat,
+  ViewBudgetError,
+  ViewDefinitionError,
+  ViewEvaluationError,
+  type ViewEvaluator,
+  type ViewRow,
+} from '@fhir-bulk/view-definition';
 import { budgetedRows, type RunBudget } from './run-budget';
 import type { RunRequest } from './run-parameters';
-import { ViewBudgetError, ViewDefinitionError, ViewEvaluationError } from './view-errors';
 import { invalidView, tooCostly, unprocessableResource } from './view-problems';
-import { VIEW_DEFINITION } from './view-resources';
+import { VIEW_DEFINITION } from './view-storage';
 import { inlineResources, storedResources } from './view-source';
 
 export interface ViewRun {

@@ -1,7 +1,7 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
 import { compartmentsOf } from '@fhir-bulk/search';
 import { type ResourceStore, streamFilter } from '@fhir-bulk/store';
-import type { FhirJson } from './view-definition';
+import type { FhirJson } from '@fhir-bulk/view-definition';
 
 /** What narrows the resources that feed a view (SQL on FHIR "Filtering"), before any row is made. */
 export interface SourceFilters {

@@ -1,10 +1,12 @@
-import { CSV, NDJSON, PARQUET, parseViewExportKickoff, type ViewExportKickoffInput } from '../src';
-import { issueOf } from './kickoff-helpers';
+import { CSV, NDJSON, PARQUET } from '@fhir-bulk/export';
+import { issueOf } from '@fhir-bulk/test-support/src/rejection';
+import { parseViewExportKickoff, type ViewExportKickoffInput } from '../src';
 
 const parse = (parameter: unknown[], input: Partial<ViewExportKickoffInput> = {}) =>
   parseViewExportKickoff({
     body: { resourceType: 'Parameters', parameter },
     prefer: 'respond-async',
+    baseUrl: 'http://x',
     requestUrl: 'http://x/ViewDefinition/$viewdefinition-export',
     ...input,
   });
@@ -64,6 +66,17 @@ describe('parseViewExportKickoff', () => {
     expect(parse([stored('a')])).toMatchObject({ level: 'system', outputFormat: NDJSON });
     const request = parse([stored('a'), { name: 'group', valueReference: { reference: 'Group/g1' } }]);
     expect(request).toMatchObject({ level: 'group', groupId: 'g1' });
+  });
+
+  it('takes a viewReference relative or under its [base], as $viewdefinition-run does', () => {
+    const view = (reference: string) => ({
+      name: 'view',
+      part: [{ name: 'viewReference', valueReference: { reference } }],
+    });
+    expect(parse([view('http://x/ViewDefinition/v1')]).viewRequests).toEqual([
+      { id: 'v1', at: 'parameter[0].part[0]' },
+    ]);
+    expect(issueOf(() => parse([view('http://y/ViewDefinition/v1')]))).toMatchObject({ status: 400, code: 'invalid' });
   });
 
   it('takes the view of the URL at instance level', () => {

@@ -1,4 +1,5 @@
-import { budgetedRows, compileView, type FhirJson, ViewBudgetError, type ViewRow } from '../src';
+import { compileView, type FhirJson, ViewBudgetError, type ViewRow } from '@fhir-bulk/view-definition';
+import { budgetedRows } from '../src';
 
 /** A Questionnaire whose items nest `depth` levels, one item per level. */
 function nestedItems(depth: number): FhirJson {

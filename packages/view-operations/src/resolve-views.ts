@@ -7,7 +7,8 @@ import {
 } from '@fhir-bulk/export';
 import { type IssueCode, type OperationOutcome, OperationOutcomeError } from '@fhir-bulk/fhir';
 import type { ResourceStore } from '@fhir-bulk/store';
-import { compileView, VIEW_DEFINITION, ViewDefinitionError } from '@fhir-bulk/view-definition';
+import { compileView, ViewDefinitionError } from '@fhir-bulk/view-definition';
+import { VIEW_DEFINITION } from './view-storage';
 
 interface Problem {
   code: IssueCode;

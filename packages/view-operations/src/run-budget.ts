@@ -1,7 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { ViewEvaluator, ViewRow } from './compile-view';
-import type { FhirJson } from './view-definition';
-import { ViewBudgetError } from './view-errors';
+import { type FhirJson, ViewBudgetError, type ViewEvaluator, type ViewRow } from '@fhir-bulk/view-definition';
 
 /** What one synchronous `$viewdefinition-run` may spend (VIEW_RUN_* settings). */
 export interface RunBudget {

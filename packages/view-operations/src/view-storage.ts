@@ -3,7 +3,7 @@ import { checkId, type FhirResponse, parseCountValue, type RestContext, save, se
 import type { ResourceDocument } from '@fhir-bulk/store';
 import type { Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { validateView } from './validate-view';
+import { validateView } from '@fhir-bulk/view-definition';
 import { invalidView } from './view-problems';
 
 /**

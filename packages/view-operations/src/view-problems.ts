@@ -1,6 +1,6 @@
 import { type OperationOutcome, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { RunBudget } from './run-budget';
-import type { ViewBudgetError, ViewEvaluationError, ViewProblem } from './view-errors';
+import type { ViewBudgetError, ViewEvaluationError, ViewProblem } from '@fhir-bulk/view-definition';
 
 /**
  * A view that cannot be run, as one OperationOutcome issue per problem, each located by `expression`. 400 when it
