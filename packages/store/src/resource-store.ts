@@ -1,5 +1,5 @@
 import { type FhirResource, isResourceType } from '@fhir-bulk/fhir';
-import type { ClientSession, Collection, Db, Document, Filter, FindCursor, IndexDescription } from 'mongodb';
+import type { ClientSession, Collection, Db, Document, FindCursor, IndexDescription } from 'mongodb';
 import {
   documentKey,
   type HistoryDocument,
@@ -12,27 +12,7 @@ import {
   toHistory,
 } from './resource-document';
 import { VersionConflictError } from './errors';
-
-export interface StreamOptions {
-  /** Resume strictly after this `_id` (the key of the last resource already written). */
-  afterKey?: string;
-  /** Start at this key (inclusive); an export partition's lower bound. Defaults to the tenant's first key. */
-  fromKey?: string;
-  /** Stop before this key (exclusive); an export partition's upper bound. Defaults to past the tenant's last key. */
-  beforeKey?: string;
-  /** Only resources last updated after this instant (`_since`). */
-  since?: Date;
-  /** Only resources last updated at or before this instant (an export's transactionTime). */
-  until?: Date;
-  /** Stream tombstones (deleted resources) instead of live ones: an export's `deleted` output. */
-  tombstones?: boolean;
-  /** Extra conditions, e.g. a translated `_typeFilter`. */
-  filter?: Filter<ResourceDocument>;
-  /** Mongo cursor batch size: how many documents travel per round trip. */
-  batchSize?: number;
-  /** Derived fields the caller does not need; leaving them on the server saves decoding (export reads millions). */
-  omit?: Array<'search' | 'compartments'>;
-}
+import { streamFilter, type StreamOptions } from './stream-query';
 
 const projectionOf = (omit: StreamOptions['omit'] = []) => Object.fromEntries(omit.map((field) => [field, 0]));
 
@@ -52,24 +32,6 @@ export interface WriteOptions {
 }
 
 const DELETE_CHUNK = 500;
-
-/** The query behind streamCurrent: a key range of one tenant, live or tombstones, within a time window. */
-export function streamFilter(tenant: string, options: StreamOptions): Filter<ResourceDocument> {
-  const range = tenantKeyRange(tenant);
-  const from = options.fromKey && options.fromKey > range.gte ? options.fromKey : range.gte;
-  const before = options.beforeKey && options.beforeKey < range.lt ? options.beforeKey : range.lt;
-  const lower = options.afterKey && options.afterKey >= from ? { $gt: options.afterKey } : { $gte: from };
-  const lastUpdated = {
-    ...(options.since ? { $gt: options.since } : {}),
-    ...(options.until ? { $lte: options.until } : {}),
-  };
-  return {
-    _id: { ...lower, $lt: before },
-    deleted: options.tombstones ?? false,
-    ...(options.since || options.until ? { lastUpdated } : {}),
-    ...options.filter,
-  };
-}
 
 /** Reads and writes FHIR resources in MongoDB; knows nothing of HTTP or Temporal. */
 export class ResourceStore {

@@ -15,7 +15,7 @@ export interface SourceFilters {
  * A tenant's current resources of one type, streamed. The conditions are `streamCurrent`'s (`streamFilter`), but
  * the cursor is not sorted: row order is not part of the operation, and FerretDB v1 sorts a whole collection in
  * memory before its first document, whereas an unsorted scan hands out the first rows at once and a `_limit`
- * stops it early. The tenant condition beside the compartments lets MongoDB use its `(tenant, compartments)` index.
+ * stops it early.
  */
 export async function* storedResources(
   store: ResourceStore,
@@ -24,10 +24,7 @@ export async function* storedResources(
   { patients, since }: SourceFilters,
 ): AsyncGenerator<FhirJson> {
   const compartments = patients.map((id) => `Patient/${id}`);
-  const query = streamFilter(tenant, {
-    since,
-    filter: compartments.length > 0 ? { tenant, compartments: { $in: compartments } } : undefined,
-  });
+  const query = streamFilter(tenant, { since, ...(compartments.length > 0 ? { compartments } : {}) });
   // Returning early (a `_limit` reached, the client gone) closes the cursor on the server.
   for await (const doc of store
     .collection(type)

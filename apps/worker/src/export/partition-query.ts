@@ -1,7 +1,5 @@
 import { type ExportJobInput, type ExportPartition, typeFilterParameters } from '@fhir-bulk/export';
-import { toMongoFilter } from '@fhir-bulk/search';
-import type { ResourceDocument, StreamOptions } from '@fhir-bulk/store';
-import type { Filter } from 'mongodb';
+import { anyOfSearches, type ResourceDocument, type StreamOptions } from '@fhir-bulk/store';
 
 /**
  * The store query for one partition: its key range, the job's time window (`_since`, `_until` capped at
@@ -13,7 +11,8 @@ export function partitionQuery(
   afterKey?: string,
 ): StreamOptions {
   const until = job.until && job.until < job.transactionTime ? job.until : job.transactionTime;
-  const filter = typeFilter(partition.type, job.typeFilters[partition.type]);
+  // Parsed exactly as the kick-off validated them (URLSearchParams would turn a `+` offset into a space).
+  const filter = anyOfSearches(partition.type, (job.typeFilters[partition.type] ?? []).map(typeFilterParameters));
   return {
     ...(partition.fromKey ? { fromKey: partition.fromKey } : {}),
     ...(partition.beforeKey ? { beforeKey: partition.beforeKey } : {}),
@@ -25,14 +24,6 @@ export function partitionQuery(
     // Search keys are needed only to evaluate `_typeFilter` in the worker; compartments only to scope patients.
     omit: [...(filter ? [] : ['search' as const]), ...(job.level === 'system' ? ['compartments' as const] : [])],
   };
-}
-
-/** `_typeFilter` queries for one type, ORed; the kick-off already rejected any it could not translate. */
-function typeFilter(type: string, queries: string[] | undefined): Filter<ResourceDocument> | undefined {
-  if (!queries || queries.length === 0) return undefined;
-  // Parsed exactly as the kick-off validated them (URLSearchParams would turn a `+` offset into a space).
-  const filters = queries.map((query) => toMongoFilter(type, typeFilterParameters(query)).filter);
-  return (filters.length === 1 ? filters[0] : { $or: filters }) as Filter<ResourceDocument>;
 }
 
 /**

@@ -1,17 +1,7 @@
 import type { ExportJobInput, ExportPartition, PartitionCheckpoint } from '@fhir-bulk/export';
-import { type ResourceDocument, type StreamOptions, streamFilter } from '@fhir-bulk/store';
-import sift from 'sift';
+import { type ResourceDocument, streamMatcher } from '@fhir-bulk/store';
 import type { ExportDeps } from './deps';
 import { partitionQuery } from './partition-query';
-
-/**
- * The conditions of a store query other than its key range (time window, live or tombstone, `_typeFilter`), as a
- * predicate over documents: what a storage-order scan evaluates in the worker instead of in FerretDB.
- */
-export function queryMatcher(tenant: string, query: StreamOptions): (doc: ResourceDocument) => boolean {
-  const { _id: _range, ...conditions } = streamFilter(tenant, query);
-  return sift<ResourceDocument>(conditions as Parameters<typeof sift<ResourceDocument>>[0]);
-}
 
 /** A document to export and, for storage-order scans, how many documents the scan has read through it. */
 export interface SourceDocument {
@@ -26,7 +16,7 @@ export interface SourceDocument {
  *   index; a retry resumes after the checkpoint's lastKey.
  * - FerretDB v1 filters and sorts in memory after reading every document anyway, and sorting a whole collection
  *   before the first document costs minutes and gigabytes at a million resources. So the range is read in storage
- *   order with no filter but the key range, the conditions are evaluated here (sift, MongoDB semantics), and a
+ *   order with no filter but the key range, the conditions are evaluated here (streamMatcher, MongoDB semantics), and a
  *   retry skips the documents already scanned. Conditions cannot go into the query: a document updated after the
  *   scan started would then drop out of the sequence and shift every later position.
  */
@@ -42,7 +32,7 @@ export async function* partitionDocuments(
     return;
   }
   const query = partitionQuery(job, partition);
-  const matches = queryMatcher(job.tenant, query);
+  const matches = streamMatcher(job.tenant, query);
   let scanned = resumed.scanned ?? 0;
   for await (const doc of deps.store.scanRange(job.tenant, partition.type, { ...query, skip: scanned })) {
     scanned++;

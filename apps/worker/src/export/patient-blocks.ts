@@ -1,8 +1,8 @@
 import { type ExportJobInput, keptElements, PROVENANCE, resourceLine } from '@fhir-bulk/export';
-import type { ResourceDocument, StreamOptions } from '@fhir-bulk/store';
+import { type ResourceDocument, type StreamOptions, streamMatcher } from '@fhir-bulk/store';
 import type { ExportDeps } from './deps';
 import { partitionQuery } from './partition-query';
-import { queryMatcher, type SourceDocument } from './partition-source';
+import type { SourceDocument } from './partition-source';
 import type { OutputLine } from './partition-writer';
 import { withProvenanceTargets } from './provenance-targets';
 
@@ -76,8 +76,9 @@ async function* compartmentDocuments(
     for await (const { doc } of all) if (inBlock(doc)) yield doc;
     return;
   }
-  const filter = deps.server.indexedRangeScans ? { ...options.filter, compartments: { $in: refs } } : options.filter;
-  for await (const { doc } of typeDocuments(deps, job, type, { ...options, ...(filter ? { filter } : {}) })) {
+  // Only an indexed query narrows by compartment: a storage-order scan checks inBlock with a Set (partition-query.ts).
+  const narrowed = deps.server.indexedRangeScans ? { ...options, compartments: refs } : options;
+  for await (const { doc } of typeDocuments(deps, job, type, narrowed)) {
     if (inBlock(doc)) yield doc;
   }
 }
@@ -93,7 +94,7 @@ async function* typeDocuments(
     for await (const doc of deps.store.streamCurrent(job.tenant, type, options)) yield { doc };
     return;
   }
-  const matches = queryMatcher(job.tenant, options);
+  const matches = streamMatcher(job.tenant, options);
   for await (const doc of deps.store.scanRange(job.tenant, type, options)) if (matches(doc)) yield { doc };
 }
 
