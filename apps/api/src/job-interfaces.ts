@@ -4,6 +4,7 @@
  */
 import type { ExportErrorCode, ExportJobInput, ExportManifest, ExportProgress } from '@fhir-bulk/export';
 import type { ImportJobInput, ImportJobStatus } from '@fhir-bulk/import';
+import type { JobRecords } from '@fhir-bulk/jobs';
 
 export type { ImportJobStatus };
 
@@ -34,3 +35,6 @@ export interface ImportJobs {
   /** Cancels a running job, or deletes a finished job's error files; false when there is no such job (any more). */
   cancel(tenant: string, jobId: string): Promise<boolean>;
 }
+
+/** What the job routes read of job records: one job's owner, tenant and state (the ownership check, job-access.ts). */
+export type JobRecordReader = Pick<JobRecords, 'find'>;

@@ -1,9 +1,10 @@
 import { mayAccessJob, type Principal } from '@fhir-bulk/auth';
-import type { JobRecord, JobRecords } from '@fhir-bulk/jobs';
+import type { JobRecord } from '@fhir-bulk/jobs';
 import { notFound } from '@fhir-bulk/fhir';
 import { type RequestHandler, Router } from 'express';
 import { principalOf } from '../auth/principal-of';
 import { JOB_ID, tenantOf } from '../fhir-base';
+import type { JobRecordReader } from '../job-interfaces';
 import { isGone } from '../temporal-job-base';
 
 /**
@@ -15,7 +16,7 @@ import { isGone } from '../temporal-job-base';
  */
 export function jobAccess(
   paths: string[],
-  records: JobRecords,
+  records: JobRecordReader,
   kind: string,
   authorize?: (principal: Principal, record: JobRecord) => void,
 ): Router {

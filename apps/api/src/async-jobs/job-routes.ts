@@ -1,11 +1,12 @@
 import type { Principal } from '@fhir-bulk/auth';
-import type { JobRecord, JobRecords } from '@fhir-bulk/jobs';
+import type { JobRecord } from '@fhir-bulk/jobs';
 import { notFound, outcome, tooManyRequests } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { type Request, type Response, Router } from 'express';
 import { baseUrlOf, tenantOf } from '../fhir-base';
 import { sendObject } from '../object-download';
 import type { PollThrottle } from '../poll-throttle';
+import type { JobRecordReader } from '../job-interfaces';
 import { jobAccess } from './job-access';
 
 /** One status poll, as an operation's renderer sees it. */
@@ -31,7 +32,7 @@ export interface JobRoutesOptions<S> {
   path: string;
   /** More status paths for the same jobs (the IG's `$bulk-export-status`). */
   aliases?: string[];
-  records: JobRecords;
+  records: JobRecordReader;
   /** Checks the token of each request under the job's URL, once ownership is settled (see jobAccess). */
   authorize?: (principal: Principal, record: JobRecord) => void;
   throttle: PollThrottle;

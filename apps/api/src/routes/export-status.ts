@@ -7,18 +7,18 @@ import {
   OUTPUT_FILE_NAME,
   progressText,
 } from '@fhir-bulk/export';
-import type { JobRecord, JobRecords } from '@fhir-bulk/jobs';
+import type { JobRecord } from '@fhir-bulk/jobs';
 import { forbidden, notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
 import { jobRoutes, type PollContext } from '../async-jobs/job-routes';
-import type { ExportJobs, ExportJobStatus } from '../job-interfaces';
+import type { ExportJobs, ExportJobStatus, JobRecordReader } from '../job-interfaces';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface ExportStatusDeps {
   jobs: ExportJobs;
   /** Job records: who owns each job (apps/api/src/async-jobs/job-access.ts). */
-  records: JobRecords;
+  records: JobRecordReader;
   objects: ObjectStore;
   throttle: PollThrottle;
   publicBaseUrl: string;

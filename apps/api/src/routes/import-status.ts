@@ -1,16 +1,15 @@
-import type { JobRecords } from '@fhir-bulk/jobs';
 import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { ERROR_FILE_NAME, importPrefix, importProgressText } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
 import { jobRoutes } from '../async-jobs/job-routes';
-import type { ImportJobs, ImportJobStatus } from '../job-interfaces';
+import type { ImportJobs, ImportJobStatus, JobRecordReader } from '../job-interfaces';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface ImportStatusDeps {
   jobs: ImportJobs;
   /** Job records: who owns each job (apps/api/src/async-jobs/job-access.ts). */
-  records: JobRecords;
+  records: JobRecordReader;
   objects: ObjectStore;
   throttle: PollThrottle;
   /** Seconds a client should wait between polls (Retry-After). */
