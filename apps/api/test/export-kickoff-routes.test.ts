@@ -1,0 +1,128 @@
+import type { OperationOutcome } from '@fhir-bulk/fhir';
+import { type RouteApp, startRouteApp } from '@fhir-bulk/test-support/src/route-app';
+
+// The kick-off's HTTP protocol in-process, against fake jobs (export-kickoff.int.test.ts runs it on the real stack).
+let app: RouteApp;
+let token: string;
+beforeAll(async () => {
+  app = await startRouteApp();
+  token = app.tokens.issue();
+});
+afterAll(() => app.stop());
+
+const ASYNC = { Prefer: 'respond-async', Accept: 'application/fhir+json' };
+const FHIR_JSON = { ...ASYNC, 'Content-Type': 'application/fhir+json' };
+
+const kickoffGet = (path: string, headers: Record<string, string> = ASYNC, as = token) =>
+  app.request(path, as, { headers });
+
+const kickoffPost = (body: string, headers: Record<string, string> = FHIR_JSON) =>
+  app.request('/$export', token, { method: 'POST', headers, body });
+
+/** The OperationOutcome of a refusal; no job may have started for it. */
+async function refusal(response: Response, status: number): Promise<OperationOutcome['issue'][number]> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+  expect(response.headers.get('content-location')).toBeNull();
+  const body = (await response.json()) as OperationOutcome;
+  expect(body.resourceType).toBe('OperationOutcome');
+  expect(body.issue).toHaveLength(1);
+  return body.issue[0]!;
+}
+
+describe('kick-off', () => {
+  it('answers 202 with the status URL and starts the job with the request, its tenant and its client', async () => {
+    const response = await kickoffGet('/$export?_type=Patient,Observation&_since=2024-01-01T00:00:00Z');
+    expect(response.status).toBe(202);
+    const location = response.headers.get('content-location')!;
+    expect(location).toMatch(new RegExp(`^${app.baseUrl}/_export/[0-9a-f-]{36}$`));
+    expect(await response.text()).toBe('');
+    expect(app.exports.started.at(-1)).toMatchObject({
+      jobId: location.split('/').pop(),
+      level: 'system',
+      tenant: 'default',
+      types: ['Patient', 'Observation'],
+      since: '2024-01-01T00:00:00.000Z',
+      requestUrl: `${app.baseUrl}/$export?_type=Patient,Observation&_since=2024-01-01T00:00:00Z`,
+      baseUrl: app.baseUrl,
+      requiresAccessToken: true,
+      requestedBy: 'bulk-client',
+    });
+  });
+
+  it.each([
+    ['/tenant/acme', 'acme'],
+    ['/fhir', 'default'],
+    ['/fhir/tenant/acme', 'acme'],
+  ])('answers under the [base] %s and exports its tenant', async (base, tenant) => {
+    const response = await kickoffGet(`${base}/Patient/$export`);
+    expect(response.headers.get('content-location')).toMatch(new RegExp(`^${app.baseUrl}${base}/_export/`));
+    expect(app.exports.started.at(-1)).toMatchObject({ level: 'patient', tenant, baseUrl: `${app.baseUrl}${base}` });
+  });
+
+  it('reads the parameters of a POST Parameters body', async () => {
+    const parameter = [
+      { name: '_type', valueString: 'Observation' },
+      { name: 'allowPartialManifests', valueBoolean: true },
+    ];
+    const response = await kickoffPost(JSON.stringify({ resourceType: 'Parameters', parameter }));
+    expect(response.status).toBe(202);
+    expect(app.exports.started.at(-1)).toMatchObject({ types: ['Observation'], allowPartialManifests: true });
+  });
+});
+
+describe('kick-off errors', () => {
+  it.each<[string, () => Promise<Response>, number, string, string | undefined]>([
+    ['no Prefer: respond-async', () => kickoffGet('/$export', {}), 400, 'invalid', 'Prefer'],
+    ['an unknown parameter', () => kickoffGet('/$export?_count=1'), 400, 'not-supported', '_count'],
+    ['an unknown type', () => kickoffGet('/$export?_type=Patient,Foo'), 400, 'invalid', '_type'],
+    ['a bad _since', () => kickoffGet('/$export?_since=last-week'), 400, 'invalid', '_since'],
+    ['patient in a GET query', () => kickoffGet('/Patient/$export?patient=Patient/1'), 400, 'not-supported', 'patient'],
+    ['a POST body that is not Parameters', () => kickoffPost('{"resourceType":"Patient"}'), 400, 'invalid', undefined],
+    ['a POST body that is not JSON', () => kickoffPost('{"resourceType":'), 400, 'invalid', undefined],
+    [
+      'a POST body of another media type',
+      () => kickoffPost('_type=Patient', { ...ASYNC, 'Content-Type': 'application/x-www-form-urlencoded' }),
+      415,
+      'not-supported',
+      undefined,
+    ],
+    [
+      'an Accept the server cannot answer',
+      () => kickoffGet('/$export', { Prefer: 'respond-async', Accept: 'application/fhir+xml' }),
+      406,
+      'not-supported',
+      'Accept',
+    ],
+  ])('answers an OperationOutcome for %s and starts nothing', async (_what, send, status, code, expression) => {
+    const before = app.exports.started.length;
+    const issue = await refusal(await send(), status);
+    expect(issue).toMatchObject({ severity: 'error', code });
+    expect(issue.expression).toEqual(expression && [expression]);
+    expect(app.exports.started).toHaveLength(before);
+  });
+});
+
+describe('kick-off authorization', () => {
+  it.each<[string, Record<string, string>, string]>([
+    ['no token', {}, 'Bearer realm="fhir-bulk"'],
+    ['an unknown token', { Authorization: 'Bearer never-issued' }, 'Bearer realm="fhir-bulk", error="invalid_token"'],
+    ['another scheme', { Authorization: 'Basic dXNlcjpwYXNz' }, 'Bearer realm="fhir-bulk", error="invalid_token"'],
+  ])('answers 401 with a Bearer challenge to %s', async (_what, authorization, challenge) => {
+    const response = await app.request('/$export', undefined, { headers: { ...ASYNC, ...authorization } });
+    expect((await refusal(response, 401)).code).toBe('login');
+    expect(response.headers.get('www-authenticate')).toBe(challenge);
+  });
+
+  it.each<[string, Parameters<RouteApp['tokens']['issue']>[0], string]>([
+    ['a client without bulk-export/read', { permissions: ['bulk-import/write'] }, '/$export'],
+    ['a client of other tenants', { tenants: ['acme'] }, '/tenant/other/$export'],
+    ['a _type the client may not read', { scope: 'system/Patient.rs' }, '/$export?_type=Patient,Observation'],
+    ['a type the client may read but not search', { scope: 'system/Patient.r' }, '/$export?_type=Patient'],
+  ])('answers 403 to %s and starts nothing', async (_what, grant, path) => {
+    const before = app.exports.started.length;
+    const response = await kickoffGet(path, ASYNC, app.tokens.issue(grant));
+    expect((await refusal(response, 403)).code).toBe('forbidden');
+    expect(app.exports.started).toHaveLength(before);
+  });
+});
