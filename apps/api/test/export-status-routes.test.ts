@@ -1,5 +1,5 @@
-import type { ExportManifest } from '@fhir-bulk/export';
-import type { OperationOutcome } from '@fhir-bulk/fhir';
+import { type ExportManifest, jobPrefix } from '@fhir-bulk/export';
+import { outcomeIssue } from '@fhir-bulk/test-support/src/outcome-issue';
 import { type RouteApp, startRouteApp } from '@fhir-bulk/test-support/src/route-app';
 
 // Status, manifest and cancel in-process, against fake jobs whose state each test sets (export-lifecycle.int.test.ts
@@ -22,18 +22,6 @@ async function kickoff(path = '/$export?_type=Patient,Observation'): Promise<{ s
 
 const poll = (path: string, token = owner) => app.request(path, token);
 const cancel = (path: string, token = owner) => app.request(path, token, { method: 'DELETE' });
-
-async function outcomeOf(
-  response: Response,
-  status: number,
-  contentType = /^application\/fhir\+json/,
-): Promise<OperationOutcome['issue'][number]> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toMatch(contentType);
-  const body = (await response.json()) as OperationOutcome;
-  expect(body.resourceType).toBe('OperationOutcome');
-  return body.issue[0]!;
-}
 
 describe('status of a running export', () => {
   it('answers 202 with X-Progress and Retry-After and no body', async () => {
@@ -64,7 +52,7 @@ describe('status of a running export', () => {
       const statusPath = kicked.headers.get('content-location')!.slice(throttled.baseUrl.length);
       expect((await throttled.request(statusPath, token)).status).toBe(202);
       const again = await throttled.request(statusPath, token);
-      expect((await outcomeOf(again, 429)).code).toBe('throttled');
+      expect((await outcomeIssue(again, 429)).code).toBe('throttled');
       expect(again.headers.get('retry-after')).toBe('60');
     } finally {
       await throttled.stop();
@@ -122,13 +110,13 @@ describe('status of a finished export', () => {
   ] as const)('answers a failure with code %s as %i with an OperationOutcome', async (code, status, issue, text) => {
     const { statusPath, jobId } = await kickoff();
     app.exports.answer(jobId, { state: 'failed', message: 'took too long', ...(code ? { code } : {}) });
-    expect(await outcomeOf(await poll(statusPath), status)).toMatchObject({ code: issue, diagnostics: text });
+    expect(await outcomeIssue(await poll(statusPath), status)).toMatchObject({ code: issue, diagnostics: text });
   });
 
   it('answers 404 when the job is gone although its record is not', async () => {
     const { statusPath, jobId } = await kickoff();
     app.exports.answer(jobId, { state: 'gone' });
-    expect((await outcomeOf(await poll(statusPath), 404)).code).toBe('not-found');
+    expect((await outcomeIssue(await poll(statusPath), 404)).code).toBe('not-found');
   });
 });
 
@@ -136,13 +124,13 @@ describe('cancel', () => {
   it('answers 202 with an informational OperationOutcome, then 404 to polls and cancels', async () => {
     const { statusPath, jobId } = await kickoff();
     // Sent by res.json, so as application/json, unlike the errors.
-    expect(await outcomeOf(await cancel(statusPath), 202, /^application\/json/)).toMatchObject({
+    expect(await outcomeIssue(await cancel(statusPath), 202, /^application\/json/)).toMatchObject({
       severity: 'information',
       code: 'informational',
       diagnostics: `Export ${jobId} is cancelled; its files are deleted`,
     });
-    expect((await outcomeOf(await poll(statusPath), 404)).code).toBe('not-found');
-    expect((await outcomeOf(await cancel(statusPath), 404)).code).toBe('not-found');
+    expect((await outcomeIssue(await poll(statusPath), 404)).code).toBe('not-found');
+    expect((await outcomeIssue(await cancel(statusPath), 404)).code).toBe('not-found');
   });
 
   it('deletes a completed export: 202, then 404', async () => {
@@ -155,10 +143,32 @@ describe('cancel', () => {
   it.each(['/_export/8f0c7a2e-0000-4000-8000-000000000000', '/_export/not%20a%20job'])(
     'answers 404 for %s, which is no job',
     async (path) => {
-      expect((await outcomeOf(await poll(path), 404)).code).toBe('not-found');
-      expect((await outcomeOf(await cancel(path), 404)).code).toBe('not-found');
+      expect((await outcomeIssue(await poll(path), 404)).code).toBe('not-found');
+      expect((await outcomeIssue(await cancel(path), 404)).code).toBe('not-found');
     },
   );
+});
+
+describe('output files', () => {
+  it('serves a file of the job whole, and a Range of it as 206', async () => {
+    const { statusPath, jobId } = await kickoff();
+    const text = '{"id":"1"}\n{"id":"2"}\n';
+    await app.objects.put(`${jobPrefix('default', jobId)}Patient-0-0.ndjson`, text, 'application/fhir+ndjson');
+    const filePath = `${statusPath}/files/Patient-0-0.ndjson`;
+    const whole = await poll(filePath);
+    expect([whole.status, whole.headers.get('content-type'), await whole.text()]).toEqual([
+      200,
+      'application/fhir+ndjson',
+      text,
+    ]);
+    const part = await app.request(filePath, owner, { headers: { Range: 'bytes=0-9' } });
+    expect([part.status, part.headers.get('content-range'), await part.text()]).toEqual([
+      206,
+      'bytes 0-9/22',
+      '{"id":"1"}',
+    ]);
+    expect((await poll(`${statusPath}/files/Patient-0-1.ndjson`)).status).toBe(404);
+  });
 });
 
 describe('who may see a job', () => {
@@ -180,12 +190,12 @@ describe('who may see a job', () => {
   it('answers 403 to the owner polling with a token that reads fewer types than the job exports', async () => {
     const { statusPath } = await kickoff();
     const narrower = app.tokens.issue({ scope: 'system/Patient.rs' });
-    const issue = await outcomeOf(await poll(statusPath, narrower), 403);
+    const issue = await outcomeIssue(await poll(statusPath, narrower), 403);
     expect(issue.diagnostics).toMatch(/Observation/);
   });
 
   it('answers 401 without a token', async () => {
     const { statusPath } = await kickoff();
-    expect((await outcomeOf(await app.request(statusPath, undefined), 401)).code).toBe('login');
+    expect((await outcomeIssue(await app.request(statusPath, undefined), 401)).code).toBe('login');
   });
 });
