@@ -11,7 +11,7 @@ import {
   runningProgress,
   SEARCH_ATTRIBUTES,
 } from '@fhir-bulk/export';
-import type { JobRecords } from '@fhir-bulk/jobs';
+import { isGone, type JobRecords } from '@fhir-bulk/jobs';
 import { tooManyRequests } from '@fhir-bulk/fhir';
 import {
   type Client,
@@ -20,7 +20,7 @@ import {
 } from '@temporalio/client';
 import type { ExportJobs, ExportJobStatus } from './job-interfaces';
 import { failureOf } from './export-failure';
-import { isGone, type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-job-base';
+import { type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-job-base';
 
 export interface ExportLimits {
   maxConcurrentPerTenant: number;

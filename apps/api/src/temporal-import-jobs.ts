@@ -1,4 +1,4 @@
-import type { JobRecords } from '@fhir-bulk/jobs';
+import { isGone, type JobRecords } from '@fhir-bulk/jobs';
 import {
   buildImportResult,
   IMPORT_PROGRESS_QUERY,
@@ -18,7 +18,7 @@ import {
   WorkflowFailedError,
 } from '@temporalio/client';
 import type { ImportJobs, ImportJobStatus } from './job-interfaces';
-import { isGone, type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-job-base';
+import { type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-job-base';
 
 /** The worker's non-retryable failure type for input problems (apps/worker/src/import/import-error.ts). */
 const IMPORT_ERROR = 'ImportError';

@@ -1,5 +1,5 @@
 import { SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
-import type { JobKind, JobRecord, JobRecords, RecordedJob } from '@fhir-bulk/jobs';
+import { isGone, type JobKind, type JobRecords, type RecordedJob } from '@fhir-bulk/jobs';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
@@ -51,10 +51,6 @@ export function runningCheckpoints<T>(description: WorkflowExecutionDescription)
   }
   return checkpoints;
 }
-
-/** A job its client cancelled or deleted, or retention expired: it answers 404 whatever Temporal still holds. */
-export const isGone = (record: JobRecord | null) =>
-  record !== null && ['cancelled', 'deleted', 'expired'].includes(record.status);
 
 /** What every job's workflow memo holds (startWorkflow), for status polls that need no worker. */
 export interface JobMemo {

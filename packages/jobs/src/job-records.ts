@@ -22,6 +22,13 @@ export interface JobRecord {
   progress?: Record<string, number>;
 }
 
+/**
+ * A job its client cancelled or deleted, or retention expired: it answers 404 whatever its workflow still holds.
+ * Here, not with the Temporal code, so the routes' ownership check reads it without loading the Temporal client.
+ */
+export const isGone = (record: JobRecord | null) =>
+  record !== null && ['cancelled', 'deleted', 'expired'].includes(record.status);
+
 /** Who did what, when: one event per finished job, kept apart from job records so audits outlive purges. */
 export interface AuditEvent {
   _id: string;

@@ -1,11 +1,10 @@
 import { mayAccessJob, type Principal } from '@fhir-bulk/auth';
-import type { JobRecord } from '@fhir-bulk/jobs';
+import { isGone, type JobRecord } from '@fhir-bulk/jobs';
 import { notFound } from '@fhir-bulk/fhir';
 import { type RequestHandler, Router } from 'express';
 import { principalOf } from '../auth/principal-of';
 import { JOB_ID, tenantOf } from '../fhir-base';
 import type { JobRecordReader } from '../job-interfaces';
-import { isGone } from '../temporal-job-base';
 
 /**
  * The one ownership check of every job URL (`[base]/{path}/{jobId}` and all below it: status, cancel, files,
