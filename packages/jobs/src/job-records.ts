@@ -18,8 +18,12 @@ export interface JobRecord {
   error?: string;
   /** When the outputs are deleted (retention); set on completion. */
   expiresAt?: Date;
-  /** Exports: the highest resources-written count per type a status poll has answered (progressAtLeast). */
-  progress?: Record<string, number>;
+}
+
+/** Exports: the highest resources-written count per type a status poll has answered (progressAtLeast). */
+interface PollProgress {
+  _id: string;
+  byType: Record<string, number>;
 }
 
 /**
@@ -52,6 +56,12 @@ export interface JobMetrics {
 export const EXPORT_JOBS_COLLECTION = 'export_jobs';
 export const AUDIT_COLLECTION = 'audit_events';
 export const IMPORT_JOBS_COLLECTION = 'import_jobs';
+/**
+ * Poll progress lives beside the job records, not in them: FerretDB v1 applies an update by rewriting the whole
+ * document, so a poll's write racing the worker's `completed` lost the completion (measured: 24 of 40 races), and
+ * the job read as running, with no expiresAt, until retention took it for abandoned.
+ */
+export const POLL_PROGRESS_COLLECTION = 'job_poll_progress';
 
 /** What records need of a job: exports and imports both have these. */
 export interface RecordedJob {
@@ -72,6 +82,7 @@ export type JobKind = 'export' | 'import';
 export class JobRecords {
   private readonly jobs: Collection<JobRecord>;
   private readonly audit: Collection<AuditEvent>;
+  private readonly pollProgress: Collection<PollProgress>;
 
   constructor(
     db: Db,
@@ -79,6 +90,7 @@ export class JobRecords {
   ) {
     this.jobs = db.collection(kind === 'export' ? EXPORT_JOBS_COLLECTION : IMPORT_JOBS_COLLECTION);
     this.audit = db.collection(AUDIT_COLLECTION);
+    this.pollProgress = db.collection(POLL_PROGRESS_COLLECTION);
   }
 
   async started(input: RecordedJob, startTime: Date): Promise<void> {
@@ -114,17 +126,17 @@ export class JobRecords {
    * file, and its heartbeat counts that file again from zero.
    */
   async progressAtLeast(jobId: string, byType: Record<string, number>): Promise<Record<string, number>> {
-    const raised = Object.entries(byType).map(([type, count]) => [`progress.${type}`, count]);
-    const record =
+    const raised = Object.entries(byType).map(([type, count]) => [`byType.${type}`, count]);
+    const progress =
       raised.length === 0
-        ? await this.jobs.findOne({ _id: jobId }, { projection: { progress: 1 } })
+        ? await this.pollProgress.findOne({ _id: jobId })
         : // No projection: FerretDB v1's findAndModify does not implement one.
-          await this.jobs.findOneAndUpdate(
+          await this.pollProgress.findOneAndUpdate(
             { _id: jobId },
             { $max: Object.fromEntries(raised) },
-            { returnDocument: 'after' },
+            { upsert: true, returnDocument: 'after' },
           );
-    return record?.progress ?? byType;
+    return progress?.byType ?? byType;
   }
 
   /** A client's DELETE of a running job; written before the workflow is cancelled so polls answer 404 at once. */
@@ -140,6 +152,7 @@ export class JobRecords {
   /** Outputs removed: by a client's DELETE after completion, or by retention. */
   async purged(jobId: string, status: 'deleted' | 'expired'): Promise<void> {
     await this.jobs.updateOne({ _id: jobId }, { $set: { status } });
+    await this.pollProgress.deleteOne({ _id: jobId });
   }
 
   find(jobId: string): Promise<JobRecord | null> {

@@ -1,0 +1,52 @@
+import { connectTestServices, type TestServices } from '@fhir-bulk/test-support';
+import { JobRecords, type RecordedJob } from '../src';
+
+let services: TestServices;
+let records: JobRecords;
+beforeAll(async () => {
+  services = await connectTestServices();
+  records = new JobRecords(services.mongo.db(services.config.MONGODB_DB), 'export');
+});
+afterAll(() => services.close());
+
+const job = (jobId: string): RecordedJob => ({
+  jobId,
+  tenant: 't',
+  requestedBy: 'client',
+  requestUrl: '/$export',
+  types: ['Patient'],
+});
+const metrics = { totalRecords: 3, fileCount: 1, totalSize: 10 };
+
+describe('JobRecords on FerretDB', () => {
+  // FerretDB v1 rewrites a whole document per update, so two writers of one record lose a write; on the code that
+  // kept poll progress in the job record, most of these rounds ended with the job back at running.
+  it('keeps a completion that races status polls raising the progress', async () => {
+    const expiresAt = new Date('2026-12-08T00:00:00.000Z');
+    for (let round = 0; round < 20; round++) {
+      const jobId = `race-${round}`;
+      await records.started(job(jobId), new Date());
+      // One client's polls follow each other (the API throttles them); the worker's completion lands among them.
+      const polls = (async () => {
+        for (const n of [1, 2, 3, 4]) await records.progressAtLeast(jobId, { Patient: n * round });
+      })();
+      await Promise.all([polls, records.completed(job(jobId), metrics, new Date(), expiresAt)]);
+      expect(await records.find(jobId)).toMatchObject({ status: 'completed', expiresAt, totalRecords: 3 });
+      expect(await records.progressAtLeast(jobId, {})).toEqual({ Patient: 4 * round });
+    }
+  });
+
+  it('never lowers the progress a poll answered, and forgets it when the job is purged', async () => {
+    await records.started(job('raised'), new Date());
+    expect(await records.progressAtLeast('raised', { Patient: 5, Observation: 1 })).toEqual({
+      Patient: 5,
+      Observation: 1,
+    });
+    expect(await records.progressAtLeast('raised', { Patient: 2, Observation: 4 })).toEqual({
+      Patient: 5,
+      Observation: 4,
+    });
+    await records.purged('raised', 'deleted');
+    expect(await records.progressAtLeast('raised', {})).toEqual({});
+  });
+});
