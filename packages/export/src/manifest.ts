@@ -1,3 +1,4 @@
+import { JOB_PATHS, jobFileUrl, statusPageUrl } from '@fhir-bulk/jobs';
 import type { ExportedFile, ExportJobInput } from './export-job';
 import { fileName } from './output-files';
 
@@ -43,11 +44,14 @@ export function buildManifest(
     Partial<Pick<ExportJobInput, 'allowPartialManifests'>>,
   files: readonly ExportedFile[],
 ): ExportManifest {
-  const fileBaseUrl = `${input.baseUrl}/_export/${input.jobId}/files`;
   const entries = (kind: ExportedFile['kind']) => {
     const listed = files
       .filter((f) => f.kind === kind && f.count > 0)
-      .map((f) => ({ ...typeOf(f), url: `${fileBaseUrl}/${fileName(f.key)}`, count: f.count }));
+      .map((f) => ({
+        ...typeOf(f),
+        url: jobFileUrl(input.baseUrl, JOB_PATHS.export, input.jobId, fileName(f.key)),
+        count: f.count,
+      }));
     return input.allowPartialManifests ? listed : listed.sort(byTypeThenName);
   };
   return {
@@ -107,6 +111,6 @@ export function manifestPage(
     ...manifest,
     output: onPage.filter((file) => !file.deleted).map((file) => file.entry),
     deleted: onPage.filter((file) => file.deleted).map((file) => file.entry),
-    ...(more ? { link: [{ relation: 'next' as const, url: `${statusUrl}?page=${page + 1}` }] } : {}),
+    ...(more ? { link: [{ relation: 'next' as const, url: statusPageUrl(statusUrl, page + 1) }] } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { JOB_PATHS, jobFileUrl } from '@fhir-bulk/jobs';
 import type { ImportedFile, ImportJobInput, ImportProgress } from './import-job';
 import { errorFileName } from './import-files';
 
@@ -37,7 +38,7 @@ export function buildImportResult(
         type: 'OperationOutcome',
         inputUrl: f.inputUrl,
         count: f.errors,
-        url: `${job.baseUrl}/_import/${job.jobId}/files/${errorFileName(f.index)}`,
+        url: jobFileUrl(job.baseUrl, JOB_PATHS.import, job.jobId, errorFileName(f.index)),
       })),
   };
 }

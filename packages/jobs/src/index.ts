@@ -1,2 +1,3 @@
 export * from './job-records';
+export * from './job-urls';
 export * from './patient-sets';

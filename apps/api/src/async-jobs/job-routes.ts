@@ -1,5 +1,5 @@
 import type { Principal } from '@fhir-bulk/auth';
-import type { JobRecord } from '@fhir-bulk/jobs';
+import { type JobPath, type JobRecord, jobStatusUrl, PAGE_PARAMETER } from '@fhir-bulk/jobs';
 import { notFound, outcome, tooManyRequests } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { type Request, type Response, Router } from 'express';
@@ -28,8 +28,8 @@ export interface JobFiles {
 export interface JobRoutesOptions<S> {
   /** `export` or `import`: the job records' kind and the word in messages. */
   kind: string;
-  /** `_export`: the status URL is `[base]/{path}/{jobId}`. */
-  path: string;
+  /** `_export`: the status URL is `[base]/{path}/{jobId}` (JOB_PATHS). */
+  path: JobPath;
   /** More status paths for the same jobs (the IG's `$bulk-export-status`). */
   aliases?: string[];
   records: JobRecordReader;
@@ -64,8 +64,8 @@ export function jobRoutes<S>(options: JobRoutesOptions<S>): Router {
     const tenant = tenantOf(req);
     const wait = throttle.check(`${kind}/${tenant}/${jobId}`);
     if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
-    const page = Number(req.query.page ?? 1);
-    const statusUrl = `${baseUrlOf(options.publicBaseUrl, req)}/${path}/${jobId}`;
+    const page = Number(req.query[PAGE_PARAMETER] ?? 1);
+    const statusUrl = jobStatusUrl(baseUrlOf(options.publicBaseUrl, req), path, jobId);
     const context = { tenant, jobId, page: Number.isInteger(page) && page > 0 ? page : 1, statusUrl };
     await options.answer(res, await options.status(tenant, jobId), context);
   };

@@ -7,6 +7,7 @@ import {
   readableExport,
 } from '@fhir-bulk/export';
 import { OperationOutcomeError, outcome, requestParameters } from '@fhir-bulk/fhir';
+import { JOB_PATHS, jobStatusUrl } from '@fhir-bulk/jobs';
 import type { ResourceStore } from '@fhir-bulk/store';
 import { resolveViews, type StatusOf } from '@fhir-bulk/view-operations';
 import { type Request, type RequestHandler, Router } from 'express';
@@ -58,7 +59,10 @@ export function exportKickoffRoutes(deps: KickoffDeps): Router {
         requestUrl: requestUrlOf(deps.publicBaseUrl, req),
       });
       const { jobId, baseUrl } = await startExport(deps, req, request, () => 400);
-      res.status(202).set('Content-Location', `${baseUrl}/_export/${jobId}`).end();
+      res
+        .status(202)
+        .set('Content-Location', jobStatusUrl(baseUrl, JOB_PATHS.export, jobId))
+        .end();
     };
   // IG 3.0.0: "A server SHALL support GET requests and MAY support POST requests that supply parameters using the
   // FHIR Parameters Resource."

@@ -7,7 +7,7 @@ import {
   OUTPUT_FILE_NAME,
   progressText,
 } from '@fhir-bulk/export';
-import type { JobRecord } from '@fhir-bulk/jobs';
+import { JOB_PATHS, type JobPath, type JobRecord } from '@fhir-bulk/jobs';
 import { forbidden, notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
@@ -46,7 +46,7 @@ export interface StatusBody {
  */
 export function exportJobRoutes(
   deps: ExportStatusDeps,
-  path: string,
+  path: JobPath,
   body: StatusBody,
   { aliases = [], files = false }: { aliases?: string[]; files?: boolean } = {},
 ): Router {
@@ -100,7 +100,7 @@ export function exportStatusRoutes(deps: ExportStatusDeps): Router {
     },
   };
   // The IG's alternative status URL, for clients built against servers that use it.
-  return exportJobRoutes(deps, '_export', manifestBody, { aliases: ['\\$bulk-export-status'], files: true });
+  return exportJobRoutes(deps, JOB_PATHS.export, manifestBody, { aliases: ['\\$bulk-export-status'], files: true });
 }
 
 async function answer(

@@ -1,6 +1,7 @@
 import { mayBulkWrite, requirePermission } from '@fhir-bulk/auth';
 import { forbidden } from '@fhir-bulk/fhir';
 import { type InputChecks, parseImportKickoff } from '@fhir-bulk/import';
+import { JOB_PATHS, jobStatusUrl } from '@fhir-bulk/jobs';
 import { Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
@@ -25,7 +26,10 @@ export function importKickoffRoutes(jobs: ImportJobs, checks: InputChecks, publi
     const job = newJob(req, publicBaseUrl);
     await checkInputs(request, job.tenant, checks);
     await jobs.start({ ...request, ...job });
-    res.status(202).set('Content-Location', `${job.baseUrl}/_import/${job.jobId}`).end();
+    res
+      .status(202)
+      .set('Content-Location', jobStatusUrl(job.baseUrl, JOB_PATHS.import, job.jobId))
+      .end();
   });
   return router;
 }

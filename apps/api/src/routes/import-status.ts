@@ -1,3 +1,4 @@
+import { JOB_PATHS } from '@fhir-bulk/jobs';
 import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { ERROR_FILE_NAME, importPrefix, importProgressText } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
@@ -24,7 +25,7 @@ export interface ImportStatusDeps {
 export function importStatusRoutes(deps: ImportStatusDeps, publicBaseUrl: string): Router {
   return jobRoutes({
     kind: 'import',
-    path: '_import',
+    path: JOB_PATHS.import,
     records: deps.records,
     throttle: deps.throttle,
     publicBaseUrl,

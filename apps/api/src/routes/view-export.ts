@@ -1,4 +1,5 @@
 import { type ExportManifest, fileName, progressText, viewOfFile } from '@fhir-bulk/export';
+import { JOB_PATHS, jobStatusUrl } from '@fhir-bulk/jobs';
 import { parseViewExportKickoff } from '@fhir-bulk/view-operations';
 import type { IssueCode } from '@fhir-bulk/fhir';
 import { type RequestHandler, Router } from 'express';
@@ -7,8 +8,6 @@ import { operationBody } from '../operation-body';
 import { type KickoffDeps, startExport } from './export-kickoff';
 import type { PollContext } from '../async-jobs/job-routes';
 import { exportJobRoutes, type ExportStatusDeps } from './export-status';
-
-const STATUS_PATH = '_viewdefinition-export';
 
 /**
  * SQL on FHIR `$viewdefinition-export`: an asynchronous export of view rows (Parquet, NDJSON or CSV), run by the
@@ -28,7 +27,7 @@ export function viewExportRoutes(kickoffDeps: KickoffDeps, statusDeps: ExportSta
       requestUrl: requestUrlOf(kickoffDeps.publicBaseUrl, req),
     });
     const { jobId, baseUrl } = await startExport(kickoffDeps, req, request, viewProblemStatus);
-    const location = `${baseUrl}/${STATUS_PATH}/${jobId}`;
+    const location = jobStatusUrl(baseUrl, JOB_PATHS.viewExport, jobId);
     res
       .status(202)
       .set('Content-Location', location)
@@ -43,7 +42,7 @@ export function viewExportRoutes(kickoffDeps: KickoffDeps, statusDeps: ExportSta
     router.post(path, kickoff);
   }
   router.use(
-    exportJobRoutes(statusDeps, STATUS_PATH, {
+    exportJobRoutes(statusDeps, JOB_PATHS.viewExport, {
       async running(res, status, poll) {
         res
           .status(202)
