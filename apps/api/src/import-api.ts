@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { InputChecks } from '@fhir-bulk/import';
 import { PollThrottle } from './poll-throttle';
+import type { SubmissionStore } from './job-interfaces';
 import type { ImportStatusDeps } from './routes/import-status';
 import { TemporalImportJobs } from './temporal-import-jobs';
 
@@ -28,7 +29,7 @@ export type ImportApiConfig = Pick<
 export interface ImportApi extends ImportStatusDeps {
   checks: InputChecks;
   /** `$bulk-submit`: submissions, and how their manifests are read (under the same checks). */
-  submissions: SubmissionRecords;
+  submissions: SubmissionStore;
   manifests: ManifestSource;
 }
 

@@ -3,7 +3,7 @@
  * `temporal-import-jobs.ts` implement these over Temporal and MongoDB.
  */
 import type { ExportErrorCode, ExportJobInput, ExportManifest, ExportProgress } from '@fhir-bulk/export';
-import type { ImportJobInput, ImportJobStatus } from '@fhir-bulk/import';
+import type { ImportJobInput, ImportJobStatus, SubmissionRecords } from '@fhir-bulk/import';
 import type { JobRecords } from '@fhir-bulk/jobs';
 
 export type { ImportJobStatus };
@@ -38,3 +38,6 @@ export interface ImportJobs {
 
 /** What the job routes read of job records: one job's owner, tenant and state (the ownership check, job-access.ts). */
 export type JobRecordReader = Pick<JobRecords, 'find'>;
+
+/** What `$bulk-submit` and its status read and write of submissions (SubmissionRecords keeps them in MongoDB). */
+export type SubmissionStore = Pick<SubmissionRecords, 'find' | 'save'>;

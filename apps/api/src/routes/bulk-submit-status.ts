@@ -4,20 +4,19 @@ import {
   type ImportJobStatus,
   parseBulkSubmitStatus,
   type Submission,
-  type SubmissionRecords,
   submissionRecordId,
   submitStatusAnswer,
 } from '@fhir-bulk/import';
 import { type Request, Router } from 'express';
 import { principalOf } from '../auth/principal-of';
 import { baseUrlOf, JOB_ID, tenantOf } from '../fhir-base';
-import type { ImportJobs } from '../job-interfaces';
+import type { ImportJobs, SubmissionStore } from '../job-interfaces';
 import { operationBody } from '../operation-body';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface BulkSubmitStatusDeps {
   jobs: ImportJobs;
-  submissions: SubmissionRecords;
+  submissions: SubmissionStore;
   throttle: PollThrottle;
   retryAfterSeconds: number;
 }

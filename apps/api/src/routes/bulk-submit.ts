@@ -8,19 +8,18 @@ import {
   parseBulkSubmit,
   planSubmit,
   readSubmittedManifest,
-  type SubmissionRecords,
   submissionRecordId,
   type SubmittedManifest,
 } from '@fhir-bulk/import';
 import { Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
-import type { ImportJobs } from '../job-interfaces';
+import type { ImportJobs, SubmissionStore } from '../job-interfaces';
 import { operationBody } from '../operation-body';
 
 export interface BulkSubmitDeps {
   jobs: ImportJobs;
-  submissions: SubmissionRecords;
+  submissions: SubmissionStore;
   manifests: ManifestSource;
 }
 
