@@ -3,11 +3,13 @@ import type { AuthApi } from '@fhir-bulk/api/src/auth-api';
 import { answerClientErrors } from '@fhir-bulk/api/src/client-errors';
 import { PollThrottle } from '@fhir-bulk/api/src/poll-throttle';
 import { buildManifest, type ExportedFile, type ExportManifest, manifestKey } from '@fhir-bulk/export';
+import type { InputChecks } from '@fhir-bulk/import';
 import { createLogger } from '@fhir-bulk/logging';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fakeExportJobs, fakeImportJobs } from './fake-jobs';
 import { MemoryObjects } from './memory-objects';
+import { MemorySubmissions } from './memory-submissions';
 import { MemoryTokens } from './memory-tokens';
 
 /** The bucket import inputs may come from; an input `s3://{bucket}/{key}` is the object `{bucket}/{key}`. */
@@ -16,8 +18,8 @@ export const IMPORT_BUCKET = 'import-inputs';
 /**
  * The real API (createApp: every route, middleware and the error handler) on a free port, with the job interfaces,
  * job records, object store and tokens in memory: the async-request protocol (kick-off, status, cancel, manifest,
- * authorization) answers in milliseconds with no server running. What needs MongoDB (FHIR REST, ViewDefinitions,
- * `$bulk-submit`, the OAuth endpoints) is absent: a request that reaches it answers 500 and logs what it missed.
+ * authorization, `$bulk-submit`) answers in milliseconds with no server running. What needs MongoDB (FHIR REST,
+ * ViewDefinitions, the OAuth endpoints) is absent: a request that reaches it answers 500 and logs what it missed.
  * The integration suites cover those.
  */
 export interface RouteApp {
@@ -69,6 +71,12 @@ export async function startRouteApp({
     principal: (token) => tokens.principal(token),
   };
   const status = { objects, throttle: new PollThrottle(pollIntervalMs), retryAfterSeconds };
+  // Import inputs and submitted manifests are read from the same objects, as `{bucket}/{key}`.
+  const checks: InputChecks = {
+    sources: { s3Buckets: [IMPORT_BUCKET], httpPrefixes: [], tenantPrefixes: new Map() },
+    sourceIo: unreachable('DNS and HTTP (http import inputs)'),
+    statS3: (bucket, key) => objects.stat(`${bucket}/${key}`),
+  };
   server.on(
     'request',
     createApp({
@@ -87,13 +95,9 @@ export async function startRouteApp({
         ...status,
         jobs: imports,
         records: imports.records,
-        checks: {
-          sources: { s3Buckets: [IMPORT_BUCKET], httpPrefixes: [], tenantPrefixes: new Map() },
-          sourceIo: unreachable('DNS and HTTP (http import inputs)'),
-          statS3: (bucket, key) => objects.stat(`${bucket}/${key}`),
-        },
-        submissions: unreachable('$bulk-submit submissions (MongoDB)'),
-        manifests: unreachable('$bulk-submit manifests'),
+        checks,
+        submissions: new MemorySubmissions(),
+        manifests: { checks, readS3Text: (bucket, key) => objects.getText(`${bucket}/${key}`) },
       },
       rest: {
         store: unreachable('resource store (MongoDB)'),
