@@ -10,6 +10,10 @@ const SINGLE_RANGE = /^bytes=\s*(\d*)-(\d*)\s*$/i;
  * Several ranges get the whole object: RFC 9110 §14.2 lets a server ignore Range, which saves a multipart/byteranges
  * body that bulk clients, resuming a download with one open-ended range, never ask for. Malformed or non-byte ranges
  * are ignored likewise.
+ *
+ * Written here rather than taken from range-parser (what Express's req.range uses): its 1.x answers "unsatisfiable"
+ * to a suffix longer than the object (RFC 9110 says: all of it) and to a reversed range (RFC 9110 says: ignore the
+ * header), both of which the download tests send; its 2.0, which fixes both, is ESM-only and requires Node 22.
  */
 export function byteRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
   const match = header === undefined ? null : SINGLE_RANGE.exec(header);
