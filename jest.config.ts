@@ -2,10 +2,10 @@
 import type { Config } from 'jest';
 
 // @swc/jest strips types only (fast); `npm run typecheck` does the type checking. It also turns the ESM-only
-// Parquet writer (hyparquet-writer and its hyparquet) and the ESM-only JOSE library (jose) into CommonJS, which jest
-// needs on Node 20.
+// Parquet writer (hyparquet-writer and its hyparquet), JOSE library (jose) and retry helper (p-retry and its
+// is-network-error) into CommonJS, which jest needs on Node 20.
 const transform: Config['transform'] = { '^.+\\.(t|j)s$': ['@swc/jest', {}] };
-const transformIgnorePatterns = ['/node_modules/(?!(hyparquet|hyparquet-writer|jose)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(hyparquet|hyparquet-writer|jose|p-retry|is-network-error)/)'];
 
 const config: Config = {
   // Jest reads testTimeout only at the top level; integration tests wait on real servers.
