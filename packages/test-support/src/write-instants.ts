@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * An instant strictly between the writes before and after it (the store stamps writes with the clock, in ms), for
  * `_since` and `_until` tests.
@@ -8,5 +10,3 @@ export async function instantBetweenWrites(): Promise<string> {
   await sleep(5);
   return instant;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
