@@ -1,4 +1,3 @@
-import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ImportJobStatus } from './import-result';
 import type { Submission } from './submission';
 
@@ -24,24 +23,29 @@ export interface SubmitStatusManifest {
   outcome: SubmitStatusOutcome[];
 }
 
+/** What a poll answers; the last three are failures, which the API turns into OperationOutcomes. */
 export type SubmitStatusAnswer =
-  { state: 'running'; progress: string } | { state: 'done'; manifest: SubmitStatusManifest };
+  | { state: 'running'; progress: string }
+  | { state: 'done'; manifest: SubmitStatusManifest }
+  /** The Data Provider stopped the submission. */
+  | { state: 'stopped' }
+  /** A manifest's import failed; `clientFault` as for the import job itself. */
+  | { state: 'failed'; manifestUrl: string; message: string; clientFault: boolean }
+  /** A manifest's import job is gone, though the submission still names it. */
+  | { state: 'lost'; manifestUrl: string };
 
 /**
  * What a `$bulk-submit-status` poll answers, from the submission and the status of each manifest's import job
  * (replaced manifests left out): running until the Data Provider said `completed` and every job is done; then the
- * status manifest, whose `outcome` lists each job's error files under its `manifestUrl`. A manifest whose import
- * failed fails the poll (422 when its files were at fault, else 500) naming it; a stopped submission is 410 Gone.
+ * status manifest, whose `outcome` lists each job's error files under its `manifestUrl`. A stopped submission, or the
+ * first manifest whose import failed or is lost, ends the answer there.
  */
 export function submitStatusAnswer(
   submission: Submission,
   jobs: ReadonlyMap<string, ImportJobStatus>,
   now: Date,
 ): SubmitStatusAnswer {
-  if (submission.status === 'stopped') {
-    const message = `Submission ${submission.submissionId} was stopped by its Data Provider`;
-    throw new OperationOutcomeError(410, outcome('error', 'deleted', message));
-  }
+  if (submission.status === 'stopped') return { state: 'stopped' };
   const active = submission.manifests.filter((m) => !m.replaced);
   let running = 0;
   let resources = 0;
@@ -49,18 +53,10 @@ export function submitStatusAnswer(
   for (const manifest of active) {
     const job = manifest.jobId === undefined ? undefined : jobs.get(manifest.jobId);
     if (manifest.jobId === undefined) continue;
-    if (!job || job.state === 'gone') {
-      throw new OperationOutcomeError(
-        500,
-        outcome('error', 'exception', `The import of ${manifest.manifestUrl} is lost`),
-      );
-    }
+    if (!job || job.state === 'gone') return { state: 'lost', manifestUrl: manifest.manifestUrl };
     if (job.state === 'failed') {
-      const message = `The import of ${manifest.manifestUrl} failed: ${job.message}`;
-      throw new OperationOutcomeError(
-        job.clientFault ? 422 : 500,
-        outcome('error', job.clientFault ? 'processing' : 'exception', message),
-      );
+      const { message, clientFault } = job;
+      return { state: 'failed', manifestUrl: manifest.manifestUrl, message, clientFault };
     }
     if (job.state === 'running') {
       running++;

@@ -1,10 +1,10 @@
 import { mayAccessJob, type Principal } from '@fhir-bulk/auth';
-import { isGone, type JobRecord } from '@fhir-bulk/jobs';
-import { notFound } from '@fhir-bulk/fhir';
+import { isGone, type JobKind, type JobRecord } from '@fhir-bulk/jobs';
 import { type RequestHandler, Router } from 'express';
 import { principalOf } from '../auth/principal-of';
 import { JOB_ID, tenantOf } from '../fhir-base';
 import type { JobRecordReader } from '../job-interfaces';
+import { jobNotFound } from './job-outcomes';
 
 /**
  * The one ownership check of every job URL (`[base]/{path}/{jobId}` and all below it: status, cancel, files,
@@ -16,17 +16,16 @@ import type { JobRecordReader } from '../job-interfaces';
 export function jobAccess(
   paths: string[],
   records: JobRecordReader,
-  kind: string,
+  kind: JobKind,
   authorize?: (principal: Principal, record: JobRecord) => void,
 ): Router {
   const router = Router({ mergeParams: true });
   const check: RequestHandler = async (req, _res, next) => {
     const { jobId } = req.params as { jobId: string };
-    const missing = () => notFound(`No ${kind} job ${jobId}: it does not exist, or was cancelled, deleted or expired`);
-    if (!JOB_ID.test(jobId)) throw missing();
+    if (!JOB_ID.test(jobId)) throw jobNotFound(kind, jobId);
     const record = await records.find(jobId);
     const owned = record && record.tenant === tenantOf(req) && mayAccessJob(principalOf(req), record.requestedBy);
-    if (!owned || isGone(record)) throw missing();
+    if (!owned || isGone(record)) throw jobNotFound(kind, jobId);
     authorize?.(principalOf(req), record);
     next();
   };

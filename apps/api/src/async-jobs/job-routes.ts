@@ -1,6 +1,5 @@
 import type { Principal } from '@fhir-bulk/auth';
-import { type JobPath, type JobRecord, jobStatusUrl, PAGE_PARAMETER } from '@fhir-bulk/jobs';
-import { notFound, outcome, tooManyRequests } from '@fhir-bulk/fhir';
+import { type JobKind, type JobPath, type JobRecord, jobStatusUrl, PAGE_PARAMETER } from '@fhir-bulk/jobs';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import { type Request, type Response, Router } from 'express';
 import { baseUrlOf, tenantOf } from '../fhir-base';
@@ -8,6 +7,7 @@ import { sendObject } from '../object-download';
 import type { PollThrottle } from '../poll-throttle';
 import type { JobRecordReader } from '../job-interfaces';
 import { jobAccess } from './job-access';
+import { cancelAccepted, cancelNotFound, fileNotFound, polledTooSoon } from './job-outcomes';
 
 /** One status poll, as an operation's renderer sees it. */
 export interface PollContext {
@@ -26,8 +26,8 @@ export interface JobFiles {
 }
 
 export interface JobRoutesOptions<S> {
-  /** `export` or `import`: the job records' kind and the word in messages. */
-  kind: string;
+  /** The job records' kind and the word in messages (job-outcomes.ts). */
+  kind: JobKind;
   /** `_export`: the status URL is `[base]/{path}/{jobId}` (JOB_PATHS). */
   path: JobPath;
   /** More status paths for the same jobs (the IG's `$bulk-export-status`). */
@@ -42,8 +42,6 @@ export interface JobRoutesOptions<S> {
   answer(res: Response, status: S, poll: PollContext): Promise<void> | void;
   /** False when there is no such job (any more). */
   cancel(tenant: string, jobId: string): Promise<boolean>;
-  /** What a DELETE answers, in its informational OperationOutcome. */
-  cancelled: (jobId: string) => string;
   /** `[base]/{path}/{jobId}/files/{name}`, if the job has files to download. */
   files?: JobFiles;
 }
@@ -63,7 +61,7 @@ export function jobRoutes<S>(options: JobRoutesOptions<S>): Router {
     const jobId = jobIdOf(req);
     const tenant = tenantOf(req);
     const wait = throttle.check(`${kind}/${tenant}/${jobId}`);
-    if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
+    if (wait > 0) throw polledTooSoon(wait);
     const page = Number(req.query[PAGE_PARAMETER] ?? 1);
     const statusUrl = jobStatusUrl(baseUrlOf(options.publicBaseUrl, req), path, jobId);
     const context = { tenant, jobId, page: Number.isInteger(page) && page > 0 ? page : 1, statusUrl };
@@ -73,8 +71,8 @@ export function jobRoutes<S>(options: JobRoutesOptions<S>): Router {
 
   router.delete(`/${path}/:jobId`, async (req, res) => {
     const jobId = jobIdOf(req);
-    if (!(await options.cancel(tenantOf(req), jobId))) throw notFound(`No ${kind} job ${jobId}`);
-    res.status(202).json(outcome('information', 'informational', options.cancelled(jobId)));
+    if (!(await options.cancel(tenantOf(req), jobId))) throw cancelNotFound(kind, jobId);
+    res.status(202).json(cancelAccepted(kind, jobId));
   });
 
   const { files } = options;
@@ -83,7 +81,7 @@ export function jobRoutes<S>(options: JobRoutesOptions<S>): Router {
     router.get(`/${path}/:jobId/files/:name`, async (req, res) => {
       const jobId = jobIdOf(req);
       const { name } = req.params as { name: string };
-      const missing = () => notFound(`No file ${name} in ${kind} ${jobId}`);
+      const missing = () => fileNotFound(kind, jobId, name);
       if (!files.names.test(name)) throw missing();
       await sendObject(req, res, files.objects, `${files.prefix(tenantOf(req), jobId)}${name}`, missing);
     });

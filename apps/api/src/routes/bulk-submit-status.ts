@@ -1,5 +1,4 @@
 import { mayAccessJob, requirePermission } from '@fhir-bulk/auth';
-import { notFound, tooManyRequests } from '@fhir-bulk/fhir';
 import {
   type ImportJobStatus,
   parseBulkSubmitStatus,
@@ -8,6 +7,13 @@ import {
   submitStatusAnswer,
 } from '@fhir-bulk/import';
 import { type Request, Router } from 'express';
+import {
+  importFailed,
+  polledTooSoon,
+  submissionNotFound,
+  submissionStopped,
+  submittedImportLost,
+} from '../async-jobs/job-outcomes';
 import { principalOf } from '../auth/principal-of';
 import { baseUrlOf, JOB_ID, tenantOf } from '../fhir-base';
 import type { ImportJobs, SubmissionStore } from '../job-interfaces';
@@ -24,8 +30,9 @@ export interface BulkSubmitStatusDeps {
 /**
  * `POST [base]/$bulk-submit-status` (Bulk Data IG 4.0.0-ballot) answers 202 with `Content-Location:
  * [base]/_bulk-submit/{id}`; polling that answers 202 + X-Progress until the submission is completed and every
- * manifest imported, then 200 with the Bulk Submit Status Manifest (submission-status.ts). A submission answers
- * only the client that started it (or an admin), in its tenant; anyone else is told it does not exist.
+ * manifest imported, then 200 with the Bulk Submit Status Manifest (submission-status.ts); 410 once stopped, and a
+ * manifest whose import failed fails the poll naming it (422 when its files were at fault, else 500). A submission
+ * answers only the client that started it (or an admin), in its tenant; anyone else is told it does not exist.
  */
 export function bulkSubmitStatusRoutes(deps: BulkSubmitStatusDeps, publicBaseUrl: string): Router {
   const router = Router({ mergeParams: true });
@@ -41,16 +48,25 @@ export function bulkSubmitStatusRoutes(deps: BulkSubmitStatusDeps, publicBaseUrl
   router.get('/_bulk-submit/:id', async (req, res) => {
     const submission = await ownSubmission(deps, req, (req.params as { id: string }).id);
     const wait = deps.throttle.check(`bulk-submit/${submission._id}`);
-    if (wait > 0) throw tooManyRequests(`Polled too often; wait ${wait} s between status requests`, wait);
+    if (wait > 0) throw polledTooSoon(wait);
     const answer = submitStatusAnswer(submission, await jobStatuses(deps.jobs, submission), new Date());
-    if (answer.state === 'running') {
-      res
-        .status(202)
-        .set({ 'X-Progress': answer.progress, 'Retry-After': String(deps.retryAfterSeconds) })
-        .end();
-      return;
+    switch (answer.state) {
+      case 'running':
+        res
+          .status(202)
+          .set({ 'X-Progress': answer.progress, 'Retry-After': String(deps.retryAfterSeconds) })
+          .end();
+        return;
+      case 'done':
+        res.status(200).json(answer.manifest);
+        return;
+      case 'stopped':
+        throw submissionStopped(submission.submissionId);
+      case 'failed':
+        throw importFailed(answer.message, answer.clientFault, answer.manifestUrl);
+      case 'lost':
+        throw submittedImportLost(answer.manifestUrl);
     }
-    res.status(200).json(answer.manifest);
   });
   return router;
 }
@@ -58,7 +74,7 @@ export function bulkSubmitStatusRoutes(deps: BulkSubmitStatusDeps, publicBaseUrl
 async function ownSubmission(deps: BulkSubmitStatusDeps, req: Request, id: string): Promise<Submission> {
   const submission = JOB_ID.test(id) ? await deps.submissions.find(id) : null;
   const owned = submission?.tenant === tenantOf(req) && mayAccessJob(principalOf(req), submission.requestedBy);
-  if (!submission || !owned) throw notFound(`No submission ${id} of this client in this tenant`);
+  if (!submission || !owned) throw submissionNotFound(id);
   return submission;
 }
 

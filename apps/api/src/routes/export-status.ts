@@ -1,16 +1,9 @@
 import { mayBulkRead, type Principal } from '@fhir-bulk/auth';
-import {
-  EXPORT_ERRORS,
-  type ExportManifest,
-  jobPrefix,
-  manifestPage,
-  OUTPUT_FILE_NAME,
-  progressText,
-} from '@fhir-bulk/export';
+import { type ExportManifest, jobPrefix, manifestPage, OUTPUT_FILE_NAME, progressText } from '@fhir-bulk/export';
 import { JOB_PATHS, type JobPath, type JobRecord } from '@fhir-bulk/jobs';
-import { forbidden, notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
+import { exportFailed, exportTypesUnreadable, jobNotFound } from '../async-jobs/job-outcomes';
 import { jobRoutes, type PollContext } from '../async-jobs/job-routes';
 import type { ExportJobs, ExportJobStatus, JobRecordReader } from '../job-interfaces';
 import type { PollThrottle } from '../poll-throttle';
@@ -61,7 +54,6 @@ export function exportJobRoutes(
     status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
     answer: (res, status, poll) => answer(deps, body, res, status, poll),
     cancel: (tenant, jobId) => deps.jobs.cancel(tenant, jobId),
-    cancelled: (jobId) => `Export ${jobId} is cancelled; its files are deleted`,
     ...(files ? { files: { objects: deps.objects, names: OUTPUT_FILE_NAME, prefix: jobPrefix } } : {}),
   });
 }
@@ -74,7 +66,7 @@ export function exportJobRoutes(
 function readsEveryType(principal: Principal, record: JobRecord): void {
   const unreadable = record.types.filter((type) => !mayBulkRead(principal, type));
   if (unreadable.length === 0) return;
-  throw forbidden(`No granted scope reads ${unreadable.join(', ')}, exported by this job (system/{type}.read or .rs)`);
+  throw exportTypesUnreadable(unreadable);
 }
 
 /** Bulk Data status: the manifest (paged for clients that allowed partial manifests). */
@@ -123,15 +115,9 @@ async function answer(
       body.completed(res, await deps.publishManifest(poll.tenant, poll.jobId, page), poll);
       return;
     }
-    case 'failed': {
-      const { code, message } = status;
-      const { status: http, issue } = code ? EXPORT_ERRORS[code] : ({ status: 500, issue: 'exception' } as const);
-      throw new OperationOutcomeError(
-        http,
-        outcome('error', issue, `Export failed${code ? ` (${code})` : ''}: ${message}`),
-      );
-    }
+    case 'failed':
+      throw exportFailed(status.message, status.code);
     case 'gone':
-      throw notFound(`No export job ${poll.jobId}: it does not exist, or was cancelled, deleted or expired`);
+      throw jobNotFound('export', poll.jobId);
   }
 }

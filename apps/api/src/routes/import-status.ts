@@ -1,8 +1,8 @@
 import { JOB_PATHS } from '@fhir-bulk/jobs';
-import { notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { ERROR_FILE_NAME, importPrefix, importProgressText } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
+import { importFailed, importGone } from '../async-jobs/job-outcomes';
 import { jobRoutes } from '../async-jobs/job-routes';
 import type { ImportJobs, ImportJobStatus, JobRecordReader } from '../job-interfaces';
 import type { PollThrottle } from '../poll-throttle';
@@ -32,7 +32,6 @@ export function importStatusRoutes(deps: ImportStatusDeps, publicBaseUrl: string
     status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
     answer: (res, status, poll) => answer(deps, res, poll.jobId, status),
     cancel: (tenant, jobId) => deps.jobs.cancel(tenant, jobId),
-    cancelled: (jobId) => `Import ${jobId} is cancelled (resources already imported stay); its error files are deleted`,
     files: { objects: deps.objects, names: ERROR_FILE_NAME, prefix: importPrefix },
   });
 }
@@ -49,12 +48,8 @@ function answer(deps: ImportStatusDeps, res: Response, jobId: string, status: Im
       res.status(200).json(status.result);
       return;
     case 'failed':
-      // Inputs that vanished or changed are the client's to fix (422); anything else is ours (500).
-      throw new OperationOutcomeError(
-        status.clientFault ? 422 : 500,
-        outcome('error', status.clientFault ? 'processing' : 'exception', `Import failed: ${status.message}`),
-      );
+      throw importFailed(status.message, status.clientFault);
     case 'gone':
-      throw notFound(`No import job ${jobId}: it does not exist, or was cancelled or deleted`);
+      throw importGone(jobId);
   }
 }
