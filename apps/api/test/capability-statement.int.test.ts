@@ -29,6 +29,7 @@ interface ResourceEntry {
   operation?: Array<{ name: string; definition: string }>;
 }
 interface Statement {
+  implementationGuide: string[];
   rest: Array<{
     security?: { service: Array<{ coding: Array<{ system: string; code: string }> }> };
     resource: ResourceEntry[];
@@ -189,6 +190,40 @@ describe('the whole system', () => {
   });
 });
 
+const BULK_DATA_IG = 'http://hl7.org/fhir/uv/bulkdata/ImplementationGuide/hl7.fhir.uv.bulkdata';
+const SQL_ON_FHIR_IG = 'http://sql-on-fhir.org/ig';
+const BULK_DATA = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
+
+/**
+ * The OperationDefinitions the IGs publish, by canonical URL (Bulk Data IG 3.0.0 and 4.0.0-ballot; SQL on FHIR v2):
+ * the IG, the operation's code, and where it is invoked (`instance`: on a resource of the entry's type).
+ */
+const PUBLISHED: Record<string, { ig: string; code: string; level: 'system' | 'type' | 'instance' }> = {
+  [`${BULK_DATA}/export`]: { ig: BULK_DATA_IG, code: 'export', level: 'system' },
+  [`${BULK_DATA}/patient-export`]: { ig: BULK_DATA_IG, code: 'export', level: 'type' },
+  [`${BULK_DATA}/group-export`]: { ig: BULK_DATA_IG, code: 'export', level: 'instance' },
+  [`${BULK_DATA}/bulk-submit`]: { ig: BULK_DATA_IG, code: 'bulk-submit', level: 'system' },
+  [`${BULK_DATA}/bulk-submit-status`]: { ig: BULK_DATA_IG, code: 'bulk-submit-status', level: 'system' },
+  'http://sql-on-fhir.org/OperationDefinition/$viewdefinition-run': {
+    ig: SQL_ON_FHIR_IG,
+    code: 'viewdefinition-run',
+    level: 'system',
+  },
+  'http://sql-on-fhir.org/OperationDefinition/$viewdefinition-export': {
+    ig: SQL_ON_FHIR_IG,
+    code: 'viewdefinition-export',
+    level: 'system',
+  },
+};
+
+/** Every operation the statement declares, with the type of the resource entry it sits on (none: system level). */
+const operationsIn = (statement: Statement) => [
+  ...statement.rest[0]!.operation.map((operation) => ({ ...operation, type: undefined })),
+  ...statement.rest[0]!.resource.flatMap((r) =>
+    (r.operation ?? []).map((operation) => ({ ...operation, type: r.type })),
+  ),
+];
+
 describe('OperationDefinitions', () => {
   it.each(['', '/tenant/x', '/fhir/tenant/x'])(
     'serves, without a token, every OperationDefinition the statement names under its own base, on [base]=%s',
@@ -206,6 +241,31 @@ describe('OperationDefinitions', () => {
       }
     },
   );
+
+  it('names every definition it does not serve by the canonical URL an IG it lists publishes, with that operation code', async () => {
+    const statement = await statementAt(base);
+    const others = operationsIn(statement).filter((o) => !o.definition.startsWith(`${stack.baseUrl}${base}/`));
+    expect(others.length).toBeGreaterThan(0);
+    for (const { name, definition } of others) {
+      const published = PUBLISHED[definition];
+      expect([definition, published !== undefined]).toEqual([definition, true]);
+      expect([definition, name]).toEqual([definition, published!.code]);
+      expect(statement.implementationGuide).toContain(published!.ig);
+    }
+  });
+
+  it('routes every operation it declares: each answers its own 4XX to an empty Parameters, none "no route"', async () => {
+    for (const { name, definition, type } of operationsIn(await statementAt(base))) {
+      const level = PUBLISHED[definition]?.level ?? 'system';
+      const path = level === 'system' ? '' : level === 'type' ? `/${type}` : `/${type}/cap-unknown`;
+      // No Prefer header and no required parameter: every kick-off is refused before a job could start.
+      const reply = await fhir.post<{ issue?: Array<{ diagnostics?: string }> }>(`${path}/$${name}`, {
+        resourceType: 'Parameters',
+      });
+      const answer = `${definition} at ${path}/$${name}: ${reply.status} ${reply.body?.issue?.[0]?.diagnostics}`;
+      expect(answer).toMatch(/: 4\d\d (?!No route for)/);
+    }
+  });
 
   it('describes $import with the parameters a kick-off takes', async () => {
     const definition = (await (await fetch(`${stack.baseUrl}${base}/OperationDefinition/import`)).json()) as {

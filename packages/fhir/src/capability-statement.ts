@@ -35,6 +35,14 @@ export interface OperationCapability {
 
 export type ExportLevel = 'system' | 'patient' | 'group';
 
+/*
+ * Operations are named by the canonical URLs their IGs publish them under (Bulk Data IG 3.0.0 and 4.0.0-ballot, SQL
+ * on FHIR v2), as the IG's CapabilityStatement this one `instantiates` names them; clients resolve those from the IG
+ * packages, so this server does not serve copies of them (a canonical reference need not resolve at its URL, and a
+ * copy here would be a second version of a definition its IG owns). What the server leaves out of an operation is
+ * said in its `documentation`. Only `$import`, which has no published definition, is defined and served here
+ * (`importDefinition`).
+ */
 const BULK_EXPORT_IG = 'http://hl7.org/fhir/uv/bulkdata/ImplementationGuide/hl7.fhir.uv.bulkdata';
 const BULK_DATA_OPERATIONS = 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition';
 const SQL_ON_FHIR_IG = 'http://sql-on-fhir.org/ig';
@@ -91,7 +99,11 @@ export function capabilityStatement(options: CapabilityOptions) {
           { name: 'bulk-submit-status', definition: `${BULK_DATA_OPERATIONS}/bulk-submit-status` },
           // ViewDefinition is not an R4 resource type (SQL on FHIR defines it as a logical model), so it has no
           // `resource` entry; it is stored and searched at [base]/ViewDefinition all the same.
-          { name: 'viewdefinition-run', definition: `${SQL_ON_FHIR}/OperationDefinition/$viewdefinition-run` },
+          {
+            name: 'viewdefinition-run',
+            definition: `${SQL_ON_FHIR}/OperationDefinition/$viewdefinition-run`,
+            documentation: 'group and source are not supported.',
+          },
           {
             name: 'viewdefinition-export',
             definition: `${SQL_ON_FHIR}/OperationDefinition/$viewdefinition-export`,

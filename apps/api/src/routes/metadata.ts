@@ -7,7 +7,10 @@ import { baseUrlOf } from '../fhir-base';
 import { EXPORT_LEVELS } from './export-kickoff';
 import { SYSTEM_INTERACTIONS, TYPE_INTERACTIONS } from './fhir-rest';
 
-/** The OperationDefinitions this server writes itself, by id; the statement names them under [base]. */
+/**
+ * The OperationDefinitions this server writes itself, by id; the statement names them under [base]. The others it
+ * names are the IGs' own, by canonical URL, and not served (packages/fhir/src/capability-statement.ts says why).
+ */
 const OWN_OPERATION_DEFINITIONS = { import: importOperationDefinition };
 
 /**
