@@ -12,12 +12,12 @@ import {
   SEARCH_ATTRIBUTES,
 } from '@fhir-bulk/export';
 import { isGone, type JobRecords } from '@fhir-bulk/jobs';
-import { tooManyRequests } from '@fhir-bulk/fhir';
 import {
   type Client,
   type WorkflowExecutionDescription,
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/client';
+import { tooManyExports } from './async-jobs/job-outcomes';
 import type { ExportJobs, ExportJobStatus } from './job-interfaces';
 import { failureOf } from './export-failure';
 import { type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temporal-job-base';
@@ -49,10 +49,7 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
         `TaskQueue="${this.taskQueue}" AND ExecutionStatus="Running"`,
     );
     if (count >= this.limits.maxConcurrentPerTenant) {
-      throw tooManyRequests(
-        `Tenant ${input.tenant} already runs ${count} exports (the limit is ${this.limits.maxConcurrentPerTenant}); retry later`,
-        this.limits.retryAfterSeconds,
-      );
+      throw tooManyExports(input.tenant, count, this.limits.maxConcurrentPerTenant, this.limits.retryAfterSeconds);
     }
     await this.startWorkflow(input, {
       record: input,

@@ -4,10 +4,22 @@ import type { JobKind } from '@fhir-bulk/jobs';
 
 /**
  * Every answer of the asynchronous request pattern that is not the job's own body (manifest, result, Parameters):
- * what a status poll, a cancel, a file download or a `$bulk-submit-status` poll says when the job is not there, not
- * the caller's, polled too soon, cancelled or failed. Named once here, so every job URL says the same thing the same
- * way (the SMART reference server's catalog of protocol outcomes).
+ * what a kick-off says when the job may not start, and what a status poll, a cancel, a file download or a
+ * `$bulk-submit-status` poll says when the job is not there, not the caller's, polled too soon, cancelled or failed.
+ * Named once here, so every job URL says the same thing the same way (the SMART reference server's catalog of
+ * protocol outcomes).
  */
+
+/** 429 at kick-off: the tenant already runs as many exports as it may (a soft cap, see TemporalExportJobs). */
+export const tooManyExports = (tenant: string, running: number, limit: number, retryAfterSeconds: number) =>
+  tooManyRequests(
+    `Tenant ${tenant} already runs ${running} exports (the limit is ${limit}); retry later`,
+    retryAfterSeconds,
+  );
+
+/** 403 at an import's kick-off (`$import`, `$bulk-submit`): the token may not create and update these types. */
+export const importTypesUnwritable = (types: readonly string[]) =>
+  forbidden(`No granted scope creates and updates ${types.join(', ')} (system/{type}.write or .cu)`);
 
 /**
  * 404 under a job URL for a job that does not exist, is another client's or tenant's (so job ids leak nothing), or

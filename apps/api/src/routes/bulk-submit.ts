@@ -1,5 +1,5 @@
 import { mayBulkWrite, requirePermission } from '@fhir-bulk/auth';
-import { forbidden, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import {
   applySubmit,
   checkInput,
@@ -13,6 +13,7 @@ import {
 } from '@fhir-bulk/import';
 import { Router } from 'express';
 import { newJob } from '../async-jobs/new-job';
+import { importTypesUnwritable } from '../async-jobs/job-outcomes';
 import { principalOf } from '../auth/principal-of';
 import type { ImportJobs, SubmissionStore } from '../job-interfaces';
 import { operationBody } from '../operation-body';
@@ -49,7 +50,7 @@ export function bulkSubmitRoutes(deps: BulkSubmitDeps, publicBaseUrl: string): R
     const inputs = plan.add ? await submittedInputs(plan.add.manifestUrl, job.tenant, deps.manifests) : [];
     const denied = [...new Set(inputs.map((input) => input.type))].filter((t) => !mayBulkWrite(principal, t));
     if (denied.length > 0) {
-      throw forbidden(`No granted scope creates and updates ${denied.join(', ')} (system/{type}.write or .cu)`);
+      throw importTypesUnwritable(denied);
     }
     const jobId = inputs.length > 0 ? job.jobId : undefined;
     const start = { _id: id, tenant: job.tenant, requestedBy: job.requestedBy, createdAt: job.transactionTime };

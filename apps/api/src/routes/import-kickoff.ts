@@ -1,8 +1,8 @@
 import { mayBulkWrite, requirePermission } from '@fhir-bulk/auth';
-import { forbidden } from '@fhir-bulk/fhir';
 import { type InputChecks, parseImportKickoff } from '@fhir-bulk/import';
 import { JOB_PATHS, jobStatusUrl } from '@fhir-bulk/jobs';
 import { Router } from 'express';
+import { importTypesUnwritable } from '../async-jobs/job-outcomes';
 import { newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
 import type { ImportJobs } from '../job-interfaces';
@@ -21,7 +21,7 @@ export function importKickoffRoutes(jobs: ImportJobs, checks: InputChecks, publi
     const request = parseImportKickoff(operationBody(req, '$import'), req.get('Prefer'));
     const denied = [...new Set(request.inputs.map((input) => input.type))].filter((t) => !mayBulkWrite(principal, t));
     if (denied.length > 0) {
-      throw forbidden(`No granted scope creates and updates ${denied.join(', ')} (system/{type}.write or .cu)`);
+      throw importTypesUnwritable(denied);
     }
     const job = newJob(req, publicBaseUrl);
     await checkInputs(request, job.tenant, checks);
