@@ -12,6 +12,7 @@ import {
 import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ResourceDocument } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
+import { withHeartbeats } from '../heartbeats';
 import type { ExportDeps } from './deps';
 import { NDJSON_FILES, type OutputLine, type PartitionOutput, writePartitionFiles } from './partition-writer';
 import { compartmentRefs, patientScope } from './partition-query';
@@ -50,29 +51,20 @@ export async function exportPartition(deps: ExportDeps, { job, partition, patien
         items: organized ? patientOrganizedLines(deps, job, source, patients) : outputLines(source, job, partition),
         format: NDJSON_FILES,
       };
-  // Heartbeat on a timer as well as on progress: the first document may be long in coming (a large sort on
-  // MongoDB, a storage-order scan past many filtered-out documents), and silence would look like a dead worker.
-  let latest = resumed;
-  const beat = () => context.heartbeat(latest);
-  beat();
-  const timer = setInterval(beat, Math.max(200, (context.info.heartbeatTimeoutMs ?? 30_000) / 3));
-  try {
-    return await writePartitionFiles(output.items, resumed, {
+  // The first document may be long in coming (a large sort on MongoDB, a storage-order scan past many filtered-out
+  // documents): withHeartbeats keeps beating meanwhile.
+  return withHeartbeats(resumed, (beat) =>
+    writePartitionFiles(output.items, resumed, {
       format: output.format,
       objects: deps.objects,
       partition,
       limits: fileLimitsFor(partition.type, deps.settings.recordLimits, deps.settings.maxFileBytes),
       keyOf: (seq) => outputKey(job, partition, seq),
-      onCheckpoint: (checkpoint) => {
-        latest = checkpoint;
-        beat();
-      },
+      onCheckpoint: beat,
       signal: context.cancellationSignal,
       mixedTypes: organized,
-    });
-  } finally {
-    clearInterval(timer);
-  }
+    }),
+  );
 }
 
 /** Only documents in the job's patient scope (Patient and Group exports); all of them otherwise. */

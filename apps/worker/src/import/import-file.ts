@@ -15,6 +15,7 @@ import { type FhirResource, type OperationOutcome, outcome } from '@fhir-bulk/fh
 import { bulkLoad } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
 import { Readable } from 'node:stream';
+import { withHeartbeats } from '../heartbeats';
 import { runPipeline } from './pipeline';
 import type { ImportDeps } from './deps';
 import { FileCheckpoints } from './file-checkpoints';
@@ -56,71 +57,74 @@ export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask
     const from = { jobId: job.jobId, file: file.index, attempt: context.info.attempt, line: resumed.line };
     context.log.info('import file resumes', { ...from, source: resumed === recorded ? 'record' : 'heartbeat' });
   }
-  let latest = resumed;
-  const beat = () => context.heartbeat(latest);
-  beat();
   const stalls = new StallWatch(resumed.offset, Date.now(), settings.stallWarningSeconds * 1000);
   // Between checkpoints the heartbeat also tells whether the file is stuck: a stall is logged once, and carried in
   // the heartbeat so status polls can say so (without it, a stuck file looks like a slow one for as long as it lasts).
-  const tick = () => {
+  const withStall = (latest: ImportCheckpoint): ImportHeartbeat => {
     const { stalledSeconds, change } = stalls.observe(latest.offset, Date.now());
     const where = { jobId: job.jobId, tenant: job.tenant, file: file.index, offset: latest.offset };
     if (change === 'stalled') context.log.warn('import file makes no progress', { ...where, stalledSeconds });
     if (change === 'moving') context.log.info('import file moves again', where);
-    context.heartbeat(stalledSeconds > 0 ? { ...latest, stalledSeconds } : latest);
+    return stalledSeconds > 0 ? { ...latest, stalledSeconds } : latest;
   };
-  const timer = setInterval(tick, Math.max(200, (context.info.heartbeatTimeoutMs ?? 30_000) / 3));
-  try {
-    const checkpoints = new FileCheckpoints(resumed, {
-      writeErrors: async (afterLine, text) => {
-        const key = errorPartKey(job.tenant, job.jobId, file.index, afterLine, context.info.attempt);
-        await deps.objects.put(key, text, NDJSON);
-        return key;
-      },
-      onCheckpoint: async (checkpoint) => {
-        await deps.checkpoints.save(job.jobId, file.index, checkpoint);
-        latest = checkpoint;
-        beat();
-      },
-      intervalMs: settings.checkpointIntervalMs,
-      maxErrorBytes: MAX_BUFFERED_ERROR_BYTES,
-    });
-    checkStillAllowed(deps, job.tenant, file);
-    const chunks = await deps.inputs.open(file, resumed.offset);
-    const lines = readLines(chunks, {
-      startOffset: resumed.offset,
-      startLine: resumed.line,
-      maxLineBytes: settings.maxLineBytes,
-    });
-    const batches = parsedBatches(lines, {
-      type: file.type,
-      inputUrl: file.inputUrl,
-      size: settings.batchSize,
-      maxLineBytes: settings.maxLineBytes,
-    });
-    const signal = context.cancellationSignal;
-    await runPipeline(
-      batches,
-      { consumers: settings.consumerCount, capacity: settings.channelCapacity },
-      async (batch) => {
-        signal.throwIfAborted();
-        const written = FileCheckpoints.writtenBefore(resumed, batch) ?? (await writeBatch(deps, job, file, batch));
-        await checkpoints.complete(written);
-      },
-    );
-    const done = await checkpoints.checkpoint();
-    const errorKey = done.errorParts.length > 0 ? await mergeErrorParts(deps, job, file, done.errorParts) : undefined;
-    return {
-      index: file.index,
-      type: file.type,
-      inputUrl: file.inputUrl,
-      count: done.count,
-      errors: done.errors,
-      ...(errorKey ? { errorKey } : {}),
-    };
-  } finally {
-    clearInterval(timer);
-  }
+  return withHeartbeats(resumed, (beat) => importFromCheckpoint(deps, { job, file }, resumed, beat), withStall);
+}
+
+/** Reads, checks and writes the file from `resumed` on; `beat` heartbeats each checkpoint once it is recorded. */
+async function importFromCheckpoint(
+  deps: ImportDeps,
+  { job, file }: ImportFileTask,
+  resumed: ImportCheckpoint,
+  beat: (checkpoint: ImportCheckpoint) => void,
+): Promise<ImportedFile> {
+  const { settings } = deps;
+  const context = Context.current();
+  const checkpoints = new FileCheckpoints(resumed, {
+    writeErrors: async (afterLine, text) => {
+      const key = errorPartKey(job.tenant, job.jobId, file.index, afterLine, context.info.attempt);
+      await deps.objects.put(key, text, NDJSON);
+      return key;
+    },
+    onCheckpoint: async (checkpoint) => {
+      await deps.checkpoints.save(job.jobId, file.index, checkpoint);
+      beat(checkpoint);
+    },
+    intervalMs: settings.checkpointIntervalMs,
+    maxErrorBytes: MAX_BUFFERED_ERROR_BYTES,
+  });
+  checkStillAllowed(deps, job.tenant, file);
+  const chunks = await deps.inputs.open(file, resumed.offset);
+  const lines = readLines(chunks, {
+    startOffset: resumed.offset,
+    startLine: resumed.line,
+    maxLineBytes: settings.maxLineBytes,
+  });
+  const batches = parsedBatches(lines, {
+    type: file.type,
+    inputUrl: file.inputUrl,
+    size: settings.batchSize,
+    maxLineBytes: settings.maxLineBytes,
+  });
+  const signal = context.cancellationSignal;
+  await runPipeline(
+    batches,
+    { consumers: settings.consumerCount, capacity: settings.channelCapacity },
+    async (batch) => {
+      signal.throwIfAborted();
+      const written = FileCheckpoints.writtenBefore(resumed, batch) ?? (await writeBatch(deps, job, file, batch));
+      await checkpoints.complete(written);
+    },
+  );
+  const done = await checkpoints.checkpoint();
+  const errorKey = done.errorParts.length > 0 ? await mergeErrorParts(deps, job, file, done.errorParts) : undefined;
+  return {
+    index: file.index,
+    type: file.type,
+    inputUrl: file.inputUrl,
+    count: done.count,
+    errors: done.errors,
+    ...(errorKey ? { errorKey } : {}),
+  };
 }
 
 /** Writes a batch's resources; under InitialLoad, ids that exist with other content become error lines. */
