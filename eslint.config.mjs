@@ -20,17 +20,19 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-floating-promises': 'error' },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no I/O, clocks or randomness of its own.
-    files: ['apps/worker/src/workflows/**/*.ts'],
+    // Workflow code runs in Temporal's deterministic sandbox: no I/O, clocks or randomness of its own. The workflow
+    // contract (names, signatures, queries) is bundled into it too, so it is held to the same imports.
+    files: ['apps/worker/src/workflows/**/*.ts', 'packages/workflow-contract/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/workflow$|\\./)',
+              regex: '^(?!@temporalio/workflow$|@fhir-bulk/workflow-contract$|\\./)',
               allowTypeImports: true,
-              message: 'Workflow code may import only @temporalio/workflow, sibling workflow files and types.',
+              message:
+                'Workflow code may import only @temporalio/workflow, the workflow contract, sibling files and types.',
             },
           ],
         },

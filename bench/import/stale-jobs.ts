@@ -1,4 +1,4 @@
-import { IMPORT_WORKFLOW } from '@fhir-bulk/import';
+import { IMPORT_WORKFLOW } from '@fhir-bulk/workflow-contract';
 import type { Client } from '@temporalio/client';
 
 /**

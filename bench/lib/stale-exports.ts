@@ -1,4 +1,4 @@
-import { EXPORT_WORKFLOW } from '@fhir-bulk/export';
+import { EXPORT_WORKFLOW } from '@fhir-bulk/workflow-contract';
 import type { Client } from '@temporalio/client';
 
 /**

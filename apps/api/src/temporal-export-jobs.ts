@@ -1,17 +1,20 @@
 import {
   buildManifest,
-  EXPORT_FILES_QUERY,
-  EXPORT_PROGRESS_QUERY,
-  EXPORT_WORKFLOW,
-  type ExportedFile,
   type ExportJobInput,
   type ExportProgress,
   type PartitionCheckpoint,
-  PURGE_EXPORT_WORKFLOW,
   runningProgress,
   SEARCH_ATTRIBUTES,
 } from '@fhir-bulk/export';
 import { isGone, type JobRecords } from '@fhir-bulk/jobs';
+import {
+  EXPORT_WORKFLOW,
+  exportFilesQuery,
+  exportProgressQuery,
+  type ExportSummary,
+  PURGE_EXPORT_WORKFLOW,
+  type PurgeExportWorkflow,
+} from '@fhir-bulk/workflow-contract';
 import {
   type Client,
   type WorkflowExecutionDescription,
@@ -31,7 +34,7 @@ export interface ExportLimits {
 }
 
 /** Export jobs (and view exports) as Temporal workflows plus their job records (see TemporalJobs). */
-export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
+export class TemporalExportJobs extends TemporalJobs<ExportJobInput, ExportSummary> implements ExportJobs {
   constructor(
     client: Client,
     taskQueue: string,
@@ -68,13 +71,13 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
     if (!description) return { state: 'gone' };
     const record = await this.records.find(jobId);
     if (isGone(record)) return { state: 'gone' };
-    const handle = this.client.workflow.getHandle(jobId);
+    const handle = this.handle(jobId);
     const memo = description.memo as unknown as ExportMemo;
     switch (description.status.name) {
       case 'RUNNING': {
         const [progress, files = []] = await Promise.all([
-          queryJob<ExportProgress>(this.client, jobId, EXPORT_PROGRESS_QUERY),
-          memo.allowPartialManifests ? queryJob<ExportedFile[]>(this.client, jobId, EXPORT_FILES_QUERY) : [],
+          queryJob(this.client, jobId, exportProgressQuery),
+          memo.allowPartialManifests ? queryJob(this.client, jobId, exportFilesQuery) : [],
         ]);
         // memo.allowPartialManifests keeps the files in the order the workflow recorded them, as the final manifest.
         const partial = buildManifest({ jobId, ...memo, requestUrl: memo.request, requiresAccessToken: true }, files);
@@ -85,7 +88,7 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
         };
       }
       case 'COMPLETED': {
-        const summary = (await handle.result()) as { manifestKey: string };
+        const summary = await handle.result();
         const closed = description.closeTime ?? new Date();
         const paged = memo.allowPartialManifests === true;
         return { state: 'completed', manifestKey: summary.manifestKey, expiresAt: record?.expiresAt ?? closed, paged };
@@ -107,7 +110,7 @@ export class TemporalExportJobs extends TemporalJobs implements ExportJobs {
   protected async removeFinished(tenant: string, jobId: string, description: WorkflowExecutionDescription) {
     if (description.status.name !== 'COMPLETED') return false;
     await this.client.workflow
-      .start(PURGE_EXPORT_WORKFLOW, {
+      .start<PurgeExportWorkflow>(PURGE_EXPORT_WORKFLOW, {
         taskQueue: this.taskQueue,
         workflowId: `${jobId}/purge`,
         args: [{ tenant, jobId }],

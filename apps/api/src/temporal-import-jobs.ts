@@ -1,9 +1,6 @@
 import { isGone, type JobRecords } from '@fhir-bulk/jobs';
 import {
   buildImportResult,
-  IMPORT_PROGRESS_QUERY,
-  IMPORT_WORKFLOW,
-  type ImportedFile,
   type ImportHeartbeat,
   type ImportJobInput,
   importPrefix,
@@ -11,6 +8,7 @@ import {
   type ImportProgress,
 } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
+import { IMPORT_WORKFLOW, importProgressQuery, type ImportSummary } from '@fhir-bulk/workflow-contract';
 import {
   ApplicationFailure,
   type Client,
@@ -24,7 +22,7 @@ import { type JobMemo, queryJob, runningCheckpoints, TemporalJobs } from './temp
 const IMPORT_ERROR = 'ImportError';
 
 /** Import jobs as Temporal workflows plus their job records (see TemporalJobs). */
-export class TemporalImportJobs extends TemporalJobs implements ImportJobs {
+export class TemporalImportJobs extends TemporalJobs<ImportJobInput, ImportSummary> implements ImportJobs {
   constructor(
     client: Client,
     taskQueue: string,
@@ -42,14 +40,14 @@ export class TemporalImportJobs extends TemporalJobs implements ImportJobs {
   async status(tenant: string, jobId: string): Promise<ImportJobStatus> {
     const description = await this.describe(tenant, jobId);
     if (!description || isGone(await this.records.find(jobId))) return { state: 'gone' };
-    const handle = this.client.workflow.getHandle(jobId);
+    const handle = this.handle(jobId);
     switch (description.status.name) {
       case 'RUNNING': {
-        const progress = await queryJob<ImportProgress>(this.client, jobId, IMPORT_PROGRESS_QUERY);
+        const progress = await queryJob(this.client, jobId, importProgressQuery);
         return { state: 'running', ...(progress ? { progress: withRunningFiles(progress, description) } : {}) };
       }
       case 'COMPLETED': {
-        const { files } = (await handle.result()) as { files: ImportedFile[] };
+        const { files } = await handle.result();
         const memo = description.memo as unknown as JobMemo;
         return {
           state: 'completed',

@@ -1,7 +1,13 @@
 import { SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
 import { isGone, type JobKind, type JobRecords, type RecordedJob } from '@fhir-bulk/jobs';
+import type { Workflows } from '@fhir-bulk/workflow-contract';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
-import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import {
+  defaultPayloadConverter,
+  defineSearchAttributeKey,
+  type QueryDefinition,
+  SearchAttributeType,
+} from '@temporalio/common';
 
 /** The search attributes jobs are started with, so operators can filter jobs in the Temporal UI. */
 const SEARCH_KEYS = {
@@ -37,9 +43,9 @@ async function describeJob(
  * Queries a running job. Queries need a live worker; without one the job is still running, just without details,
  * and Temporal would hold the query for its full RPC timeout (30 s): this gives up after QUERY_DEADLINE_MS.
  */
-export function queryJob<T>(client: Client, jobId: string, query: string): Promise<T | undefined> {
+export function queryJob<T>(client: Client, jobId: string, query: QueryDefinition<T>): Promise<T | undefined> {
   const deadline = Date.now() + QUERY_DEADLINE_MS;
-  return client.withDeadline(deadline, () => client.workflow.getHandle(jobId).query<T>(query)).catch(() => undefined);
+  return client.withDeadline(deadline, () => client.workflow.getHandle(jobId).query(query)).catch(() => undefined);
 }
 
 /** The last heartbeat of every running activity: what running partitions or files have done so far. */
@@ -69,26 +75,38 @@ interface JobInput {
   baseUrl: string;
 }
 
+/** A job's workflow: it takes the job's input and returns its result. */
+type JobWorkflow<I extends JobInput, R> = (input: I) => Promise<R>;
+
+/** The type names the workflow contract gives workflows of signature `W`. */
+type WorkflowTypeOf<W> = { [K in keyof Workflows]: Workflows[K] extends W ? K : never }[keyof Workflows];
+
 /**
  * Jobs as Temporal workflows (workflowId = job id, so a job's whole history is one workflow in the UI) plus their
  * MongoDB records, which remember owners, cancellations, deletions and expiry after Temporal is done. Export and
- * import jobs start, record and cancel alike; they differ in what a finished job's DELETE removes.
+ * import jobs start, record and cancel alike; they differ in what a finished job's DELETE removes. `I` and `R` are
+ * the input and result of the job's workflow, whose type name the contract checks against them.
  */
-export abstract class TemporalJobs {
+export abstract class TemporalJobs<I extends JobInput, R> {
   constructor(
     protected readonly client: Client,
     protected readonly taskQueue: string,
     readonly records: JobRecords,
-    private readonly workflowType: string,
+    private readonly workflowType: WorkflowTypeOf<JobWorkflow<I, R>>,
     private readonly kind: JobKind,
   ) {}
+
+  /** The job's workflow, its result typed. */
+  protected handle(jobId: string) {
+    return this.client.workflow.getHandle<JobWorkflow<I, R>>(jobId);
+  }
 
   /**
    * Starts the job's workflow, searchable by kind, tenant, types (and format) in the Temporal UI, with what status
    * polls need in its memo; then records it, so its owner can poll at once.
    */
   protected async startWorkflow(
-    input: JobInput,
+    input: I,
     {
       record,
       timeoutMs,
@@ -96,7 +114,7 @@ export abstract class TemporalJobs {
       memo = {},
     }: { record: RecordedJob; timeoutMs: number; format?: string; memo?: object },
   ): Promise<void> {
-    await this.client.workflow.start(this.workflowType, {
+    await this.client.workflow.start<JobWorkflow<I, R>>(this.workflowType, {
       taskQueue: this.taskQueue,
       workflowId: input.jobId,
       args: [input],

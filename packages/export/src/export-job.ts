@@ -1,14 +1,3 @@
-/**
- * The contract between the API (which starts export workflows) and the worker (which runs them). Workflow code
- * imports only types from here, so it stays deterministic.
- */
-export const EXPORT_WORKFLOW = 'exportWorkflow';
-export const EXPORT_PROGRESS_QUERY = 'progress';
-/** Files of completed partitions, for partial manifests while the job runs. */
-export const EXPORT_FILES_QUERY = 'files';
-/** Deletes a completed export's files (a client's DELETE); workflowId `${jobId}/purge`. */
-export const PURGE_EXPORT_WORKFLOW = 'purgeExportWorkflow';
-
 export const NDJSON = 'application/fhir+ndjson';
 export const PARQUET = 'application/vnd.apache.parquet';
 /** Rows of views only (`$viewdefinition-export?_format=csv`): CSV has no way to carry FHIR resources. */

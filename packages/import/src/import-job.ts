@@ -102,9 +102,6 @@ export interface ImportProgress {
   stalledSeconds?: number;
 }
 
-export const IMPORT_WORKFLOW = 'importWorkflow';
-export const IMPORT_PROGRESS_QUERY = 'importProgress';
-
 /** The job as its record and audit event see it: the types are the input files' types. */
 export const recordedImport = (job: ImportJobInput) => ({
   jobId: job.jobId,

@@ -1,14 +1,7 @@
 import { buildManifest, type ExportedFile, type ExportJobInput, jobPrefix, manifestKey } from '@fhir-bulk/export';
 import type { PatientSetRef } from '@fhir-bulk/jobs';
+import type { ExportSummary } from '@fhir-bulk/workflow-contract';
 import type { ExportDeps } from './deps';
-
-/** What the workflow returns: small; the manifest itself lives in S3 beside the files. */
-export interface ExportSummary {
-  manifestKey: string;
-  totalRecords: number;
-  fileCount: number;
-  totalSize: number;
-}
 
 /** Writes manifest.json beside the files, then the job's metrics and its audit event. */
 export async function finalizeExport(

@@ -1,14 +1,10 @@
 import type { ExportedFile, ExportJobInput, ExportPlan, ExportProgress } from '@fhir-bulk/export';
-import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { type ExportSummary, exportFilesQuery, exportProgressQuery } from '@fhir-bulk/workflow-contract';
+import { CancellationScope, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ExportActivities } from '../export/activities';
-import type { ExportSummary } from '../export/finish-export';
 import { mapBounded } from './bounded';
 import { resumableActivity } from './resumable-activity';
 import { messageOf } from './failure-message';
-
-// Same strings as EXPORT_PROGRESS_QUERY / EXPORT_FILES_QUERY; defined here so the sandbox imports no package code.
-export const progressQuery = defineQuery<ExportProgress>('progress');
-export const filesQuery = defineQuery<ExportedFile[]>('files');
 
 /** Short steps: planning, manifest, cleanup. Retried without end on infrastructure faults, never on ExportError. */
 const steps = proxyActivities<ExportActivities>({
@@ -24,8 +20,8 @@ const steps = proxyActivities<ExportActivities>({
 export async function exportWorkflow(input: ExportJobInput): Promise<ExportSummary> {
   const progress: ExportProgress = { phase: 'planning', total: 0, byType: {} };
   const files: ExportedFile[] = [];
-  setHandler(progressQuery, () => progress);
-  setHandler(filesQuery, () => files);
+  setHandler(exportProgressQuery, () => progress);
+  setHandler(exportFilesQuery, () => files);
 
   // Patient ids travel once, in the start event; the plan saves them to MongoDB for the partitions.
   const job: ExportJobInput = { ...input };

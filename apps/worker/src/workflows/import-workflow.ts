@@ -1,17 +1,10 @@
-import type { ImportedFile, ImportJobInput, ImportProgress } from '@fhir-bulk/import';
-import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { ImportJobInput, ImportProgress } from '@fhir-bulk/import';
+import { importProgressQuery, type ImportSummary } from '@fhir-bulk/workflow-contract';
+import { CancellationScope, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ImportActivities } from '../import/activities';
 import { mapBounded } from './bounded';
 import { resumableActivity } from './resumable-activity';
 import { messageOf } from './failure-message';
-
-// Same string as IMPORT_PROGRESS_QUERY; defined here so the sandbox imports no package code.
-export const importProgressQuery = defineQuery<ImportProgress>('importProgress');
-
-/** What the workflow returns: the per-file results the status route turns into the result body. */
-export interface ImportSummary {
-  files: ImportedFile[];
-}
 
 const steps = proxyActivities<ImportActivities>({
   startToCloseTimeout: '30 minutes',
