@@ -1,6 +1,6 @@
 import type { JobRecords, PatientSets } from '@fhir-bulk/jobs';
 import type { ObjectStore } from '@fhir-bulk/object-store';
-import type { ResourceStore, ServerKind } from '@fhir-bulk/store';
+import type { ResourceDocument, ResourceStore, ServerKind, StreamOptions } from '@fhir-bulk/store';
 
 /** Worker-side export settings, from the config module (EXPORT_* variables). */
 export interface ExportSettings {
@@ -27,3 +27,23 @@ export interface ExportDeps {
   settings: ExportSettings;
   now: () => Date;
 }
+
+/**
+ * The reads of an export partition, as ResourceStore makes them (its MongoDB cursors are async iterables): narrow,
+ * so the partition activity can be unit-tested over documents held in memory.
+ */
+export interface PartitionSource {
+  streamCurrent(tenant: string, type: string, options: StreamOptions): AsyncIterable<ResourceDocument>;
+  scanRange(
+    tenant: string,
+    type: string,
+    options: Parameters<ResourceStore['scanRange']>[2],
+  ): AsyncIterable<ResourceDocument>;
+  compartmentsOf(tenant: string, type: string, id: string): Promise<string[]>;
+}
+
+/** What the partition activity uses of ExportDeps. */
+export type PartitionDeps = Pick<ExportDeps, 'objects' | 'server' | 'settings'> & {
+  store: PartitionSource;
+  patientSets: Pick<PatientSets, 'load'>;
+};

@@ -13,7 +13,7 @@ import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ResourceDocument } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
 import { withHeartbeats } from '../heartbeats';
-import type { ExportDeps } from './deps';
+import type { PartitionDeps } from './deps';
 import { NDJSON_FILES, type OutputLine, type PartitionOutput, writePartitionFiles } from './partition-writer';
 import { compartmentRefs, patientScope } from './partition-query';
 import { partitionDocuments, type SourceDocument } from './partition-source';
@@ -33,7 +33,7 @@ export interface PartitionTask {
  * stay, and the scan restarts strictly after the last key of the last completed file, so the unfinished file is
  * rewritten under its own name and no resource is written twice or skipped.
  */
-export async function exportPartition(deps: ExportDeps, { job, partition, patientSet }: PartitionTask) {
+export async function exportPartition(deps: PartitionDeps, { job, partition, patientSet }: PartitionTask) {
   const context = Context.current();
   const resumed = (context.info.heartbeatDetails as PartitionCheckpoint | undefined) ?? { files: [], written: 0 };
   const patients = patientSet ? compartmentRefs(await deps.patientSets.load(patientSet)) : undefined;

@@ -1,6 +1,6 @@
 import type { ExportJobInput, ExportPartition, PartitionCheckpoint } from '@fhir-bulk/export';
 import { type ResourceDocument, streamMatcher } from '@fhir-bulk/store';
-import type { ExportDeps } from './deps';
+import type { PartitionDeps } from './deps';
 import { partitionQuery } from './partition-query';
 
 /** A document to export and, for storage-order scans, how many documents the scan has read through it. */
@@ -21,7 +21,7 @@ export interface SourceDocument {
  *   scan started would then drop out of the sequence and shift every later position.
  */
 export async function* partitionDocuments(
-  deps: Pick<ExportDeps, 'store' | 'server'>,
+  deps: Pick<PartitionDeps, 'store' | 'server'>,
   job: ExportJobInput,
   partition: ExportPartition,
   resumed: PartitionCheckpoint,

@@ -1,6 +1,6 @@
 import { type ExportJobInput, keptElements, PROVENANCE, resourceLine } from '@fhir-bulk/export';
 import { type ResourceDocument, type StreamOptions, streamMatcher } from '@fhir-bulk/store';
-import type { ExportDeps } from './deps';
+import type { PartitionDeps } from './deps';
 import { partitionQuery } from './partition-query';
 import type { SourceDocument } from './partition-source';
 import type { OutputLine } from './partition-writer';
@@ -17,7 +17,7 @@ const BLOCK = 500;
  * the first of them (by reference order), so every resource still appears exactly once.
  */
 export async function* patientOrganizedLines(
-  deps: Pick<ExportDeps, 'store' | 'server'>,
+  deps: Pick<PartitionDeps, 'store' | 'server'>,
   job: ExportJobInput,
   patients: AsyncIterable<SourceDocument>,
   /** The patients the export is limited to (`Patient/id`), if any: a resource goes under the first of these. */
@@ -35,7 +35,7 @@ export async function* patientOrganizedLines(
 }
 
 async function* blockLines(
-  deps: Pick<ExportDeps, 'store' | 'server'>,
+  deps: Pick<PartitionDeps, 'store' | 'server'>,
   job: ExportJobInput,
   block: SourceDocument[],
   scope: Set<string> | undefined,
@@ -60,7 +60,7 @@ async function* blockLines(
 
 /** A type's documents in the compartments of `refs`, under the job's conditions, by the server's best means. */
 async function* compartmentDocuments(
-  deps: Pick<ExportDeps, 'store' | 'server'>,
+  deps: Pick<PartitionDeps, 'store' | 'server'>,
   job: ExportJobInput,
   type: string,
   refs: string[],
@@ -85,7 +85,7 @@ async function* compartmentDocuments(
 
 /** A type's documents under `options`: through the index on MongoDB, a storage-order scan filtered here otherwise. */
 async function* typeDocuments(
-  deps: Pick<ExportDeps, 'store' | 'server'>,
+  deps: Pick<PartitionDeps, 'store' | 'server'>,
   job: ExportJobInput,
   type: string,
   options: StreamOptions,
