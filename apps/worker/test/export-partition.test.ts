@@ -1,6 +1,5 @@
 import {
   type ExportedFile,
-  type ExportJobInput,
   type ExportPartition,
   NDJSON,
   outputKey,
@@ -12,26 +11,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PartitionDeps, PartitionSource } from '../src/export/deps';
 import { exportPartition } from '../src/export/export-partition';
+import { patientExport } from './export-job-input';
 import { MemoryObjects } from './memory-objects';
 
 const tenant = 'clinic';
-const job: ExportJobInput = {
-  jobId: 'job-1',
-  tenant,
-  transactionTime: '2026-01-01T00:00:00.000Z',
-  requiresAccessToken: true,
-  baseUrl: 'http://fhir.test',
-  requestUrl: 'http://fhir.test/$export?_type=Patient',
-  requestedBy: 'anonymous',
-  level: 'system',
-  types: ['Patient'],
-  typesRequested: true,
-  outputFormat: NDJSON,
-  typeFilters: {},
-  includeDeleted: false,
-  allowPartialManifests: false,
-  ignored: [],
-};
+const job = patientExport(tenant, 'job-1');
 const partition: ExportPartition = { type: 'Patient', kind: 'output', index: 0, estimate: 7 };
 
 function patient(id: string, lastUpdated = '2025-06-01T00:00:00.000Z', deleted = false): ResourceDocument {
