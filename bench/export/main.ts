@@ -11,6 +11,8 @@
 import { loadConfig } from '@fhir-bulk/config';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo } from '@fhir-bulk/store';
+import { ensureLocalStack } from '@fhir-bulk/test-support/src/local-stack';
+import { freePort } from '@fhir-bulk/test-support/src/processes';
 import { Client, Connection } from '@temporalio/client';
 import type { Db, MongoClient } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,11 +21,10 @@ import { join } from 'node:path';
 import { benchEnv } from '../lib/bench-env';
 import { BENCH_TYPES, type Dataset, prepareDataset } from '../lib/dataset';
 import { checkExported, type ExportServices, measureExport } from '../lib/export-client';
-import { ensureLocalStack } from '../lib/local-stack';
 import { parseOptions } from '../lib/options';
 import { type Timing, timing, writeResult } from '../lib/report';
-import { runBenchmark, ServiceProcess } from '../lib/service-process';
-import { freePort } from '../lib/services';
+import { runBenchmark } from '../lib/run-benchmark';
+import { stopServices } from '../lib/services';
 import { terminateStaleExports } from '../lib/stale-exports';
 import { workflowPhases } from '../lib/workflow-phases';
 import { drainToNdjson } from './raw-baseline';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     printReport(result);
     console.log(`result written to ${writeResult('export', result)}`);
   } finally {
-    await ServiceProcess.stopAll();
+    await stopServices();
     if (!options.keep) for (const { database } of [tenth, full]) await mongo.db(database).dropDatabase();
     await connection.close();
     await mongo.close();

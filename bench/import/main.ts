@@ -16,6 +16,8 @@ import { type Config, loadConfig } from '@fhir-bulk/config';
 import { importPrefix } from '@fhir-bulk/import';
 import { objectStoreFromConfig, type S3ObjectStore } from '@fhir-bulk/object-store';
 import { connectMongo } from '@fhir-bulk/store';
+import { ensureLocalStack } from '@fhir-bulk/test-support/src/local-stack';
+import { freePort } from '@fhir-bulk/test-support/src/processes';
 import { Client, Connection } from '@temporalio/client';
 import type { MongoClient } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,10 +25,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiBaseUrl, benchEnv } from '../lib/bench-env';
 import type { Dataset } from '../lib/dataset';
-import { ensureLocalStack } from '../lib/local-stack';
 import { timing, writeResult } from '../lib/report';
-import { runBenchmark, ServiceProcess } from '../lib/service-process';
-import { freePort, startApi, startWorker } from '../lib/services';
+import { runBenchmark } from '../lib/run-benchmark';
+import { startApi, startWorker, stopServices } from '../lib/services';
 import { terminateStaleExports } from '../lib/stale-exports';
 import { peakRssMb, resetPeakRss } from '../lib/worker-memory';
 import { workflowPhases } from '../lib/workflow-phases';
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     printImportReport(result);
     console.log(`result written to ${writeResult('import', result)}`);
   } finally {
-    await ServiceProcess.stopAll();
+    await stopServices();
     await rm(dir, { recursive: true, force: true });
     if (!options.keep) {
       for (const database of [RAW_DATABASE, IMPORT_DATABASE]) await mongo.db(database).dropDatabase();
@@ -174,7 +175,7 @@ async function measureImport(
     for (const [n, at] of killAt.entries()) {
       await sleep(job.started + at * 1000 - performance.now());
       if (finished) throw new Error(`the import finished before kill ${n + 1}; use more --resources`);
-      worker.kill();
+      void worker.kill();
       const killed = performance.now();
       console.log(`import: worker SIGKILLed at ${at.toFixed(1)} s; starting another`);
       worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);

@@ -1,26 +1,43 @@
 import { BackendServicesClient, generateClientKeyPair, registerClient } from '@fhir-bulk/auth';
+import {
+  pollsTaskQueue,
+  REPO_ROOT,
+  type ServiceProcess,
+  startService,
+  waitFor,
+} from '@fhir-bulk/test-support/src/processes';
+import { buildWorkflowBundle } from '@fhir-bulk/worker/src/build-workflow-bundle';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import { createServer } from 'node:net';
-import { hostname, tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { buildWorkflowBundle } from '../../apps/worker/src/build-workflow-bundle';
-import { ServiceProcess } from './service-process';
 
 /** The API and the worker bundle and connect at start; on this 2-core machine that can take a while. */
 const READY_TIMEOUT_MS = 180_000;
 const READY_POLL_MS = 250;
 
-/** A port nothing listens on now, for the benchmark's own API (a dev API may hold 8080). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
+/** Beside the local stack's own logs (infra/stack.sh): the Temporal SDK logs at INFO whatever LOG_LEVEL says. */
+const LOG_DIR = join(process.env.FHIR_BULK_DATA_DIR ?? join(REPO_ROOT, '.data'), 'logs');
+
+/** Every service still running, so an error or Ctrl-C never leaves one behind. */
+const running = new Set<ServiceProcess>();
+
+/** Starts the API or a worker, its output in .data/logs/bench-<app>.log. */
+function startBenchService(app: 'api' | 'worker', env: NodeJS.ProcessEnv): ServiceProcess {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const service = startService(app, env, { logFile: join(LOG_DIR, `bench-${app}.log`) });
+  running.add(service);
+  void service.exited.then(() => running.delete(service));
+  return service;
+}
+
+export async function stopServices(): Promise<void> {
+  await Promise.all([...running].map((service) => service.stop()));
+}
+
+/** Last resort on process exit, where nothing asynchronous runs any more. */
+export function killServices(): void {
+  for (const service of running) void service.kill();
 }
 
 /** How the benchmark sends requests to its API: a registered client's `fetch`, which adds its access token. */
@@ -31,7 +48,7 @@ export type Send = BackendServicesClient['fetch'];
  * registered there (with env's AUTH_ADMIN_TOKEN) whose `fetch` carries its tokens.
  */
 export async function startApi(env: NodeJS.ProcessEnv, baseUrl: string): Promise<{ api: ServiceProcess; send: Send }> {
-  const api = ServiceProcess.start('api', 'apps/api/src/main.ts', env);
+  const api = startBenchService('api', env);
   await until(api, async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.status === 200);
   return { api, send: await registerBenchClient(baseUrl, env.AUTH_ADMIN_TOKEN ?? '') };
 }
@@ -62,25 +79,11 @@ async function registerBenchClient(baseUrl: string, adminToken: string): Promise
 
 /**
  * Starts a worker and returns once it polls both the workflow and the activity task queue: a kick-off sent earlier
- * would count the worker's start-up (it compiles the resource schema) as export time. The poller is recognised by
- * the Temporal SDK's default identity, `<pid>@<hostname>`, so pollers of an earlier worker do not count.
+ * would count the worker's start-up (it compiles the resource schema) as export time.
  */
 export async function startWorker(env: NodeJS.ProcessEnv, client: Client, taskQueue: string): Promise<ServiceProcess> {
-  const worker = ServiceProcess.start('worker', 'apps/worker/src/main.ts', {
-    ...env,
-    WORKER_WORKFLOW_BUNDLE: await workflowBundle(),
-  });
-  const identity = `${worker.pid}@${hostname()}`;
-  const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
-  const polls = async (taskQueueType: temporal.api.enums.v1.TaskQueueType) => {
-    const { pollers } = await client.workflowService.describeTaskQueue({
-      namespace: client.options.namespace,
-      taskQueue: { name: taskQueue },
-      taskQueueType,
-    });
-    return pollers.some((poller) => poller.identity === identity);
-  };
-  await until(worker, async () => (await polls(TASK_QUEUE_TYPE_WORKFLOW)) && (await polls(TASK_QUEUE_TYPE_ACTIVITY)));
+  const worker = startBenchService('worker', { ...env, WORKER_WORKFLOW_BUNDLE: await workflowBundle() });
+  await until(worker, () => pollsTaskQueue(client, taskQueue, worker, ['workflow', 'activity']));
   return worker;
 }
 
@@ -92,14 +95,14 @@ function workflowBundle(): Promise<string> {
   return bundle;
 }
 
+/** Waits until `ready`, failing at once if the service dies meanwhile. */
 async function until(service: ServiceProcess, ready: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  const poll = async () => {
-    // Ends when the service dies too: the race below has then already failed on `crashed`.
-    while (service.alive && !(await ready())) {
-      if (Date.now() > deadline) throw new Error(`${service.name} not ready after ${READY_TIMEOUT_MS / 1000} s`);
-      await sleep(READY_POLL_MS);
-    }
-  };
-  await Promise.race([poll(), service.crashed]);
+  // The wait ends when the service dies too: the race has then already failed on `crashed`.
+  const polled = waitFor(
+    async () => !service.alive || (await ready()),
+    READY_TIMEOUT_MS,
+    `${service.name} to be ready`,
+    READY_POLL_MS,
+  );
+  await Promise.race([polled, service.crashed]);
 }

@@ -14,15 +14,16 @@ import { loadConfig } from '@fhir-bulk/config';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import type { FhirResource } from '@fhir-bulk/sample-data';
 import { connectMongo } from '@fhir-bulk/store';
+import { ensureLocalStack } from '@fhir-bulk/test-support/src/local-stack';
+import { freePort } from '@fhir-bulk/test-support/src/processes';
 import { Client, Connection } from '@temporalio/client';
 import { benchEnv } from '../lib/bench-env';
 import { type Dataset, prepareDataset } from '../lib/dataset';
 import { checkExported, type ExportServices, type MeasuredExport, measureExport } from '../lib/export-client';
-import { ensureLocalStack } from '../lib/local-stack';
 import { parseOptions } from '../lib/options';
 import { writeResult } from '../lib/report';
-import { runBenchmark, ServiceProcess } from '../lib/service-process';
-import { freePort } from '../lib/services';
+import { runBenchmark } from '../lib/run-benchmark';
+import { stopServices } from '../lib/services';
 import { terminateStaleExports } from '../lib/stale-exports';
 import { workflowPhases } from '../lib/workflow-phases';
 import { formatRun, parquetBenchResult, printFormatRun, printParquetReport } from './report';
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     printParquetReport(result);
     console.log(`result written to ${writeResult('parquet', result)}`);
   } finally {
-    await ServiceProcess.stopAll();
+    await stopServices();
     if (!options.keep) await mongo.db(dataset.database).dropDatabase();
     await connection.close();
     await mongo.close();

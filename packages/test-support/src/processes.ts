@@ -1,60 +1,118 @@
 import { type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { resolve } from 'node:path';
 
-const repo = resolve(__dirname, '../../..');
+/** The repository's root: services run from there, as `npm start` runs them. */
+export const REPO_ROOT = resolve(__dirname, '../../..');
 
-/** A service run as its own OS process, so a test can SIGKILL it as a crash would. */
-export interface ServiceProcess {
-  child: ChildProcess;
+/** How long `stop` gives a service to shut down on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 15_000;
+
+/**
+ * A service run as its own OS process (the API, a worker, FerretDB, Temporal), so a test can SIGKILL it as a crash
+ * would and a benchmark can measure its memory and stop it.
+ */
+export class ServiceProcess {
+  readonly pid: number;
   /** Resolves with the signal (or exit code) once the process is gone. */
-  exited: Promise<NodeJS.Signals | number | null>;
-  kill(signal?: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
-}
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+  /** Rejects when the process exits without being asked to (`kill`, `stop`): long waits race against it. */
+  readonly crashed: Promise<never>;
+  private asked = false;
 
-function track(child: ChildProcess): ServiceProcess {
-  const exited = new Promise<NodeJS.Signals | number | null>((done) =>
-    child.once('exit', (code, signal) => done(signal ?? code)),
-  );
-  return {
-    child,
-    exited,
-    kill: (signal = 'SIGKILL') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    logFile?: string,
+  ) {
+    if (child.pid === undefined) throw new Error(`could not start ${name}`);
+    this.pid = child.pid;
+    this.exited = new Promise((done) => child.once('exit', (code, signal) => done(signal ?? code)));
+    this.crashed = new Promise<never>((_, reject) => {
+      child.once('exit', (code, signal) => {
+        if (this.asked) return;
+        const see = logFile ? `; see ${logFile}` : '';
+        reject(new Error(`${name} exited unexpectedly (${signal ?? `code ${code}`})${see}`));
+      });
+    });
+    // Observed by whoever races against it; an unobserved crash must not end the test or benchmark by itself.
+    this.crashed.catch(() => undefined);
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Sends `signal` (SIGKILL: as a crash would end it); resolves once the process is gone. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<NodeJS.Signals | number | null> {
+    this.asked = true;
+    if (this.alive) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Shuts the service down as an operator would (SIGTERM), killing it if it takes longer than STOP_GRACE_MS. */
+  async stop(): Promise<void> {
+    this.asked = true;
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
 }
 
 /**
- * Whether `worker` (a worker process) polls the stack's task queue for activities: bundled, connected, running. Its
- * poller is told apart from killed workers' (Temporal lists pollers for minutes) by the SDK's default identity,
- * `{pid}@{host}`.
+ * Whether `worker` (a worker process) polls `taskQueue` for each kind of task in `kinds`: bundled, connected,
+ * running. Its poller is told apart from earlier or killed workers' (Temporal lists pollers for minutes) by the
+ * SDK's default identity, `{pid}@{host}`.
  */
-export async function pollsActivities(
-  stack: { client: Client; config: { TEMPORAL_NAMESPACE: string; TEMPORAL_TASK_QUEUE: string } },
+export async function pollsTaskQueue(
+  client: Client,
+  taskQueue: string,
   worker: ServiceProcess,
+  kinds: ReadonlyArray<'workflow' | 'activity'>,
 ): Promise<boolean> {
-  const { pollers } = await stack.client.workflowService.describeTaskQueue({
-    namespace: stack.config.TEMPORAL_NAMESPACE,
-    taskQueue: { name: stack.config.TEMPORAL_TASK_QUEUE },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-  });
-  return (pollers ?? []).some((poller) => poller.identity?.startsWith(`${worker.child.pid}@`));
+  const identity = `${worker.pid}@${hostname()}`;
+  const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
+  for (const kind of kinds) {
+    const { pollers } = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: kind === 'workflow' ? TASK_QUEUE_TYPE_WORKFLOW : TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    if (!(pollers ?? []).some((poller) => poller.identity === identity)) return false;
+  }
+  return true;
 }
 
-/** Starts `apps/{app}/src/main.ts` (worker or api) with `env`; output goes to the test's stderr on failure only. */
-export function startService(app: 'worker' | 'api', env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(repo, `apps/${app}/src/main.ts`)], {
-    cwd: repo,
+/** Whether `worker` polls the stack's task queue for activities (see pollsTaskQueue). */
+export const pollsActivities = (
+  stack: { client: Client; config: { TEMPORAL_TASK_QUEUE: string } },
+  worker: ServiceProcess,
+): Promise<boolean> => pollsTaskQueue(stack.client, stack.config.TEMPORAL_TASK_QUEUE, worker, ['activity']);
+
+/**
+ * Starts `apps/{app}/src/main.ts` (worker or api) with `env` at LOG_LEVEL=warn, as `node --import tsx <entry>`, not
+ * through the tsx CLI (`npm run worker`): the CLI runs the script in a second node process, and a benchmark measures
+ * the service's own memory. Its output goes to `logFile` (appended) or, without one, to this process's (a test's).
+ */
+export function startService(
+  app: 'worker' | 'api',
+  env: NodeJS.ProcessEnv,
+  { logFile }: { logFile?: string } = {},
+): ServiceProcess {
+  const log = logFile === undefined ? 'inherit' : openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, `apps/${app}/src/main.ts`)], {
+    cwd: REPO_ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', log, log],
   });
-  return track(child);
+  if (typeof log === 'number') closeSync(log);
+  return new ServiceProcess(app, child, logFile);
 }
 
 export async function freePort(): Promise<number> {
@@ -67,7 +125,7 @@ export async function freePort(): Promise<number> {
 
 /** A version pinned in infra/versions.env. */
 function pinned(name: string): string {
-  const versions = readFileSync(resolve(repo, 'infra/versions.env'), 'utf8');
+  const versions = readFileSync(resolve(REPO_ROOT, 'infra/versions.env'), 'utf8');
   const value = new RegExp(`^${name}=(\\S+)`, 'm').exec(versions)?.[1];
   if (!value) throw new Error(`${name} missing from infra/versions.env`);
   return value;
@@ -102,7 +160,7 @@ export async function startFerretDb(dataDir: string, port?: number) {
     ],
     { stdio: 'ignore' },
   );
-  const service = track(child);
+  const service = new ServiceProcess('FerretDB', child);
   const ready = () =>
     fetch(`http://127.0.0.1:${debugPort}/debug/readyz`).then(
       (response) => response.ok,
@@ -118,7 +176,7 @@ export async function startFerretDb(dataDir: string, port?: number) {
  */
 export async function startTemporalServer(dbFile: string, port?: number) {
   const address = `127.0.0.1:${port ?? (await freePort())}`;
-  const attributes = readFileSync(resolve(repo, 'temporal/search-attributes.txt'), 'utf8')
+  const attributes = readFileSync(resolve(REPO_ROOT, 'temporal/search-attributes.txt'), 'utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#'))
@@ -138,7 +196,7 @@ export async function startTemporalServer(dbFile: string, port?: number) {
       .concat(attributes),
     { stdio: 'ignore' },
   );
-  const service = track(child);
+  const service = new ServiceProcess('Temporal', child);
   await waitFor(() => health(address), 30_000, `Temporal at ${address}`);
   return { address, service };
 }
@@ -148,12 +206,17 @@ async function health(address: string): Promise<boolean> {
   return new Promise((done) => probe.once('exit', (code) => done(code === 0)));
 }
 
-/** Polls `check` until it is true; fails with `what` after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
+/** Polls `check` every `intervalMs` until it is true; fails with `what` after `timeoutMs`. */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 100,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 100));
+    await new Promise((done) => setTimeout(done, intervalMs));
   }
 }
 
