@@ -25,7 +25,7 @@ import { parseOptions } from '../lib/options';
 import { type Timing, timing, writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { stopServices } from '../lib/services';
-import { terminateStaleExports } from '../lib/stale-exports';
+import { terminateStaleJobs } from '../lib/stale-jobs';
 import { workflowPhases } from '../lib/workflow-phases';
 import { drainToNdjson } from './raw-baseline';
 import { benchResult, printReport, printRun, type TenantRun } from './report';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
     };
-    await terminateStaleExports(context.temporal, context.taskQueue);
+    await terminateStaleJobs(context.temporal, context.taskQueue, 'export');
     const tenthLoad = await prepareDataset(mongo.db(tenth.database), tenth, options.skipLoad);
     const fullLoad = await prepareDataset(mongo.db(full.database), full, options.skipLoad);
     const tenthRun = await measure(context, tenth, tenthLoad);

@@ -28,7 +28,7 @@ import type { Dataset } from '../lib/dataset';
 import { timing, writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { startApi, startWorker, stopServices } from '../lib/services';
-import { terminateStaleExports } from '../lib/stale-exports';
+import { terminateStaleJobs } from '../lib/stale-jobs';
 import { peakRssMb, resetPeakRss } from '../lib/worker-memory';
 import { workflowPhases } from '../lib/workflow-phases';
 import { insertBaseline } from './baseline';
@@ -36,7 +36,6 @@ import { awaitImportResult, kickOffImport } from './client';
 import { type UploadedFile, uploadDataset, writeDataset } from './dataset';
 import { type ImportBenchOptions, parseImportOptions } from './options';
 import { type ImportBenchResult, importBenchResult, printImportReport, type ResumedRun } from './report';
-import { terminateStaleImports } from './stale-jobs';
 import { checkImportResult, checkSingleVersions, checkStored, linesByType } from './verify';
 
 const TENANT = 'bench-import';
@@ -76,8 +75,8 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'fhir-bulk-bench-import-'));
   try {
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    await terminateStaleExports(temporal, config.TEMPORAL_TASK_QUEUE);
-    await terminateStaleImports(temporal, config.TEMPORAL_TASK_QUEUE);
+    await terminateStaleJobs(temporal, config.TEMPORAL_TASK_QUEUE, 'export');
+    await terminateStaleJobs(temporal, config.TEMPORAL_TASK_QUEUE, 'import');
     await inputs.deletePrefix(INPUT_PREFIX);
 
     console.log(`generating ${options.resources} resources as NDJSON`);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { wholeNumber } from '../lib/options';
 
 export interface ImportBenchOptions {
   /** Resources to generate and import. */
@@ -24,15 +25,10 @@ export function parseImportOptions(args: string[]): ImportBenchOptions {
       rounds: { type: 'string', default: '1' },
     },
   });
-  const kills = Number(values.kills);
-  if (!Number.isSafeInteger(kills) || kills < 0)
-    throw new Error(`--kills must be a whole number ≥ 0, got ${values.kills}`);
-  const rounds = Number(values.rounds);
-  if (!Number.isSafeInteger(rounds) || rounds < 1)
-    throw new Error(`--rounds must be a whole number ≥ 1, got ${values.rounds}`);
-  const resources = Number(values.resources.replace(/[_,]/g, ''));
-  if (!Number.isSafeInteger(resources) || resources < 1) {
-    throw new Error(`--resources must be a whole number ≥ 1, got ${values.resources}`);
-  }
-  return { resources, keep: values.keep, kills, rounds };
+  return {
+    resources: wholeNumber('resources', values.resources, 1),
+    keep: values.keep,
+    kills: wholeNumber('kills', values.kills, 0),
+    rounds: wholeNumber('rounds', values.rounds, 1),
+  };
 }

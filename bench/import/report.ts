@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import type { Timing } from '../lib/report';
+import { phaseText, type Timing } from '../lib/report';
 import type { WorkflowPhases } from '../lib/workflow-phases';
 import type { ImportBenchOptions } from './options';
 
@@ -112,12 +112,3 @@ export function printImportReport(result: ImportBenchResult): void {
     );
   }
 }
-
-const phaseText = (phases: WorkflowPhases) =>
-  phases.activities
-    .map(
-      (a) =>
-        `${a.activity} ×${a.count}${a.retries > 0 ? ` (${a.retries} retries)` : ''} ` +
-        `${a.fromSeconds.toFixed(1)}–${a.toSeconds.toFixed(1)} s`,
-    )
-    .join(', ');

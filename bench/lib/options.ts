@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 
+/** The options of the export and Parquet benchmarks. */
 export interface BenchOptions {
   /** Resources in the large tenant; the small one holds a tenth. */
   resources: number;
@@ -18,10 +19,15 @@ export function parseOptions(args: string[]): BenchOptions {
       'skip-load': { type: 'boolean', default: false },
     },
   });
-  const resources = Number(values.resources.replace(/[_,]/g, ''));
   // Below 10 the tenth-sized tenant would be empty and the RSS comparison meaningless.
-  if (!Number.isSafeInteger(resources) || resources < 10) {
-    throw new Error(`--resources must be a whole number ≥ 10, got ${values.resources}`);
-  }
+  const resources = wholeNumber('resources', values.resources, 10);
   return { resources, keep: values.keep, skipLoad: values['skip-load'] };
+}
+
+/** Option `--name`'s value as a whole number ≥ `min`; `_` or `,` may group its digits (`1_000_000`). */
+export function wholeNumber(name: string, text: string, min: number): number {
+  const value = Number(text.replace(/[_,]/g, ''));
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new Error(`--${name} must be a whole number ≥ ${min}, got ${text}`);
+  return value;
 }

@@ -24,13 +24,18 @@ export function writeResult(kind: 'export' | 'import' | 'parquet', result: { sta
 
 /** `bench: workflow 22.0 s: planExport ×1 0.1–9.0 s, exportPartition ×4 9.1–22.3 s` */
 export function printPhases(label: string, phases: WorkflowPhases): void {
-  const activities = phases.activities.map(
-    (a) =>
-      `${a.activity} ×${a.count}${a.retries > 0 ? ` (${a.retries} retries)` : ''} ` +
-      `${a.fromSeconds.toFixed(1)}–${a.toSeconds.toFixed(1)} s`,
-  );
-  console.log(`${label}: workflow ${phases.workflowSeconds.toFixed(1)} s: ${activities.join(', ')}`);
+  console.log(`${label}: workflow ${phases.workflowSeconds.toFixed(1)} s: ${phaseText(phases)}`);
 }
+
+/** `planExport ×1 0.1–9.0 s, exportPartition ×4 (1 retries) 9.1–22.3 s` */
+export const phaseText = (phases: WorkflowPhases) =>
+  phases.activities
+    .map(
+      (a) =>
+        `${a.activity} ×${a.count}${a.retries > 0 ? ` (${a.retries} retries)` : ''} ` +
+        `${a.fromSeconds.toFixed(1)}–${a.toSeconds.toFixed(1)} s`,
+    )
+    .join(', ');
 
 /** A table under its header: the first column left-aligned (names), the others right-aligned (numbers). */
 export function printTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): void {

@@ -1,4 +1,5 @@
-import { BackendServicesClient, generateClientKeyPair, registerClient } from '@fhir-bulk/auth';
+import type { BackendServicesClient } from '@fhir-bulk/auth';
+import { registerBulkClient } from '@fhir-bulk/test-support/src/bulk-client';
 import {
   pollsTaskQueue,
   REPO_ROOT,
@@ -58,23 +59,12 @@ export async function startApi(env: NodeJS.ProcessEnv, baseUrl: string): Promise
  * no measured time includes it; renewals (30 s before each token expires) take milliseconds.
  */
 async function registerBenchClient(baseUrl: string, adminToken: string): Promise<Send> {
-  const keys = await generateClientKeyPair();
-  const scope = 'system/*.*';
-  const { client_id } = await registerClient(baseUrl, adminToken, {
+  const { http } = await registerBulkClient(baseUrl, adminToken, {
     client_name: 'benchmark',
-    jwks: { keys: [keys.publicJwk] },
-    scope,
     permissions: ['bulk-export/read', 'bulk-import/write'],
-    tenants: ['*'],
   });
-  const client = new BackendServicesClient({
-    clientId: client_id,
-    tokenUrl: `${baseUrl}/auth/token`,
-    privateJwk: keys.privateJwk,
-    scope,
-  });
-  await client.token();
-  return client.fetch;
+  await http.token();
+  return http.fetch;
 }
 
 /**

@@ -24,7 +24,7 @@ import { parseOptions } from '../lib/options';
 import { writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { stopServices } from '../lib/services';
-import { terminateStaleExports } from '../lib/stale-exports';
+import { terminateStaleJobs } from '../lib/stale-jobs';
 import { workflowPhases } from '../lib/workflow-phases';
 import { formatRun, parquetBenchResult, printFormatRun, printParquetReport } from './report';
 import { checkParquet, outputBytes } from './verify';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
     };
-    await terminateStaleExports(services.temporal, services.taskQueue);
+    await terminateStaleJobs(services.temporal, services.taskQueue, 'export');
 
     // What the views yield over the dataset, worked out while it is loaded (or generated again when reused).
     const tally = new ViewTally();

@@ -5,13 +5,7 @@ import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  BackendServicesClient,
-  type ClientKeyPair,
-  type ClientRegistration,
-  generateClientKeyPair,
-  registerClient,
-} from '@fhir-bulk/auth';
+import type { BackendServicesClient, ClientRegistration } from '@fhir-bulk/auth';
 import { createApp } from '@fhir-bulk/api/src/app';
 import { createAuthApi } from '@fhir-bulk/api/src/auth-api';
 import { answerClientErrors } from '@fhir-bulk/api/src/client-errors';
@@ -20,6 +14,7 @@ import { createImportApi } from '@fhir-bulk/api/src/import-api';
 import { viewRunBudget } from '@fhir-bulk/api/src/view-run-budget';
 import { SdkLogger } from '@fhir-bulk/worker/src/sdk-logger';
 import { type RunningWorkers, runWorkers } from '@fhir-bulk/worker/src/worker';
+import { registerBulkClient, type TestClient } from './bulk-client';
 import { waitFor } from './processes';
 import { connectTestServices, type TestServices } from './services';
 
@@ -40,13 +35,6 @@ export interface BulkStack extends TestServices {
   /** The administrator's credential (AUTH_ADMIN_TOKEN) of this stack. */
   adminToken: string;
   stop(): Promise<void>;
-}
-
-/** A registered client, its keys, and a token-carrying client for it. */
-export interface TestClient {
-  clientId: string;
-  keys: ClientKeyPair;
-  http: BackendServicesClient;
 }
 
 let runtimeInstalled = false;
@@ -129,8 +117,8 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
       },
     }),
   );
-  const newClient = (registration: Partial<ClientRegistration> = {}, scope = 'system/*.*') =>
-    registerTestClient(baseUrl, config.AUTH_ADMIN_TOKEN!, registration, scope);
+  const newClient = (registration?: Partial<ClientRegistration>, scope?: string) =>
+    registerBulkClient(baseUrl, config.AUTH_ADMIN_TOKEN!, registration, scope);
   const auth = await newClient();
   return {
     ...services,
@@ -157,30 +145,6 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
       await services.close();
     },
   };
-}
-
-async function registerTestClient(
-  baseUrl: string,
-  adminToken: string,
-  registration: Partial<ClientRegistration>,
-  scope: string,
-): Promise<TestClient> {
-  const keys = await generateClientKeyPair();
-  const registered = await registerClient(baseUrl, adminToken, {
-    client_name: 'test client',
-    jwks: { keys: [keys.publicJwk] },
-    scope: 'system/*.*',
-    permissions: ['bulk-export/read', 'bulk-import/write', 'audit/read'],
-    tenants: ['*'],
-    ...registration,
-  });
-  const http = new BackendServicesClient({
-    clientId: registered.client_id,
-    tokenUrl: `${baseUrl}/auth/token`,
-    privateJwk: keys.privateJwk,
-    scope,
-  });
-  return { clientId: registered.client_id, keys, http };
 }
 
 /**

@@ -1,5 +1,6 @@
 export * from './services';
 export * from './bulk-stack';
+export * from './bulk-client';
 export * from './fhir-client';
 export * from './processes';
 export * from './export-output';
