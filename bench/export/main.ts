@@ -8,24 +8,17 @@
  * and writes the result to bench/results/. It reports; it fails only when an export fails or its counts are wrong.
  * `--keep` leaves the data in place and a later `--skip-load` reuses it when the counts still match.
  */
-import { loadConfig } from '@fhir-bulk/config';
-import { objectStoreFromConfig } from '@fhir-bulk/object-store';
-import { connectMongo } from '@fhir-bulk/store';
-import { ensureLocalStack } from '@fhir-bulk/test-support/src/local-stack';
-import { freePort } from '@fhir-bulk/test-support/src/processes';
-import { Client, Connection } from '@temporalio/client';
-import type { Db, MongoClient } from 'mongodb';
+import type { Db } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchEnv } from '../lib/bench-env';
+import { type BenchServers, connectBenchServers } from '../lib/bench-servers';
 import { BENCH_TYPES, type Dataset, prepareDataset } from '../lib/dataset';
-import { checkExported, type ExportServices, measureExport } from '../lib/export-client';
+import { checkExported, measureExport } from '../lib/export-client';
 import { parseOptions } from '../lib/options';
 import { type Timing, timing, writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { stopServices } from '../lib/services';
-import { terminateStaleJobs } from '../lib/stale-jobs';
 import { workflowPhases } from '../lib/workflow-phases';
 import { drainToNdjson } from './raw-baseline';
 import { benchResult, printReport, printRun, type TenantRun } from './report';
@@ -42,30 +35,14 @@ function datasetsFor(resources: number): { full: Dataset; tenth: Dataset } {
   };
 }
 
-interface BenchContext extends ExportServices {
-  mongo: MongoClient;
-}
-
 async function main(): Promise<void> {
   const startedAt = new Date();
   const options = parseOptions(process.argv.slice(2));
-  ensureLocalStack();
   const { full, tenth } = datasetsFor(options.resources);
-  const apiPort = await freePort();
   // Server addresses, bucket and task queue are the same for both datasets.
-  const config = loadConfig(benchEnv(full, apiPort));
-
-  const mongo = await connectMongo(config.MONGODB_URL);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const context = await connectBenchServers(full, ['export']);
+  const { mongo } = context;
   try {
-    const context: BenchContext = {
-      apiPort,
-      mongo,
-      objects: objectStoreFromConfig(config),
-      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-    };
-    await terminateStaleJobs(context.temporal, context.taskQueue, 'export');
     const tenthLoad = await prepareDataset(mongo.db(tenth.database), tenth, options.skipLoad);
     const fullLoad = await prepareDataset(mongo.db(full.database), full, options.skipLoad);
     const tenthRun = await measure(context, tenth, tenthLoad);
@@ -77,13 +54,12 @@ async function main(): Promise<void> {
   } finally {
     await stopServices();
     if (!options.keep) for (const { database } of [tenth, full]) await mongo.db(database).dropDatabase();
-    await connection.close();
-    await mongo.close();
+    await context.close();
   }
 }
 
 /** The raw drain, then the export through its own API and a fresh worker (so each export's peak RSS is its own). */
-async function measure(context: BenchContext, dataset: Dataset, loadSeconds: number | null): Promise<TenantRun> {
+async function measure(context: BenchServers, dataset: Dataset, loadSeconds: number | null): Promise<TenantRun> {
   const { tenant, resources } = dataset;
   console.log(`${tenant}: raw baseline, ${resources} resources`);
   const raw = await measureRaw(context.mongo.db(dataset.database), tenant, resources);

@@ -12,23 +12,16 @@
  * bench/results/. It fails when an import fails, its counts (result or database) are not N, or a resumed import
  * wrote a second version of anything. `--keep` leaves databases and inputs.
  */
-import { type Config, loadConfig } from '@fhir-bulk/config';
 import { importPrefix } from '@fhir-bulk/import';
-import { objectStoreFromConfig, type S3ObjectStore } from '@fhir-bulk/object-store';
-import { connectMongo } from '@fhir-bulk/store';
-import { ensureLocalStack } from '@fhir-bulk/test-support/src/local-stack';
-import { freePort } from '@fhir-bulk/test-support/src/processes';
-import { Client, Connection } from '@temporalio/client';
 import type { MongoClient } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiBaseUrl, benchEnv } from '../lib/bench-env';
+import { apiBaseUrl, type BenchServers, connectBenchServers } from '../lib/bench-servers';
 import type { Dataset } from '../lib/dataset';
 import { timing, writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { startApi, startWorker, stopServices } from '../lib/services';
-import { terminateStaleJobs } from '../lib/stale-jobs';
 import { peakRssMb, resetPeakRss } from '../lib/worker-memory';
 import { workflowPhases } from '../lib/workflow-phases';
 import { insertBaseline } from './baseline';
@@ -46,37 +39,18 @@ const RAW_DATABASE = 'bench_import_raw';
 /** A tenant imports only from its own prefix of an import bucket. */
 const INPUT_PREFIX = `${TENANT}/`;
 
-interface BenchContext {
-  config: Config;
-  env: NodeJS.ProcessEnv;
-  apiPort: number;
-  mongo: MongoClient;
-  /** The job bucket (error files). */
-  objects: S3ObjectStore;
-  temporal: Client;
-}
-
 async function main(): Promise<void> {
   const startedAt = new Date();
   const options = parseImportOptions(process.argv.slice(2));
-  ensureLocalStack();
-  const apiPort = await freePort();
   const dataset: Dataset = { tenant: TENANT, database: IMPORT_DATABASE, resources: options.resources };
-  const env = benchEnv(dataset, apiPort);
-  const config = loadConfig(env);
-  const bucket = config.IMPORT_S3_BUCKETS[0];
-  if (!bucket) throw new Error('IMPORT_S3_BUCKETS names no bucket to put the inputs in');
-  const objects = objectStoreFromConfig(config);
-  const inputs = objects.inBucket(bucket);
-  await inputs.ensureBucket();
-
-  const mongo = await connectMongo(config.MONGODB_URL);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const context = await connectBenchServers(dataset, ['export', 'import']);
+  const { config, mongo } = context;
   const dir = await mkdtemp(join(tmpdir(), 'fhir-bulk-bench-import-'));
+  const bucket = config.IMPORT_S3_BUCKETS[0];
+  const inputs = bucket === undefined ? undefined : context.objects.inBucket(bucket);
   try {
-    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    await terminateStaleJobs(temporal, config.TEMPORAL_TASK_QUEUE, 'export');
-    await terminateStaleJobs(temporal, config.TEMPORAL_TASK_QUEUE, 'import');
+    if (!inputs) throw new Error('IMPORT_S3_BUCKETS names no bucket to put the inputs in');
+    await inputs.ensureBucket();
     await inputs.deletePrefix(INPUT_PREFIX);
 
     console.log(`generating ${options.resources} resources as NDJSON`);
@@ -96,7 +70,6 @@ async function main(): Promise<void> {
     };
     console.log(`raw baseline: insertMany into ${RAW_DATABASE}`);
     const raw = await measureRaw(mongo, files, settings.batchSize, settings.baselineWriters);
-    const context: BenchContext = { config, env, apiPort, mongo, objects, temporal };
     const { e2e, workerPeakRssMb } = await measureImport(context, files);
     const resumed = options.kills > 0 ? await measureResumedRounds(context, files, e2e.seconds, options) : [];
 
@@ -123,10 +96,9 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
     if (!options.keep) {
       for (const database of [RAW_DATABASE, IMPORT_DATABASE]) await mongo.db(database).dropDatabase();
-      await inputs.deletePrefix(INPUT_PREFIX);
+      await inputs?.deletePrefix(INPUT_PREFIX);
     }
-    await connection.close();
-    await mongo.close();
+    await context.close();
   }
 }
 
@@ -151,7 +123,7 @@ async function measureRaw(
  * (seconds after kick-off), the worker is SIGKILLed at each of those moments and a fresh one started at once.
  */
 async function measureImport(
-  context: BenchContext,
+  context: BenchServers,
   files: readonly UploadedFile[],
   killAt: readonly number[] = [],
 ): Promise<Pick<ImportBenchResult, 'e2e' | 'workerPeakRssMb'> & { restartSeconds: number }> {
@@ -211,7 +183,7 @@ async function measureImport(
  * so every ratio compares two runs made minutes apart.
  */
 async function measureResumedRounds(
-  context: BenchContext,
+  context: BenchServers,
   files: readonly UploadedFile[],
   firstCleanSeconds: number,
   { rounds, kills }: ImportBenchOptions,
@@ -230,7 +202,7 @@ async function measureResumedRounds(
  * the files are large), and checked as strictly: every count right and no resource with a second version.
  */
 async function measureResumedImport(
-  context: BenchContext,
+  context: BenchServers,
   files: readonly UploadedFile[],
   cleanSeconds: number,
   kills: number,

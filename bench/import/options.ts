@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { wholeNumber } from '../lib/options';
+import { SIZE_OPTIONS, wholeNumber } from '../lib/options';
 
 export interface ImportBenchOptions {
   /** Resources to generate and import. */
@@ -19,8 +19,7 @@ export function parseImportOptions(args: string[]): ImportBenchOptions {
   const { values } = parseArgs({
     args,
     options: {
-      resources: { type: 'string', default: '1000000' },
-      keep: { type: 'boolean', default: false },
+      ...SIZE_OPTIONS,
       kills: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '1' },
     },

@@ -2,7 +2,7 @@ import { type ExportManifest, jobPrefix } from '@fhir-bulk/export';
 import { outputCount, pollJobStatus } from '@fhir-bulk/test-support/src/status-poll';
 import type { S3ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
-import { apiBaseUrl, benchEnv } from './bench-env';
+import { apiBaseUrl, benchEnv } from './bench-servers';
 import type { Dataset } from './dataset';
 import { type Send, startApi, startWorker } from './services';
 import { peakRssMb, resetPeakRss } from './worker-memory';

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
 
+/** The options every benchmark takes: `--resources N` and `--keep`. */
+export const SIZE_OPTIONS = {
+  resources: { type: 'string', default: '1000000' },
+  keep: { type: 'boolean', default: false },
+} as const;
+
 /** The options of the export and Parquet benchmarks. */
 export interface BenchOptions {
   /** Resources in the large tenant; the small one holds a tenth. */
@@ -14,8 +20,7 @@ export function parseOptions(args: string[]): BenchOptions {
   const { values } = parseArgs({
     args,
     options: {
-      resources: { type: 'string', default: '1000000' },
-      keep: { type: 'boolean', default: false },
+      ...SIZE_OPTIONS,
       'skip-load': { type: 'boolean', default: false },
     },
   });

@@ -10,21 +10,14 @@
  * files, downloaded and read back with DuckDB, must hold the rows the views yield over what was loaded.
  * `--keep` leaves the data in place and a later `--skip-load` reuses it when the counts still match.
  */
-import { loadConfig } from '@fhir-bulk/config';
-import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import type { FhirResource } from '@fhir-bulk/sample-data';
-import { connectMongo } from '@fhir-bulk/store';
-import { ensureLocalStack } from '@fhir-bulk/test-support/src/local-stack';
-import { freePort } from '@fhir-bulk/test-support/src/processes';
-import { Client, Connection } from '@temporalio/client';
-import { benchEnv } from '../lib/bench-env';
+import { connectBenchServers } from '../lib/bench-servers';
 import { type Dataset, prepareDataset } from '../lib/dataset';
-import { checkExported, type ExportServices, type MeasuredExport, measureExport } from '../lib/export-client';
+import { checkExported, type MeasuredExport, measureExport } from '../lib/export-client';
 import { parseOptions } from '../lib/options';
 import { writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { stopServices } from '../lib/services';
-import { terminateStaleJobs } from '../lib/stale-jobs';
 import { workflowPhases } from '../lib/workflow-phases';
 import { formatRun, parquetBenchResult, printFormatRun, printParquetReport } from './report';
 import { checkParquet, outputBytes } from './verify';
@@ -33,23 +26,11 @@ import { PARQUET_TYPES, parquetExportQuery, storeViews, ViewTally } from './view
 async function main(): Promise<void> {
   const startedAt = new Date();
   const options = parseOptions(process.argv.slice(2));
-  ensureLocalStack();
   // A database of its own: FerretDB scans whole collections for a tenant's key range (see datasetsFor in export/main.ts).
   const dataset: Dataset = { tenant: 'benchpq', database: 'benchpq', resources: options.resources };
-  const apiPort = await freePort();
-  const config = loadConfig(benchEnv(dataset, apiPort));
-
-  const mongo = await connectMongo(config.MONGODB_URL);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const services = await connectBenchServers(dataset, ['export']);
+  const { mongo } = services;
   try {
-    const services: ExportServices = {
-      apiPort,
-      objects: objectStoreFromConfig(config),
-      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-    };
-    await terminateStaleJobs(services.temporal, services.taskQueue, 'export');
-
     // What the views yield over the dataset, worked out while it is loaded (or generated again when reused).
     const tally = new ViewTally();
     const byType: Record<string, number> = {};
@@ -103,8 +84,7 @@ async function main(): Promise<void> {
   } finally {
     await stopServices();
     if (!options.keep) await mongo.db(dataset.database).dropDatabase();
-    await connection.close();
-    await mongo.close();
+    await services.close();
   }
 }
 
