@@ -10,6 +10,14 @@ import { jobAccess } from './job-access';
 import { cancelAccepted, cancelNotFound, fileNotFound, polledTooSoon } from './job-outcomes';
 
 /** One status poll, as an operation's renderer sees it. */
+/**
+ * The start of every 202 a status poll answers while its job runs (export, import, view export, `$bulk-submit`):
+ * the progress for people to read and when to poll again. The caller sends the body (empty, a partial manifest or
+ * Parameters).
+ */
+export const stillRunning = (res: Response, progress: string, retryAfterSeconds: number): Response =>
+  res.status(202).set({ 'X-Progress': progress, 'Retry-After': String(retryAfterSeconds) });
+
 export interface PollContext {
   tenant: string;
   jobId: string;

@@ -14,6 +14,7 @@ import {
   submissionStopped,
   submittedImportLost,
 } from '../async-jobs/job-outcomes';
+import { stillRunning } from '../async-jobs/job-routes';
 import { principalOf } from '../auth/principal-of';
 import { baseUrlOf, JOB_ID, tenantOf } from '../fhir-base';
 import type { ImportJobs, SubmissionStore } from '../job-interfaces';
@@ -52,10 +53,7 @@ export function bulkSubmitStatusRoutes(deps: BulkSubmitStatusDeps, publicBaseUrl
     const answer = submitStatusAnswer(submission, await jobStatuses(deps.jobs, submission), new Date());
     switch (answer.state) {
       case 'running':
-        res
-          .status(202)
-          .set({ 'X-Progress': answer.progress, 'Retry-After': String(deps.retryAfterSeconds) })
-          .end();
+        stillRunning(res, answer.progress, deps.retryAfterSeconds).end();
         return;
       case 'done':
         res.status(200).json(answer.manifest);

@@ -4,7 +4,7 @@ import { JOB_PATHS, type JobPath, type JobRecord } from '@fhir-bulk/jobs';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
 import { exportFailed, exportTypesUnreadable, jobNotFound } from '../async-jobs/job-outcomes';
-import { jobRoutes, type PollContext } from '../async-jobs/job-routes';
+import { jobRoutes, type PollContext, stillRunning } from '../async-jobs/job-routes';
 import type { ExportJobs, ExportJobStatus, JobRecordReader } from '../job-interfaces';
 import type { PollThrottle } from '../poll-throttle';
 
@@ -73,9 +73,7 @@ function readsEveryType(principal: Principal, record: JobRecord): void {
 export function exportStatusRoutes(deps: ExportStatusDeps): Router {
   const manifestBody: StatusBody = {
     async running(res, status, poll) {
-      res
-        .status(202)
-        .set({ 'X-Progress': progressText(status.progress), 'Retry-After': String(deps.retryAfterSeconds) });
+      stillRunning(res, progressText(status.progress), deps.retryAfterSeconds);
       // IG 3.0: a client that allowed partial manifests may be given the files finished so far, a full page at a
       // time, so that a page once returned never changes (manifestPage).
       const page = status.partial

@@ -3,7 +3,7 @@ import { ERROR_FILE_NAME, importPrefix, importProgressText } from '@fhir-bulk/im
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Response, Router } from 'express';
 import { importFailed, importGone } from '../async-jobs/job-outcomes';
-import { jobRoutes } from '../async-jobs/job-routes';
+import { jobRoutes, stillRunning } from '../async-jobs/job-routes';
 import type { ImportJobs, ImportJobStatus, JobRecordReader } from '../job-interfaces';
 import type { PollThrottle } from '../poll-throttle';
 
@@ -39,10 +39,7 @@ export function importStatusRoutes(deps: ImportStatusDeps, publicBaseUrl: string
 function answer(deps: ImportStatusDeps, res: Response, jobId: string, status: ImportJobStatus) {
   switch (status.state) {
     case 'running':
-      res
-        .status(202)
-        .set({ 'X-Progress': importProgressText(status.progress), 'Retry-After': String(deps.retryAfterSeconds) })
-        .end();
+      stillRunning(res, importProgressText(status.progress), deps.retryAfterSeconds).end();
       return;
     case 'completed':
       res.status(200).json(status.result);

@@ -6,7 +6,7 @@ import { type RequestHandler, Router } from 'express';
 import { baseUrlOf, requestUrlOf } from '../fhir-base';
 import { operationBody } from '../operation-body';
 import { type KickoffDeps, startExport } from './export-kickoff';
-import type { PollContext } from '../async-jobs/job-routes';
+import { type PollContext, stillRunning } from '../async-jobs/job-routes';
 import { exportJobRoutes, type ExportStatusDeps } from './export-status';
 
 /**
@@ -44,10 +44,9 @@ export function viewExportRoutes(kickoffDeps: KickoffDeps, statusDeps: ExportSta
   router.use(
     exportJobRoutes(statusDeps, JOB_PATHS.viewExport, {
       async running(res, status, poll) {
-        res
-          .status(202)
-          .set({ 'X-Progress': progressText(status.progress), 'Retry-After': String(statusDeps.retryAfterSeconds) })
-          .json(statusParameters(poll, 'in-progress'));
+        stillRunning(res, progressText(status.progress), statusDeps.retryAfterSeconds).json(
+          statusParameters(poll, 'in-progress'),
+        );
       },
       completed(res, manifest, poll) {
         res.json(completedParameters(manifest, poll));
