@@ -1,5 +1,7 @@
+import type { AuditRecorder } from '@fhir-bulk/audit';
 import type { Logger } from '@fhir-bulk/logging';
 import type { AuthApi } from './auth-api';
+import { auditRequests } from './audit/request-audit';
 import { authenticate, requireTenantAccess } from './auth/authenticate';
 import { checkBodyShape, requireUtf8 } from './body-shape';
 import { authClientRoutes } from './routes/auth-clients';
@@ -26,6 +28,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface AppDeps {
   logger: Logger;
   auth: AuthApi;
+  /** Where the AuditEvents of requests and tokens are queued (an AuditTrail, flushed in the background). */
+  audit: AuditRecorder;
   exports: ExportStatusDeps;
   imports: ImportApi;
   rest: Omit<RestDeps, 'publicBaseUrl'>;
@@ -40,6 +44,7 @@ export interface AppDeps {
 export function createApp({
   logger,
   auth,
+  audit,
   exports,
   imports,
   rest,
@@ -53,7 +58,7 @@ export function createApp({
   app.set('query parser', 'extended');
   app.use(healthRoutes(readiness));
   // The OAuth endpoints parse their own bodies (a form; JSON after the admin check) and answer as OAuth does.
-  app.use(authTokenRoutes(auth));
+  app.use(authTokenRoutes(auth, audit, publicBaseUrl));
   app.use(authClientRoutes(auth));
   // Bodies must be UTF-8; a $viewdefinition-run body's text is kept, to read its resources' decimals as written.
   const verify = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
@@ -66,6 +71,8 @@ export function createApp({
   // Open: what a client reads before it has a token.
   fhir.use(metadataRoutes(publicBaseUrl, startedAt, auth));
   fhir.use(smartConfigurationRoutes(auth, publicBaseUrl));
+  // Every request from here on is audited once its response ends (the ones above read no data).
+  fhir.use(auditRequests(audit, publicBaseUrl));
   // Everything after this needs a token, and a client may act only in its own tenants; bodies must be FHIR JSON.
   fhir.use(authenticate(auth), requireTenantAccess, checkBodyShape);
   const kickoff = { jobs: exports.jobs, store: rest.store, publicBaseUrl };

@@ -2,6 +2,7 @@ import { OAuthError } from '@fhir-bulk/auth';
 import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import type { Logger } from '@fhir-bulk/logging';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { noteAuditFailure } from './audit/request-audit';
 import { isBackendOutage } from './backend-outage';
 
 /** Seconds a client is asked to wait when a backing service is unreachable. */
@@ -10,6 +11,7 @@ const OUTAGE_RETRY_AFTER_SECONDS = 10;
 /** The one place FHIR errors become HTTP responses. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    noteAuditFailure(res, error);
     if (res.headersSent) {
       // A stream failed mid-response (S3 gone during a download): no status can be sent any more, so log it and
       // cut the connection, which tells the client the body is incomplete.

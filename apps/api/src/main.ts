@@ -1,3 +1,4 @@
+import { AuditTrail, storeAuditSink } from '@fhir-bulk/audit';
 import { loadConfig, renamedSettingWarnings } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
@@ -29,8 +30,11 @@ async function main(): Promise<void> {
 
   // The resource schema compiles in seconds: before listening, not inside the first write's request.
   warmUpSchema();
+  // Requests queue their AuditEvents; a background flush writes them, a batch per tenant (docs/audit.md).
+  const audit = new AuditTrail({ sink: storeAuditSink(store), log: logger });
   const app = createApp({
     logger,
+    audit,
     auth: createAuthApi(config, { db: store.db, logger }),
     exports: createExportApi(config, { client, db: store.db, objects }),
     imports: createImportApi(config, { client, db: store.db, objects }),
@@ -51,8 +55,12 @@ async function main(): Promise<void> {
   const shutdown = () => {
     logger.info('api stopping');
     server.close(() => {
-      // A close that fails ends the stopping process as an unhandled rejection (exit 1), which is what it should.
-      void Promise.all([connection.close(), mongo.close()]).then(() => process.exit(0));
+      // The audit events of the last requests are written before the store's connection goes. A close that fails
+      // ends the stopping process as an unhandled rejection (exit 1), which is what it should.
+      void audit
+        .close()
+        .then(() => Promise.all([connection.close(), mongo.close()]))
+        .then(() => process.exit(0));
     });
   };
   process.once('SIGTERM', shutdown);

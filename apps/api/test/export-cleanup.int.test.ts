@@ -1,15 +1,18 @@
 import { jobPrefix } from '@fhir-bulk/export';
-import { AUDIT_COLLECTION, EXPORT_JOBS_COLLECTION } from '@fhir-bulk/jobs';
+import { EXPORT_JOBS_COLLECTION } from '@fhir-bulk/jobs';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { importKickoffBody, importPrefix } from '@fhir-bulk/import';
 import {
   type BulkStack,
+  eventsOfJob,
   importFile,
   pollUntilDone,
   putInput,
   startBulkStack,
   startImport,
+  storedAuditEvents,
+  subtypeAndOutcome,
   waitFor,
 } from '@fhir-bulk/test-support';
 import { ensureRetentionSchedule, RETENTION_WORKFLOW } from '@fhir-bulk/worker/src/retention-schedule';
@@ -58,8 +61,9 @@ async function completed(tenant: string) {
 }
 
 const jobRecord = (jobId: string) => stack.store.db.collection(EXPORT_JOBS_COLLECTION).findOne({ _id: jobId as never });
-const auditOutcomes = async (jobId: string) =>
-  (await stack.store.db.collection(AUDIT_COLLECTION).find({ jobId }).toArray()).map((event) => event.outcome);
+/** The job's AuditEvents as `subtype:outcome`, oldest first. */
+const auditTrail = async (tenant: string, jobId: string) =>
+  eventsOfJob(await storedAuditEvents(stack, tenant), jobId).map(subtypeAndOutcome);
 
 async function expectNotFound(response: Response) {
   expect(response.status).toBe(404);
@@ -100,7 +104,8 @@ describe('DELETE of a running job', () => {
     expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('CANCELLED');
     expect(await stack.objects.list(jobPrefix('cancel', jobId))).toEqual([]);
     expect(await jobRecord(jobId)).toMatchObject({ status: 'cancelled', endTime: expect.any(Date) });
-    expect(await auditOutcomes(jobId)).toEqual(['cancelled']);
+    // The DELETE is the cancel's one event; the workflow's cleanup adds none.
+    expect(await auditTrail('cancel', jobId)).toEqual(['export-kickoff:0', 'export-cancel:0']);
     await expectNotFound(await stack.fetch(statusUrl));
     await expectNotFound(await remove(statusUrl));
   });
@@ -159,7 +164,9 @@ describe('a failed job', () => {
     expect(body.issue[0]?.diagnostics).toContain('EXCEEDED_SIZE_LIMIT');
     expect(await stack.objects.list(jobPrefix('big', jobId))).toEqual([]);
     expect(await jobRecord(jobId)).toMatchObject({ status: 'failed', error: expect.stringContaining('at most 5') });
-    expect(await auditOutcomes(jobId)).toEqual(['failed']);
+    const events = eventsOfJob(await storedAuditEvents(stack, 'big'), jobId);
+    expect(events.map(subtypeAndOutcome)).toEqual(['export-kickoff:0', 'export-failed:8']);
+    expect(events[1]!.outcomeDesc).toContain('at most 5');
   });
 });
 

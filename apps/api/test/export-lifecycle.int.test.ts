@@ -1,8 +1,15 @@
 import { type ExportManifest, jobPrefix } from '@fhir-bulk/export';
-import { AUDIT_COLLECTION, EXPORT_JOBS_COLLECTION, JobRecords, POLL_PROGRESS_COLLECTION } from '@fhir-bulk/jobs';
+import { EXPORT_JOBS_COLLECTION, JobRecords, POLL_PROGRESS_COLLECTION } from '@fhir-bulk/jobs';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
-import { type BulkStack, pollUntilDone, startBulkStack, waitFor } from '@fhir-bulk/test-support';
+import {
+  type BulkStack,
+  eventsOfJob,
+  pollUntilDone,
+  startBulkStack,
+  storedAuditEvents,
+  waitFor,
+} from '@fhir-bulk/test-support';
 import { type GatedWorker, startGatedWorker } from './gated-worker';
 
 /**
@@ -176,16 +183,21 @@ describe('a completed export', () => {
     const expires = Date.parse(done.headers.get('expires')!);
     expect(Math.abs(expires - record!.expiresAt.getTime())).toBeLessThan(1_000);
 
-    const audit = await stack.store.db.collection(AUDIT_COLLECTION).find({ jobId }).toArray();
-    expect(audit).toEqual([
-      expect.objectContaining({
-        actor: stack.auth.clientId,
-        action: 'bulk-export',
-        tenant: 'done',
-        types: ['Patient'],
-        records: 3,
-        outcome: 'completed',
-      }),
+    // The product spec's audit example: who exported what, how many records, files and bytes.
+    const [completion, ...others] = eventsOfJob(await storedAuditEvents(stack, 'done'), jobId).filter(
+      (event) => event.subtype[0]!.code === 'export-complete',
+    );
+    expect(others).toEqual([]);
+    expect(completion).toMatchObject({
+      id: `${jobId}-export-complete`,
+      outcome: '0',
+      agent: [{ who: { reference: `Device/${stack.auth.clientId}` }, requestor: true }],
+      source: { observer: { display: 'fhir-bulk worker' } },
+    });
+    expect(completion!.entity[0]!.detail).toEqual([
+      { type: 'record-count', valueString: '3' },
+      { type: 'file-count', valueString: '3' },
+      { type: 'total-bytes', valueString: String(record!.totalSize) },
     ]);
 
     const alias = await stack.fetch(`${stack.baseUrl}/tenant/done/$bulk-export-status/${jobId}`);

@@ -1,3 +1,4 @@
+import { type JobAudit, storeAuditSink } from '@fhir-bulk/audit';
 import type { Config } from '@fhir-bulk/config';
 import { parseRecordLimits } from '@fhir-bulk/export';
 import { JobRecords, PatientSets } from '@fhir-bulk/jobs';
@@ -34,6 +35,7 @@ export type WorkerConfig = Pick<
   | 'IMPORT_TENANT_ALLOWED_PREFIXES'
   | 'IMPORT_HEARTBEAT_TIMEOUT_SECONDS'
   | 'IMPORT_STALL_WARNING_SECONDS'
+  | 'PUBLIC_BASE_URL'
 >;
 
 export interface WorkerDeps {
@@ -59,6 +61,12 @@ export function exportSettings(config: WorkerConfig): ExportSettings {
   };
 }
 
+/** Job AuditEvents go to the job's tenant, named as this server's worker at its public URL. */
+const jobAudit = (store: ResourceStore, config: WorkerConfig): JobAudit => ({
+  sink: storeAuditSink(store),
+  source: { site: config.PUBLIC_BASE_URL, observer: 'fhir-bulk worker' },
+});
+
 /** The server's capabilities, with the scan strategy forced when configured (tests run both on FerretDB). */
 async function scanStrategy(store: ResourceStore, scan: WorkerConfig['EXPORT_SCAN']): Promise<ServerKind> {
   const server = await detectServer(store.db);
@@ -76,6 +84,7 @@ export async function exportDeps(
     objects,
     jobs: new JobRecords(store.db, 'export'),
     patientSets: new PatientSets(store.db),
+    audit: jobAudit(store, config),
     server: await scanStrategy(store, config.EXPORT_SCAN),
     settings: exportSettings(config),
     now: () => new Date(),
@@ -99,6 +108,7 @@ export function importDeps(store: ResourceStore, objects: S3ObjectStore, config:
     sources,
     sourceIo,
     jobs: new JobRecords(store.db, 'import'),
+    audit: jobAudit(store, config),
     checkpoints: new ImportCheckpointRecords(store.db),
     settings: {
       maxConcurrentFiles: config.IMPORT_MAX_CONCURRENT_FILES,

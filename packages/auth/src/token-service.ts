@@ -23,6 +23,11 @@ export interface TokenServiceDeps {
   tokenUrl: string;
 }
 
+export interface IssuedGrant {
+  token: IssuedToken;
+  client: { id: string; name: string };
+}
+
 const fail = (code: ConstructorParameters<typeof OAuthError>[0], description: string): never => {
   throw new OAuthError(code, description);
 };
@@ -34,8 +39,11 @@ const fail = (code: ConstructorParameters<typeof OAuthError>[0], description: st
 export class TokenService {
   constructor(private readonly deps: TokenServiceDeps) {}
 
-  /** The token endpoint: a `client_credentials` grant with a signed client assertion (form fields as sent). */
-  async exchange(form: Record<string, unknown>, now = new Date()): Promise<IssuedToken> {
+  /**
+   * The token endpoint: a `client_credentials` grant with a signed client assertion (form fields as sent). Returns
+   * the token and the client it was issued to (for the audit trail).
+   */
+  async exchange(form: Record<string, unknown>, now = new Date()): Promise<IssuedGrant> {
     const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
     const grantType = field('grant_type');
     if (grantType === undefined) fail('invalid_request', 'grant_type is required');
@@ -49,7 +57,8 @@ export class TokenService {
     const granted = grantScopes(parseScopes(scope).scopes, parseScopes(client.scope).scopes);
     if (granted.length === 0)
       fail('invalid_scope', `None of the scopes asked for (${scope}) is granted to this client`);
-    return this.deps.tokens.issue(client._id, granted.map(formatScope).join(' '), now);
+    const token = await this.deps.tokens.issue(client._id, granted.map(formatScope).join(' '), now);
+    return { token, client: { id: client._id, name: client.client_name } };
   }
 
   /** Who a bearer token stands for: null when it is unknown, expired, or its client is disabled or deleted. */
@@ -121,4 +130,19 @@ function reason(error: unknown): string {
   if (error instanceof errors.JWKSNoMatchingKey) return 'no registered key matches its kid and alg';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
   return (error as Error).message;
+}
+
+/**
+ * The client id a token request claims (its assertion's `iss`), unverified: for the audit trail of a refused
+ * request, which records who it said it was. Undefined when there is no readable claim.
+ */
+export function assertedClientId(form: Record<string, unknown>): string | undefined {
+  const assertion = form.client_assertion;
+  if (typeof assertion !== 'string') return undefined;
+  try {
+    const { iss } = decodeJwt(assertion);
+    return typeof iss === 'string' && iss.length <= 256 ? iss : undefined;
+  } catch {
+    return undefined;
+  }
 }

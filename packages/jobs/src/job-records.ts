@@ -33,19 +33,6 @@ interface PollProgress {
 export const isGone = (record: JobRecord | null) =>
   record !== null && ['cancelled', 'deleted', 'expired'].includes(record.status);
 
-/** Who did what, when: one event per finished job, kept apart from job records so audits outlive purges. */
-export interface AuditEvent {
-  _id: string;
-  time: Date;
-  actor: string;
-  action: 'bulk-export' | 'bulk-import';
-  tenant: string;
-  jobId: string;
-  types: string[];
-  records: number;
-  outcome: 'completed' | 'failed' | 'cancelled';
-}
-
 /** A finished job's figures: exports count resources and files written; imports resources and input files read. */
 export interface JobMetrics {
   totalRecords: number;
@@ -54,7 +41,6 @@ export interface JobMetrics {
 }
 
 export const EXPORT_JOBS_COLLECTION = 'export_jobs';
-export const AUDIT_COLLECTION = 'audit_events';
 export const IMPORT_JOBS_COLLECTION = 'import_jobs';
 /**
  * Poll progress lives beside the job records, not in them: FerretDB v1 applies an update by rewriting the whole
@@ -75,21 +61,16 @@ export interface RecordedJob {
 export type JobKind = 'export' | 'import';
 
 /**
- * Job records and audit events of one kind of job. Every write is keyed by job id, so an activity retried after a
- * crash is harmless. Exports keep theirs in `export_jobs` and audit as `bulk-export`; imports in `import_jobs`, with
- * resources imported as totalRecords and input files as fileCount, and audit as `bulk-import`.
+ * Job records of one kind of job. Every write is keyed by job id, so an activity retried after a crash is harmless.
+ * Exports keep theirs in `export_jobs`; imports in `import_jobs`, with resources imported as totalRecords and input
+ * files as fileCount. Who did what is in the tenant's AuditEvents (packages/audit), not here.
  */
 export class JobRecords {
   private readonly jobs: Collection<JobRecord>;
-  private readonly audit: Collection<AuditEvent>;
   private readonly pollProgress: Collection<PollProgress>;
 
-  constructor(
-    db: Db,
-    private readonly kind: JobKind,
-  ) {
+  constructor(db: Db, kind: JobKind) {
     this.jobs = db.collection(kind === 'export' ? EXPORT_JOBS_COLLECTION : IMPORT_JOBS_COLLECTION);
-    this.audit = db.collection(AUDIT_COLLECTION);
     this.pollProgress = db.collection(POLL_PROGRESS_COLLECTION);
   }
 
@@ -116,7 +97,6 @@ export class JobRecords {
       { _id: input.jobId, status: { $in: ['running', 'completed'] } },
       { $set: { status: 'completed', ...metrics, endTime, expiresAt } },
     );
-    await this.recordAudit(input, matchedCount === 1 ? 'completed' : 'cancelled', metrics.totalRecords, endTime);
     return matchedCount === 1;
   }
 
@@ -146,7 +126,6 @@ export class JobRecords {
 
   async ended(input: RecordedJob, status: 'failed' | 'cancelled', endTime: Date, error?: string): Promise<void> {
     await this.jobs.updateOne({ _id: input.jobId }, { $set: { status, endTime, ...(error ? { error } : {}) } });
-    await this.recordAudit(input, status, 0, endTime);
   }
 
   /** Outputs removed: by a client's DELETE after completion, or by retention. */
@@ -191,24 +170,5 @@ export class JobRecords {
       page = await this.expired(now, abandonedBefore, 100);
     }
     return purged;
-  }
-
-  auditEvents(jobId: string): Promise<AuditEvent[]> {
-    return this.audit.find({ jobId }).toArray();
-  }
-
-  private async recordAudit(input: RecordedJob, outcome: AuditEvent['outcome'], records: number, time: Date) {
-    const event: AuditEvent = {
-      _id: `${input.jobId}/${outcome}`,
-      time,
-      actor: input.requestedBy,
-      action: `bulk-${this.kind}`,
-      tenant: input.tenant,
-      jobId: input.jobId,
-      types: input.types,
-      records,
-      outcome,
-    };
-    await this.audit.replaceOne({ _id: event._id }, event, { upsert: true });
   }
 }

@@ -1,4 +1,5 @@
 import { pollJobStatus } from './status-poll';
+import { AuditTrail, storeAuditSink } from '@fhir-bulk/audit';
 import { createLogger } from '@fhir-bulk/logging';
 import { TransactionRunner } from '@fhir-bulk/store';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
@@ -22,6 +23,8 @@ import { connectTestServices, type TestServices } from './services';
 export interface BulkStack extends TestServices {
   baseUrl: string;
   transactions: TransactionRunner;
+  /** The API's audit trail: `flush()` writes the events queued so far, so a test can read them from the store. */
+  audit: AuditTrail;
   workers?: RunningWorkers;
   /**
    * The suite's own client, registered through the API like any bulk client: every scope (`system/*.*`),
@@ -91,10 +94,12 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const logger = createLogger('api-test', 'silent');
+  const audit = new AuditTrail({ sink: storeAuditSink(services.store), log: logger });
   server.on(
     'request',
     createApp({
       logger,
+      audit,
       auth: createAuthApi(config, { db: services.store.db, publicBaseUrl: baseUrl, logger }),
       exports: createExportApi(config, {
         client: temporal,
@@ -124,6 +129,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
     ...services,
     baseUrl,
     transactions,
+    audit,
     workers,
     auth,
     fetch: auth.http.fetch,
@@ -140,6 +146,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
       }
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await audit.close();
       workers?.shutdown();
       await workers?.done;
       await services.close();

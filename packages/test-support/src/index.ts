@@ -7,3 +7,4 @@ export * from './export-output';
 export * from './import-input';
 export * from './write-instants';
 export * from './status-poll';
+export * from './audit-events';

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
+import { noteAuditJob } from '../audit/request-audit';
 import { principalOf } from '../auth/principal-of';
 import { baseUrlOf, requestUrlOf, tenantOf } from '../fhir-base';
 
@@ -15,11 +16,16 @@ export interface NewJob {
   requestedBy: string;
 }
 
-export const newJob = (req: Request, publicBaseUrl: string): NewJob => ({
-  jobId: randomUUID(),
-  tenant: tenantOf(req),
-  baseUrl: baseUrlOf(publicBaseUrl, req),
-  requestUrl: requestUrlOf(publicBaseUrl, req),
-  transactionTime: new Date().toISOString(),
-  requestedBy: principalOf(req).clientId,
-});
+export function newJob(req: Request, publicBaseUrl: string): NewJob {
+  const jobId = randomUUID();
+  // The kick-off's AuditEvent names the job if the kick-off is accepted.
+  noteAuditJob(req.res!, jobId);
+  return {
+    jobId,
+    tenant: tenantOf(req),
+    baseUrl: baseUrlOf(publicBaseUrl, req),
+    requestUrl: requestUrlOf(publicBaseUrl, req),
+    transactionTime: new Date().toISOString(),
+    requestedBy: principalOf(req).clientId,
+  };
+}

@@ -1,3 +1,4 @@
+import type { JobAudit } from '@fhir-bulk/audit';
 import type { JobRecords, PatientSets } from '@fhir-bulk/jobs';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceDocument, ResourceStore, ServerKind, StreamOptions } from '@fhir-bulk/store';
@@ -23,6 +24,8 @@ export interface ExportDeps {
   objects: ObjectStore;
   jobs: JobRecords;
   patientSets: PatientSets;
+  /** Completion and failure AuditEvents, written by the finishing activities. */
+  audit: JobAudit;
   server: ServerKind;
   settings: ExportSettings;
   now: () => Date;

@@ -1,9 +1,13 @@
+import { recordJobEnd } from '@fhir-bulk/audit';
 import { buildManifest, type ExportedFile, type ExportJobInput, jobPrefix, manifestKey } from '@fhir-bulk/export';
 import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ExportSummary } from '@fhir-bulk/workflow-contract';
 import type { ExportDeps } from './deps';
 
-/** Writes manifest.json beside the files, then the job's metrics and its audit event. */
+/**
+ * Writes manifest.json beside the files, then the job's metrics and its AuditEvent. A job cancelled meanwhile gets
+ * none here: its cancel was recorded by the API's DELETE.
+ */
 export async function finalizeExport(
   deps: ExportDeps,
   { job, files, patientSet }: { job: ExportJobInput; files: ExportedFile[]; patientSet?: PatientSetRef },
@@ -20,6 +24,14 @@ export async function finalizeExport(
   const endTime = deps.now();
   const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
   const kept = await deps.jobs.completed(job, metrics, endTime, expiresAt);
+  if (kept) {
+    await recordJobEnd(deps.audit, {
+      ...auditedJob(job),
+      ended: 'complete',
+      figures: { records: metrics.totalRecords, files: metrics.fileCount, bytes: metrics.totalSize },
+      recorded: endTime,
+    });
+  }
   if (patientSet) await deps.patientSets.delete(patientSet);
   if (!kept) await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
   return { manifestKey: key, ...metrics };
@@ -27,7 +39,7 @@ export async function finalizeExport(
 
 /**
  * A job that will not complete (cancelled, or failed for good): deletes whatever files it wrote, so nothing
- * half-done stays readable, and records how it ended.
+ * half-done stays readable, and records how it ended. A failure is audited here; a cancel was, by the API's DELETE.
  */
 export async function abandonExport(
   deps: ExportDeps,
@@ -40,8 +52,25 @@ export async function abandonExport(
 ): Promise<void> {
   await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
   if (patientSet) await deps.patientSets.delete(patientSet);
-  await deps.jobs.ended(job, status, deps.now(), message);
+  const endTime = deps.now();
+  await deps.jobs.ended(job, status, endTime, message);
+  if (status === 'failed') {
+    await recordJobEnd(deps.audit, {
+      ...auditedJob(job),
+      ended: 'failed',
+      ...(message === undefined ? {} : { failure: message }),
+      recorded: endTime,
+    });
+  }
 }
+
+/** A view export is an export job with views; its events say so. */
+const auditedJob = (job: ExportJobInput) => ({
+  kind: job.views ? ('view-export' as const) : ('export' as const),
+  jobId: job.jobId,
+  tenant: job.tenant,
+  requestedBy: job.requestedBy,
+});
 
 /** Removes a completed job's outputs: a client's DELETE, or retention. Later polls answer 404. */
 export async function purgeExport(

@@ -1,3 +1,4 @@
+import type { JobAudit } from '@fhir-bulk/audit';
 import type { JobRecords } from '@fhir-bulk/jobs';
 import type { ImportCheckpointRecords, ImportSources, SourceIo } from '@fhir-bulk/import';
 import type { ObjectStore } from '@fhir-bulk/object-store';
@@ -32,6 +33,8 @@ export interface ImportDeps {
   sources: ImportSources;
   sourceIo: SourceIo;
   jobs: JobRecords;
+  /** Completion and failure AuditEvents, written by the finishing activities. */
+  audit: JobAudit;
   /** Each running file's latest checkpoint, so a resumed attempt need not start from the heartbeat's older one. */
   checkpoints: ImportCheckpointRecords;
   settings: ImportSettings;

@@ -1,3 +1,4 @@
+import { recordJobEnd } from '@fhir-bulk/audit';
 import {
   type ImportedFile,
   type ImportJobInput,
@@ -7,7 +8,7 @@ import {
 } from '@fhir-bulk/import';
 import type { ImportDeps } from './deps';
 
-/** Removes the error parts (the error files hold them now) and records the job's figures and audit event. */
+/** Removes the error parts (the error files hold them now) and records the job's figures and its AuditEvent. */
 export async function finalizeImport(
   deps: ImportDeps,
   { job, planned, files }: { job: ImportJobInput; planned: PlannedFile[]; files: ImportedFile[] },
@@ -22,7 +23,14 @@ export async function finalizeImport(
   const endTime = deps.now();
   // Error files are kept as long as export outputs; the resources imported are the tenant's from now on.
   const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
-  await deps.jobs.completed(recordedImport(job), metrics, endTime, expiresAt);
+  if (await deps.jobs.completed(recordedImport(job), metrics, endTime, expiresAt)) {
+    await recordJobEnd(deps.audit, {
+      ...auditedJob(job),
+      ended: 'complete',
+      figures: { records: metrics.totalRecords, files: metrics.fileCount, bytes: metrics.totalSize },
+      recorded: endTime,
+    });
+  }
 }
 
 /**
@@ -35,8 +43,25 @@ export async function abandonImport(
 ): Promise<void> {
   await deps.objects.deletePrefix(importPrefix(job.tenant, job.jobId));
   await deps.checkpoints.forget(job.jobId);
-  await deps.jobs.ended(recordedImport(job), status, deps.now(), message);
+  const endTime = deps.now();
+  await deps.jobs.ended(recordedImport(job), status, endTime, message);
+  // A cancel was audited by the API's DELETE.
+  if (status === 'failed') {
+    await recordJobEnd(deps.audit, {
+      ...auditedJob(job),
+      ended: 'failed',
+      ...(message === undefined ? {} : { failure: message }),
+      recorded: endTime,
+    });
+  }
 }
+
+const auditedJob = (job: ImportJobInput) => ({
+  kind: 'import' as const,
+  jobId: job.jobId,
+  tenant: job.tenant,
+  requestedBy: job.requestedBy,
+});
 
 /** Deletes the error files of imports past retention, and of jobs Temporal ended without cleanup; returns how many. */
 export function purgeExpiredImports(deps: ImportDeps): Promise<number> {
