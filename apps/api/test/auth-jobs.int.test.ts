@@ -14,7 +14,6 @@ import {
   storedAuditEvents,
   subtypeAndOutcome,
   type TestClient,
-  waitFor,
 } from '@fhir-bulk/test-support';
 import { fetchWith } from './auth-requests';
 

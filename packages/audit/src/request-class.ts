@@ -36,6 +36,8 @@ export function classifyRequest(method: string, path: string, bundleType?: unkno
   const job = JOB_PATH_KINDS[parts[0] ?? ''];
   if (job !== undefined) return jobRequest(method, job, parts);
   if (last !== undefined && last in KICKOFFS) return kickoff(KICKOFFS[last]!, parts);
+  // Other `_` paths are no resource type: `_bulk-submit/{id}` is a status poll.
+  if (parts[0]?.startsWith('_') && parts[0] !== '_history') return undefined;
   if (last?.startsWith('$')) {
     // Status operations are polls; any other operation ($viewdefinition-run) reads data.
     return last.endsWith('-status') ? undefined : { kind: 'rest', interaction: 'operation' };
