@@ -129,12 +129,17 @@ describe('who started a job', () => {
     });
   });
 
-  it('is the agent of their AuditEvents', async () => {
+  it('is the agent of their AuditEvents; other clients’ attempts on the job are recorded as refused', async () => {
     const events = await storedAuditEvents(stack, TENANT);
     for (const jobId of [exportJob.jobId, importJob.jobId]) {
       const found = eventsOfJob(events, jobId);
-      expect(found.length).toBeGreaterThan(0);
-      expect(found.map((event) => event.agent[0]!.who.identifier?.value)).toEqual(found.map(() => owner.clientId));
+      const started = found.filter((event) => /-(kickoff|complete)$/.test(event.subtype[0]!.code));
+      expect(started).toHaveLength(2);
+      expect(started.map((event) => event.agent[0]!.who.identifier?.value)).toEqual([owner.clientId, owner.clientId]);
+      // The other client's tries (404 to it) name it, as refused; the admin's succeed.
+      const tries = found.filter((event) => event.agent[0]!.who.identifier?.value === other.clientId);
+      expect(tries.length).toBeGreaterThan(0);
+      expect(tries.every((event) => event.outcome === '4')).toBe(true);
     }
     expect(
       eventsOfJob(events, exportJob.jobId)
