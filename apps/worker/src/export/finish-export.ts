@@ -1,7 +1,7 @@
-import { recordJobEnd } from '@fhir-bulk/audit';
 import { buildManifest, type ExportedFile, type ExportJobInput, jobPrefix, manifestKey } from '@fhir-bulk/export';
 import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ExportSummary } from '@fhir-bulk/workflow-contract';
+import { auditAbandoned, type AuditedJob, auditCompleted } from '../job-audit';
 import type { ExportDeps } from './deps';
 
 /**
@@ -24,14 +24,7 @@ export async function finalizeExport(
   const endTime = deps.now();
   const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
   const kept = await deps.jobs.completed(job, metrics, endTime, expiresAt);
-  if (kept) {
-    await recordJobEnd(deps.audit, {
-      ...auditedJob(job),
-      ended: 'complete',
-      figures: { records: metrics.totalRecords, files: metrics.fileCount, bytes: metrics.totalSize },
-      recorded: endTime,
-    });
-  }
+  if (kept) await auditCompleted(deps.audit, auditedJob(job), metrics, endTime);
   if (patientSet) await deps.patientSets.delete(patientSet);
   if (!kept) await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
   return { manifestKey: key, ...metrics };
@@ -54,19 +47,12 @@ export async function abandonExport(
   if (patientSet) await deps.patientSets.delete(patientSet);
   const endTime = deps.now();
   await deps.jobs.ended(job, status, endTime, message);
-  if (status === 'failed') {
-    await recordJobEnd(deps.audit, {
-      ...auditedJob(job),
-      ended: 'failed',
-      ...(message === undefined ? {} : { failure: message }),
-      recorded: endTime,
-    });
-  }
+  await auditAbandoned(deps.audit, auditedJob(job), { status, message }, endTime);
 }
 
 /** A view export is an export job with views; its events say so. */
-const auditedJob = (job: ExportJobInput) => ({
-  kind: job.views ? ('view-export' as const) : ('export' as const),
+const auditedJob = (job: ExportJobInput): AuditedJob => ({
+  kind: job.views ? 'view-export' : 'export',
   jobId: job.jobId,
   tenant: job.tenant,
   requestedBy: job.requestedBy,

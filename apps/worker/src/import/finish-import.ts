@@ -1,4 +1,3 @@
-import { recordJobEnd } from '@fhir-bulk/audit';
 import {
   type ImportedFile,
   type ImportJobInput,
@@ -6,6 +5,7 @@ import {
   type PlannedFile,
   recordedImport,
 } from '@fhir-bulk/import';
+import { auditAbandoned, type AuditedJob, auditCompleted } from '../job-audit';
 import type { ImportDeps } from './deps';
 
 /** Removes the error parts (the error files hold them now) and records the job's figures and its AuditEvent. */
@@ -23,14 +23,8 @@ export async function finalizeImport(
   const endTime = deps.now();
   // Error files are kept as long as export outputs; the resources imported are the tenant's from now on.
   const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
-  if (await deps.jobs.completed(recordedImport(job), metrics, endTime, expiresAt)) {
-    await recordJobEnd(deps.audit, {
-      ...auditedJob(job),
-      ended: 'complete',
-      figures: { records: metrics.totalRecords, files: metrics.fileCount, bytes: metrics.totalSize },
-      recorded: endTime,
-    });
-  }
+  if (await deps.jobs.completed(recordedImport(job), metrics, endTime, expiresAt))
+    await auditCompleted(deps.audit, auditedJob(job), metrics, endTime);
 }
 
 /**
@@ -45,19 +39,11 @@ export async function abandonImport(
   await deps.checkpoints.forget(job.jobId);
   const endTime = deps.now();
   await deps.jobs.ended(recordedImport(job), status, endTime, message);
-  // A cancel was audited by the API's DELETE.
-  if (status === 'failed') {
-    await recordJobEnd(deps.audit, {
-      ...auditedJob(job),
-      ended: 'failed',
-      ...(message === undefined ? {} : { failure: message }),
-      recorded: endTime,
-    });
-  }
+  await auditAbandoned(deps.audit, auditedJob(job), { status, message }, endTime);
 }
 
-const auditedJob = (job: ImportJobInput) => ({
-  kind: 'import' as const,
+const auditedJob = (job: ImportJobInput): AuditedJob => ({
+  kind: 'import',
   jobId: job.jobId,
   tenant: job.tenant,
   requestedBy: job.requestedBy,
