@@ -4,13 +4,17 @@ import { bulkLoad } from '@fhir-bulk/store';
 import {
   type BulkStack,
   eventsOfJob,
+  freePort,
   pollUntilDone,
   putInput,
   startBulkStack,
+  stackEnv,
   startImport,
+  startService,
   storedAuditEvents,
   subtypeAndOutcome,
   type TestClient,
+  waitFor,
 } from '@fhir-bulk/test-support';
 import { request } from 'node:http';
 
@@ -310,6 +314,33 @@ describe('bulk import and view export', () => {
     const jobId = statusUrl.split('/').pop()!;
     const events = eventsOfJob(byClient(await storedAuditEvents(stack, TENANT), client), jobId);
     expect(subtypes(events)).toEqual(['view-export-kickoff:0', 'view-export-complete:0']);
+  });
+});
+
+describe('a clean shutdown of the API', () => {
+  it('writes the events of its last requests before it exits', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const api = startService('api', { ...stackEnv(stack), API_PORT: String(port), PUBLIC_BASE_URL: baseUrl });
+    const client = await stack.registerClient();
+    try {
+      const ready = () =>
+        fetch(`${baseUrl}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      await waitFor(ready, 60_000, 'the API');
+      // Twenty reads and at once SIGTERM: the last ones are still queued (a flush is due a second after the first).
+      for (let n = 0; n < 20; n++)
+        expect((await client.http.fetch(`${baseUrl}/tenant/${TENANT}/Patient/p1`)).status).toBe(200);
+      await api.stop();
+      expect(await api.exited).toBe(0);
+    } finally {
+      await api.kill();
+    }
+    const events = byClient(await storedAuditEvents(stack, TENANT), client);
+    expect(subtypes(events)).toEqual(Array.from({ length: 20 }, () => 'read:0'));
+    expect(events[0]!.source.site).toBe(baseUrl);
   });
 });
 
