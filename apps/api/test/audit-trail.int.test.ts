@@ -277,16 +277,23 @@ describe('bulk import and view export', () => {
     expect(detailOf(events[1]!, 'file-count')).toBe('1');
   });
 
-  it('records a refused $bulk-submit', async () => {
+  it('records a refused $bulk-submit with its parameters, never a key it was sent', async () => {
     const client = await stack.registerClient();
     const response = await kickoff(client, '/$bulk-submit', {
       method: 'POST',
-      body: JSON.stringify({ resourceType: 'Parameters', parameter: [] }),
+      body: JSON.stringify({
+        resourceType: 'Parameters',
+        parameter: [{ name: 'fileEncryptionKey', valueString: 'k3y-s3cr3t' }],
+      }),
     });
     expect(response.status).toBe(400);
     const events = byClient(await storedAuditEvents(stack, TENANT), client);
     expect(subtypes(events)).toEqual(['bulk-submit-kickoff:4']);
     expect(events[0]!.type.code).toBe('110107');
+    expect(JSON.parse(decodedQuery(events[0]!))).toEqual({
+      resourceType: 'Parameters',
+      parameter: [{ name: 'fileEncryptionKey', valueString: '[redacted]' }],
+    });
   });
 
   it('records a view export’s kick-off and completion', async () => {

@@ -5,6 +5,8 @@ import {
   classifyRequest,
   type RequestClass,
   type RequestFacts,
+  redactedParameters,
+  redactedQuery,
   requestEvent,
 } from '@fhir-bulk/audit';
 import type { Principal } from '@fhir-bulk/auth';
@@ -94,12 +96,12 @@ function tenantOrUndefined(req: Request): string | undefined {
   }
 }
 
-/** A search's query string; a kick-off's too, or its Parameters body when POSTed. */
+/** A search's query string; a kick-off's too, or its Parameters body when POSTed; credentials redacted. */
 function queryOf(req: Request, request: RequestClass): string | undefined {
   const search = new URL(req.originalUrl, 'http://x').search.slice(1);
   if (request.kind === 'kickoff' && req.method === 'POST' && typeof req.body === 'object' && req.body !== null)
-    return JSON.stringify(req.body);
-  return request.kind === 'kickoff' || request.kind === 'rest' ? search : undefined;
+    return redactedParameters(req.body);
+  return request.kind === 'kickoff' || request.kind === 'rest' ? redactedQuery(search) : undefined;
 }
 
 function downloadFacts(res: Response, bytes: number): RequestFacts['download'] {
