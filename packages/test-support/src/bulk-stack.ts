@@ -4,7 +4,7 @@ import { createLogger } from '@fhir-bulk/logging';
 import { TransactionRunner } from '@fhir-bulk/store';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BackendServicesClient, ClientRegistration } from '@fhir-bulk/auth';
 import { createApp } from '@fhir-bulk/api/src/app';
@@ -22,6 +22,8 @@ import { connectTestServices, type TestServices } from './services';
 /** The API (over real HTTP on a free port) and a worker, both on the suite's own isolated services. */
 export interface BulkStack extends TestServices {
   baseUrl: string;
+  /** The API's HTTP server: a test may watch the requests it receives (`server.on('request', …)`). */
+  server: Server;
   transactions: TransactionRunner;
   /** The API's audit trail: `flush()` writes the events queued so far, so a test can read them from the store. */
   audit: AuditTrail;
@@ -128,6 +130,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   return {
     ...services,
     baseUrl,
+    server,
     transactions,
     audit,
     workers,
