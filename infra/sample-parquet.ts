@@ -1,26 +1,21 @@
 /**
- * The Parquet part of `npm start`: stores the sample ViewDefinitions, exports the sample tenant through them as
- * Parquet, and reads the Patient file back with DuckDB (an independent reader) to show a few rows and check there is
- * one row per sample patient.
- *   tsx infra/sample-parquet.ts --tenant sample --patients 100 --api http://127.0.0.1:8080 --client FILE
+ * The Parquet part of `npm start`, around the CLI's Parquet export (`fhir-bulk export --parquet --view …`):
+ *   tsx infra/sample-parquet.ts views --tenant sample --api URL --client FILE   stores the sample ViewDefinitions
+ *   tsx infra/sample-parquet.ts check --dir DIR --patients 100                    reads the Patient view's files back
+ * `check` reads the downloaded files with DuckDB (an independent reader), shows a few rows and checks there is one
+ * row per sample patient.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { loadConfig } from '@fhir-bulk/config';
-import type { ExportManifest } from '@fhir-bulk/export';
 import { SAMPLE_VIEW_IDS, sampleView } from '@fhir-bulk/sample-data';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sendAs } from './auth-cli/client-file';
-import { awaitResult, downloader, runScript, SAMPLE_OPTIONS, temporalUiLink, tenantBaseUrl } from './sample-export';
+import { apiUrl } from './auth-cli/local-state';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { ...SAMPLE_OPTIONS, patients: { type: 'string' } } });
-  const config = loadConfig();
-  const base = tenantBaseUrl(config, values.api, values.tenant);
-  const send = sendAs(values.client);
-
+async function storeViews(tenant: string, api: string, clientFile: string | undefined): Promise<void> {
+  const base = tenant === 'default' ? api : `${api}/tenant/${tenant}`;
+  const send = sendAs(clientFile);
   for (const id of SAMPLE_VIEW_IDS) {
     const stored = await send(`${base}/ViewDefinition/${id}`, {
       method: 'PUT',
@@ -29,45 +24,51 @@ async function main(): Promise<void> {
     });
     if (!stored.ok) throw new Error(`storing ViewDefinition/${id} answered ${stored.status}: ${await stored.text()}`);
   }
-  const query = `_outputFormat=application/vnd.apache.parquet&_viewDefinition=${SAMPLE_VIEW_IDS.join(',')}`;
-  const kickoff = await send(`${base}/$export?${query}`, { headers: { Prefer: 'respond-async' } });
-  if (kickoff.status !== 202) throw new Error(`Parquet kick-off answered ${kickoff.status}: ${await kickoff.text()}`);
-  const statusUrl = kickoff.headers.get('content-location')!;
-  console.log(`Parquet export started: ${statusUrl}`);
-  const manifest = await awaitResult<ExportManifest>(statusUrl, 'Parquet export', send);
-  console.log(JSON.stringify(manifest.output, null, 2));
-
-  // Download the Patient view's files as a client would, and read them with DuckDB.
-  const dir = mkdtempSync(join(tmpdir(), 'fhir-bulk-sample-'));
-  const get = downloader(manifest, send);
-  try {
-    const files = await Promise.all(
-      manifest.output
-        .filter((o) => o.type === 'Patient')
-        .map(async (o, i) => {
-          const file = join(dir, `patients-${i}.parquet`);
-          const download = await get(o.url);
-          if (!download.ok) throw new Error(`${o.url} answered ${download.status}: ${await download.text()}`);
-          writeFileSync(file, Buffer.from(await download.arrayBuffer()));
-          return file;
-        }),
-    );
-    const duckdb = await (await DuckDBInstance.create()).connect();
-    const source = `read_parquet([${files.map((f) => `'${f}'`).join(', ')}])`;
-    const sample = await duckdb.runAndReadAll(
-      `SELECT id, gender, birth_date, family, given, city FROM ${source} LIMIT 3`,
-    );
-    console.table(sample.getRowObjectsJson());
-    const counted = await duckdb.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${source}`);
-    const rows = Number(counted.getRowObjectsJson()[0]?.n);
-    duckdb.closeSync();
-    const expected = values.patients ? Number(values.patients) : rows;
-    console.log(`patient_demographics: ${rows} rows read by DuckDB, sample size ${expected}`);
-    console.log(`Temporal UI: ${temporalUiLink(config, statusUrl.slice(statusUrl.lastIndexOf('/') + 1))}`);
-    if (rows !== expected) throw new Error('the Parquet export does not hold one row per sample patient');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  console.log(`stored ViewDefinitions ${SAMPLE_VIEW_IDS.join(', ')} in tenant ${tenant}`);
 }
 
-runScript(main);
+async function checkRows(dir: string, patients: number | undefined): Promise<void> {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    output: Array<{ type: string; url: string }>;
+  };
+  const names = new Set(manifest.output.filter((o) => o.type === 'Patient').map((o) => o.url.split('/').pop()!));
+  const files = readdirSync(dir).filter((name) => names.has(name));
+  if (files.length === 0) throw new Error(`no Patient view files in ${dir}`);
+  const duckdb = await (await DuckDBInstance.create()).connect();
+  const source = `read_parquet([${files.map((f) => `'${join(dir, f)}'`).join(', ')}])`;
+  const sample = await duckdb.runAndReadAll(
+    `SELECT id, gender, birth_date, family, given, city FROM ${source} LIMIT 3`,
+  );
+  console.table(sample.getRowObjectsJson());
+  const counted = await duckdb.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${source}`);
+  const rows = Number(counted.getRowObjectsJson()[0]?.n);
+  duckdb.closeSync();
+  const expected = patients ?? rows;
+  console.log(`patient_demographics: ${rows} rows read by DuckDB, sample size ${expected}`);
+  if (rows !== expected) throw new Error('the Parquet export does not hold one row per sample patient');
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      tenant: { type: 'string', default: 'sample' },
+      api: { type: 'string' },
+      client: { type: 'string' },
+      dir: { type: 'string' },
+      patients: { type: 'string' },
+    },
+  });
+  if (positionals[0] === 'views') return storeViews(values.tenant, apiUrl(values.api), values.client);
+  if (positionals[0] === 'check' && values.dir) {
+    return checkRows(values.dir, values.patients === undefined ? undefined : Number(values.patients));
+  }
+  throw new Error(
+    'usage: sample-parquet.ts views [--tenant T --api URL --client FILE] | check --dir DIR [--patients N]',
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

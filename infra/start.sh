@@ -2,9 +2,9 @@
 # `npm start`: everything a newcomer needs, from a fresh clone. Installs npm packages, builds and starts the local
 # stack, starts the API (with an administrator credential, generated once into .data/admin-token) and the worker in
 # the background, registers a sample SMART Backend Services client (.data/clients/sample.json), loads a sample
-# population into tenant `sample`, runs one export through the HTTP API as that client would, imports its Patient
-# file back with $import into tenant `sample-import` and checks the count there, exports the sample as Parquet, and
-# prints the manifest, the import result, Temporal UI links and how to call the API with a token.
+# population into tenant `sample`, exports it with the CLI (packages/cli), imports its Patient files back with the
+# CLI's $import into tenant `sample-import` and checks the count, exports the sample as Parquet through the sample
+# views and reads it back with DuckDB, and prints Temporal UI links and how to call the API with a token.
 # The services keep running afterwards; `npm stop` stops them all.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -85,14 +85,37 @@ fi
 
 log "loading $patients sample patients (with their encounters, observations, conditions, medications) into tenant sample"
 node_modules/.bin/tsx packages/sample-data/src/cli.ts --tenant sample --patients "$patients" --replace
-# The export's output is also kept in a log, where the import round trip finds the export's status URL.
-node_modules/.bin/tsx infra/sample-export.ts --tenant sample --patients "$patients" --api "$api_url" \
-  ${client_args[@]+"${client_args[@]}"} | tee "$log_dir/sample-export.log"
-export_status=$(sed -n 's/^export started: //p' "$log_dir/sample-export.log")
-node_modules/.bin/tsx infra/sample-import.ts --export "$export_status" --tenant sample-import --api "$api_url" \
-  ${client_args[@]+"${client_args[@]}"}
-node_modules/.bin/tsx infra/sample-parquet.ts --tenant sample --patients "$patients" --api "$api_url" \
-  ${client_args[@]+"${client_args[@]}"}
+# The samples run through the CLI as any Bulk Data client would (packages/cli): export with progress, parallel
+# downloads and count checks against the manifest; the exported Patient files uploaded to the import bucket and
+# $import-ed into tenant `sample-import`; a Parquet export through the sample ViewDefinitions, read back by DuckDB.
+fhir_bulk() { node_modules/.bin/fhir-bulk --api "$api_url" ${client_args[@]+"${client_args[@]}"} "$@"; }
+# The CLI uploads with the S3 credentials the local stack was started with (infra/stack.sh's defaults).
+export S3_ACCESS_KEY_ID=${S3_ACCESS_KEY_ID:-fhirbulk} S3_SECRET_ACCESS_KEY=${S3_SECRET_ACCESS_KEY:-fhirbulk-secret}
+samples_dir="$data_dir/samples"
+rm -rf "$samples_dir" && mkdir -p "$samples_dir"
+temporal_ui=${TEMPORAL_UI_URL:-http://127.0.0.1:8233}/namespaces/${TEMPORAL_NAMESPACE:-default}/workflows
+job_link() { # log file of a CLI run: the Temporal UI link of the job it started
+  local url; url=$(sed -n 's/^\(export\|import\) started: //p' "$1")
+  printf 'Temporal UI: %s/%s\n' "$temporal_ui" "${url##*/}"
+}
+
+fhir_bulk export --tenant sample --type Patient,Encounter,Observation,Condition,MedicationRequest,Group \
+  --out "$samples_dir/export" 2>&1 | tee "$log_dir/sample-export.log"
+job_link "$log_dir/sample-export.log"
+exported=$(node -e 'const m=require(process.argv[1]); console.log(m.output.filter((o)=>o.type==="Patient").reduce((n,o)=>n+o.count,0))' "$samples_dir/export/manifest.json")
+[[ "$exported" == "$patients" ]] || { log "the export holds $exported patients, not the $patients loaded"; exit 1; }
+
+fhir_bulk import "$samples_dir/export"/Patient-*.ndjson --tenant sample-import --prefix sample-export \
+  --errors "$samples_dir/import-errors" 2>&1 | tee "$log_dir/sample-import.log"
+job_link "$log_dir/sample-import.log"
+grep -q "^imported $exported resources from .*; 0 lines refused" "$log_dir/sample-import.log" ||
+  { log "the import does not match the export's $exported patients"; exit 1; }
+
+node_modules/.bin/tsx infra/sample-parquet.ts views --tenant sample --api "$api_url" ${client_args[@]+"${client_args[@]}"}
+fhir_bulk export --tenant sample --parquet --view patient-demographics,observation-values \
+  --out "$samples_dir/parquet" 2>&1 | tee "$log_dir/sample-parquet.log"
+job_link "$log_dir/sample-parquet.log"
+node_modules/.bin/tsx infra/sample-parquet.ts check --dir "$samples_dir/parquet" --patients "$patients"
 log "services keep running: API $api_url, Temporal UI ${TEMPORAL_UI_URL:-http://127.0.0.1:8233}; stop them with: npm stop"
 if [[ "$auth_mode" == smart ]]; then
   if [[ -n "${AUTH_ADMIN_TOKEN:-}" ]]; then where="AUTH_ADMIN_TOKEN (from your environment)"; else where=$admin_token_file; fi
