@@ -12,6 +12,7 @@ import { UsageError } from './export-kickoff';
 import { runImport } from './import-command';
 import { runCancel, runJobs, runStatus } from './job-commands';
 import { createOutput } from './output';
+import { version } from '../package.json';
 
 const output = createOutput();
 
@@ -53,6 +54,7 @@ const program = new Command('fhir-bulk')
       'FHIR_BULK_SCOPE',
     ),
   )
+  .version(version)
   .showHelpAfterError();
 
 const kindOption = () =>
