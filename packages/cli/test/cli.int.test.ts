@@ -183,6 +183,16 @@ describe('fhir-bulk export', () => {
     expect(exportedIds(out, 'Observation')).toEqual(['o0001']);
   });
 
+  it('sends named patients in a POST Parameters body, with the other parameters beside them', async () => {
+    const out = join(dir, 'two-patients');
+    const run = await cli([
+      ...['export', '--tenant', TENANT, '--patient-level', '--patients', 'p0002,Patient/p0003'],
+      ...['--type', 'Patient', '--since', '2000-01-01T00:00:00Z', '--out', out],
+    ]);
+    expect(run).toMatchObject({ code: 0 });
+    expect(exportedIds(out, 'Patient')).toEqual(['p0002', 'p0003']);
+  });
+
   it("fails with the server's reason, and exit code 1, on a kick-off the server refuses", async () => {
     const run = await cli(['export', '--tenant', TENANT, '--type', 'NoSuchType', '--out', join(dir, 'refused')]);
     expect(run.code).toBe(1);
