@@ -1,6 +1,6 @@
 import { type ExportManifest, jobPrefix } from '@fhir-bulk/export';
 import { outputCount, pollJobStatus } from '@fhir-bulk/test-support/src/status-poll';
-import type { S3ObjectStore } from '@fhir-bulk/object-store';
+import type { ServerObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
 import { apiBaseUrl, benchEnv } from './bench-servers';
 import type { Dataset } from './dataset';
@@ -53,7 +53,7 @@ export async function awaitManifest(job: ExportJob, send: Send): Promise<ExportR
 /** What an export needs beside its dataset: the servers the benchmark shares between its exports. */
 export interface ExportServices {
   apiPort: number;
-  objects: S3ObjectStore;
+  objects: ServerObjectStore;
   temporal: Client;
   taskQueue: string;
 }

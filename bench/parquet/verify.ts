@@ -1,6 +1,6 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type ExportManifest, fileName, jobPrefix, viewOfFile } from '@fhir-bulk/export';
-import type { S3ObjectStore } from '@fhir-bulk/object-store';
+import type { ObjectStore } from '@fhir-bulk/object-store';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ export interface ViewCheck {
 
 /** Bytes of the manifest's output files, as S3 holds them. */
 export async function outputBytes(
-  objects: S3ObjectStore,
+  objects: ObjectStore,
   tenant: string,
   jobId: string,
   manifest: ExportManifest,

@@ -1,6 +1,6 @@
 import type { Config } from '@fhir-bulk/config';
 import { JobRecords } from '@fhir-bulk/jobs';
-import type { S3ObjectStore } from '@fhir-bulk/object-store';
+import type { ServerObjectStore } from '@fhir-bulk/object-store';
 import {
   defaultSourceIo,
   importBuckets,
@@ -36,7 +36,7 @@ export interface ImportApi extends ImportStatusDeps {
 /** The import routes' dependencies from configuration; shared by main.ts and the test stack so both wire alike. */
 export function createImportApi(
   config: ImportApiConfig,
-  { client, db, objects }: { client: Client; db: Db; objects: S3ObjectStore },
+  { client, db, objects }: { client: Client; db: Db; objects: ServerObjectStore },
 ): ImportApi {
   const sources: ImportSources = {
     s3Buckets: config.IMPORT_S3_BUCKETS,

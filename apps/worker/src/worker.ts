@@ -3,7 +3,7 @@ import type { Config } from '@fhir-bulk/config';
 import { parseRecordLimits } from '@fhir-bulk/export';
 import { JobRecords, PatientSets } from '@fhir-bulk/jobs';
 import { defaultSourceIo, importBuckets, ImportCheckpointRecords, type ImportSources } from '@fhir-bulk/import';
-import type { ObjectStore, S3ObjectStore } from '@fhir-bulk/object-store';
+import type { ObjectStore, ServerObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createExportActivities, type ExportDeps, type ExportSettings } from './export/activities';
@@ -42,7 +42,7 @@ export interface WorkerDeps {
   connection: NativeConnection;
   config: WorkerConfig;
   store: ResourceStore;
-  objects: S3ObjectStore;
+  objects: ServerObjectStore;
   /** A prebuilt workflow bundle (tests share one); by default the worker bundles ./workflows at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -92,7 +92,7 @@ export async function exportDeps(
 }
 
 /** The import activities' dependencies from configuration: inputs are read only from the allowed buckets. */
-export function importDeps(store: ResourceStore, objects: S3ObjectStore, config: WorkerConfig): ImportDeps {
+export function importDeps(store: ResourceStore, objects: ServerObjectStore, config: WorkerConfig): ImportDeps {
   const sources: ImportSources = {
     s3Buckets: config.IMPORT_S3_BUCKETS,
     httpPrefixes: config.IMPORT_HTTP_ALLOWED_PREFIXES,

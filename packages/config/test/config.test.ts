@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src';
+import { ConfigError, loadConfig, parseMasterKeys } from '../src';
 
 describe('loadConfig', () => {
   it('defaults every service to the local stack', () => {
@@ -102,5 +102,51 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/^MONGODB_URL="postgres:\/\/x": must start with mongodb:\/\//m);
     expect(problems).toMatch(/^TEMPORAL_ADDRESS="nohost": must be host:port/m);
     expect(problems).toMatch(/^API_PORT="70000"/m);
+  });
+});
+
+describe('encryption at rest settings', () => {
+  const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
+
+  it('takes a KMS key id only with S3_SSE=aws:kms', () => {
+    expect(loadConfig({ S3_SSE: 'aws:kms', S3_SSE_KMS_KEY_ID: 'alias/bulk' }).S3_SSE_KMS_KEY_ID).toBe('alias/bulk');
+    expect(() => loadConfig({ S3_SSE_KMS_KEY_ID: 'alias/bulk' })).toThrow(
+      /S3_SSE_KMS_KEY_ID="alias\/bulk": names a KMS key, which only S3_SSE=aws:kms uses \(S3_SSE is AES256\)/,
+    );
+  });
+
+  it('reads the keyring oldest first and needs one with OBJECT_ENCRYPTION=on', () => {
+    const config = loadConfig({ OBJECT_ENCRYPTION: 'on', OBJECT_ENCRYPTION_KEYS: `a:${key(1)}, b:${key(2)}` });
+    expect(parseMasterKeys(config.OBJECT_ENCRYPTION_KEYS)).toEqual([
+      { id: 'a', key: Buffer.alloc(32, 1) },
+      { id: 'b', key: Buffer.alloc(32, 2) },
+    ]);
+    expect(() => loadConfig({ OBJECT_ENCRYPTION: 'on' })).toThrow(/OBJECT_ENCRYPTION_KEYS=.*is required/);
+  });
+
+  it('refuses bad keys without printing them', () => {
+    const short = Buffer.alloc(16, 7).toString('base64');
+    const refused = (keys: string) => {
+      try {
+        loadConfig({ OBJECT_ENCRYPTION: 'on', OBJECT_ENCRYPTION_KEYS: keys });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).not.toContain(keys.slice(keys.indexOf(':') + 1, keys.indexOf(':') + 9));
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refused(`old:${short}`)).toMatch(
+      /OBJECT_ENCRYPTION_KEYS=\(not shown\): entry 1 \(key id old\) decodes to 16 bytes, not 32/,
+    );
+    expect(refused(`a:${key(1)},a:${key(2)}`)).toMatch(/entry 2 repeats the key id a/);
+    expect(refused(`${key(1)}`)).toMatch(/entry 1 is not id:base64|entry 1 has a key id/);
+    expect(refused(`bad id:${key(1)}`)).toMatch(/entry 1 has a key id that is not 1-32 letters/);
+  });
+
+  it('refuses presigned downloads with application encryption, which would hand out ciphertext', () => {
+    expect(() =>
+      loadConfig({ OBJECT_ENCRYPTION: 'on', OBJECT_ENCRYPTION_KEYS: `a:${key(1)}`, EXPORT_FILE_ACCESS: 'presigned' }),
+    ).toThrow(/EXPORT_FILE_ACCESS="presigned": presigned URLs would hand clients the encrypted bytes/);
   });
 });

@@ -26,6 +26,8 @@ export interface S3Settings {
   publicEndpoint?: string;
   /** Server-side encryption requested for every object; undefined sends no header. */
   serverSideEncryption?: ServerSideEncryption;
+  /** The KMS key of `aws:kms` encryption; undefined lets S3 use the bucket's default key. */
+  sseKmsKeyId?: string;
 }
 
 /** 8 MiB parts: above S3's 5 MiB minimum, and 4 in flight keeps an upload's memory near 32 MiB. */
@@ -85,7 +87,7 @@ export class S3ObjectStore implements ObjectStore {
         Key: key,
         Body: counted,
         ContentType: contentType,
-        ...(this.settings.serverSideEncryption ? { ServerSideEncryption: this.settings.serverSideEncryption } : {}),
+        ...this.encryptionParams(),
       },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
@@ -93,6 +95,18 @@ export class S3ObjectStore implements ObjectStore {
     });
     await upload.done();
     return { size };
+  }
+
+  /**
+   * What every write asks of S3's own encryption. `put` is the only write (no copies): Upload sends these with the
+   * single PutObject of a small body and with the CreateMultipartUpload of a large one, which S3 applies to all parts.
+   */
+  private encryptionParams() {
+    const { serverSideEncryption, sseKmsKeyId } = this.settings;
+    return {
+      ...(serverSideEncryption ? { ServerSideEncryption: serverSideEncryption } : {}),
+      ...(sseKmsKeyId ? { SSEKMSKeyId: sseKmsKeyId } : {}),
+    };
   }
 
   async get(key: string, range?: ByteRange, ifMatch?: string): Promise<Readable> {

@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from '@fhir-bulk/config';
-import { objectStoreFromConfig, type S3ObjectStore } from '@fhir-bulk/object-store';
+import { objectStoreFromConfig, type S3ObjectStore, type ServerObjectStore } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore } from '@fhir-bulk/store';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -14,7 +14,7 @@ export interface TestServices {
   config: Config;
   mongo: MongoClient;
   store: ResourceStore;
-  objects: S3ObjectStore;
+  objects: ServerObjectStore;
   /** The suite's bucket of import inputs (`s3://test-…-in/key`), the only one its imports may read. */
   inputs: S3ObjectStore;
   client: Client;
