@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm start`: everything a newcomer needs, from a fresh clone. Installs npm packages, builds and starts the local
 # stack, starts the API (with an administrator credential, generated once into .data/admin-token) and the worker in
-# the background, registers a sample SMART Backend Services client (.data/clients/sample.json), loads a sample
-# population into tenant `sample`, exports it with the CLI (packages/cli), imports its Patient files back with the
-# CLI's $import into tenant `sample-import` and checks the count, exports the sample as Parquet through the sample
-# views and reads it back with DuckDB, and prints Temporal UI links and how to call the API with a token.
+# the background, both encrypting what they write to S3 (a master key generated once into
+# .data/object-encryption-keys), registers a sample SMART Backend Services client (.data/clients/sample.json), loads
+# a sample population into tenant `sample`, exports it with the CLI (packages/cli), imports its Patient files back
+# with the CLI's $import into tenant `sample-import` and checks the count, exports the sample as Parquet through the
+# sample views and reads it back with DuckDB, and prints Temporal UI links and how to call the API with a token.
 # The services keep running afterwards; `npm stop` stops them all.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,20 @@ if [[ "$auth_mode" == smart && -z "$admin_token" ]]; then
   chmod 600 "$admin_token_file"
   admin_token=$(<"$admin_token_file")
 fi
+# Application encryption of everything the server writes to S3 (OBJECT_ENCRYPTION, README): on unless turned off,
+# with a master key generated once into a file only its owner reads, unless OBJECT_ENCRYPTION_KEYS is set. Like the
+# administrator's credential, it reaches the API and worker through their environment only and is never printed.
+object_encryption=${OBJECT_ENCRYPTION:-on}
+object_encryption_keys=${OBJECT_ENCRYPTION_KEYS:-}
+encryption_keys_file="$data_dir/object-encryption-keys"
+if [[ "$object_encryption" == on && -z "$object_encryption_keys" ]]; then
+  if [[ ! -s "$encryption_keys_file" ]]; then
+    (umask 077 && printf 'local-%s:%s' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 -w0)" >"$encryption_keys_file")
+    log "generated the object encryption master key in $encryption_keys_file"
+  fi
+  chmod 600 "$encryption_keys_file"
+  object_encryption_keys=$(<"$encryption_keys_file")
+fi
 if [[ "$auth_mode" == none ]]; then
   log "WARNING: AUTH_MODE=none: the API answers every request WITHOUT ANY TOKEN; for local experiments only"
 fi
@@ -54,11 +69,14 @@ start_service() { # name entry-file
 # Workflows bundled once, from the sources as they are now: the worker (and any started later to replace it)
 # takes tasks seconds sooner than if it bundled them itself. A worker already running keeps the bundle it loaded.
 running worker || node_modules/.bin/tsx apps/worker/src/build-workflow-bundle.ts "$run_dir/workflow-bundle.js"
-WORKER_WORKFLOW_BUNDLE=$run_dir/workflow-bundle.js start_service worker apps/worker/src/main.ts
+OBJECT_ENCRYPTION=$object_encryption OBJECT_ENCRYPTION_KEYS=$object_encryption_keys \
+  WORKER_WORKFLOW_BUNDLE=$run_dir/workflow-bundle.js start_service worker apps/worker/src/main.ts
 if [[ -n "$admin_token" ]]; then
-  AUTH_ADMIN_TOKEN=$admin_token start_service api apps/api/src/main.ts
+  OBJECT_ENCRYPTION=$object_encryption OBJECT_ENCRYPTION_KEYS=$object_encryption_keys AUTH_ADMIN_TOKEN=$admin_token \
+    start_service api apps/api/src/main.ts
 else
-  start_service api apps/api/src/main.ts
+  OBJECT_ENCRYPTION=$object_encryption OBJECT_ENCRYPTION_KEYS=$object_encryption_keys \
+    start_service api apps/api/src/main.ts
 fi
 
 for ((i = 0; i < 120; i++)); do

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:export -- [--resources 1000000] [--keep] [--skip-load]`
+ * `npm run bench:export -- [--resources 1000000] [--keep] [--skip-load] [--encryption]`
  *
  * Loads N resources (Patient, Observation, Condition, MedicationRequest) into tenant `bench` and N/10 into
  * `bench10`, then for each tenant measures (a) the raw baseline, the MongoDB driver draining the same collections
@@ -7,6 +7,7 @@
  * process, S3 upload, manifest. Prints resources/s of both, their ratio and the worker's peak RSS at N and N/10,
  * and writes the result to bench/results/. It reports; it fails only when an export fails or its counts are wrong.
  * `--keep` leaves the data in place and a later `--skip-load` reuses it when the counts still match.
+ * `--encryption` also measures what OBJECT_ENCRYPTION=on costs the export of N (encryption-cost.ts).
  */
 import type { Db } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { type Timing, timing, writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { stopServices } from '../lib/services';
 import { workflowPhases } from '../lib/workflow-phases';
+import { measureEncryptionCost, printEncryptionCost } from './encryption-cost';
 import { drainToNdjson } from './raw-baseline';
 import { benchResult, printReport, printRun, type TenantRun } from './report';
 
@@ -37,7 +39,7 @@ function datasetsFor(resources: number): { full: Dataset; tenth: Dataset } {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2), { withEncryption: true });
   const { full, tenth } = datasetsFor(options.resources);
   // Server addresses, bucket and task queue are the same for both datasets.
   const context = await connectBenchServers(full, ['export']);
@@ -47,9 +49,11 @@ async function main(): Promise<void> {
     const fullLoad = await prepareDataset(mongo.db(full.database), full, options.skipLoad);
     const tenthRun = await measure(context, tenth, tenthLoad);
     const fullRun = await measure(context, full, fullLoad);
+    const encryption = options.encryption ? await measureEncryptionCost(context, full, fullRun.e2e.seconds) : undefined;
 
-    const result = benchResult(startedAt, options, fullRun, tenthRun);
+    const result = benchResult(startedAt, options, fullRun, tenthRun, encryption);
     printReport(result);
+    if (result.encryption) printEncryptionCost(result.encryption);
     console.log(`result written to ${writeResult('export', result)}`);
   } finally {
     await stopServices();

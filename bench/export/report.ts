@@ -1,6 +1,7 @@
 import type { BenchOptions } from '../lib/options';
 import { hostInfo, printPhases, printTable, type Timing } from '../lib/report';
 import type { WorkflowPhases } from '../lib/workflow-phases';
+import type { EncryptionCost } from './encryption-cost';
 
 /** The issue's targets: e2e at least 0.8× the raw drain, worker peak RSS at N at most 1.2× that at N/10. */
 export const TARGETS = { minThroughputRatio: 0.8, maxRssRatio: 1.2 };
@@ -30,9 +31,17 @@ export interface BenchResult {
     rssRatio: number;
     rssPass: boolean;
   };
+  /** With `--encryption`: the export of N with OBJECT_ENCRYPTION=on against plain ones. */
+  encryption?: EncryptionCost;
 }
 
-export function benchResult(startedAt: Date, options: BenchOptions, full: TenantRun, tenth: TenantRun): BenchResult {
+export function benchResult(
+  startedAt: Date,
+  options: BenchOptions,
+  full: TenantRun,
+  tenth: TenantRun,
+  encryption?: EncryptionCost,
+): BenchResult {
   const rssRatio = full.workerPeakRssMb.export / tenth.workerPeakRssMb.export;
   return {
     startedAt: startedAt.toISOString(),
@@ -46,6 +55,7 @@ export function benchResult(startedAt: Date, options: BenchOptions, full: Tenant
       rssRatio,
       rssPass: rssRatio <= TARGETS.maxRssRatio,
     },
+    ...(encryption ? { encryption } : {}),
   };
 }
 

@@ -15,14 +15,18 @@ export const apiBaseUrl = (apiPort: number) => `http://127.0.0.1:${apiPort}`;
 
 /** The administrator's credential of the benchmark's own APIs: new for each run, known to nothing else. */
 const ADMIN_TOKEN = randomBytes(32).toString('hex');
+/** The master key of the exports measured with OBJECT_ENCRYPTION=on: new for each run, as its data is. */
+const ENCRYPTION_KEYS = `bench:${randomBytes(32).toString('base64')}`;
 
 /**
  * The environment of the API and worker measuring one dataset, kept apart from dev data: its own database, task
  * queue and bucket. These win over the caller's environment, so a shell with MONGODB_DB=fhirbulk exported cannot
  * point the benchmark at dev data; servers' addresses and credentials still come from it. Authorization is on, as
  * deployed: the benchmark registers a client with its own administrator credential and measures with its tokens.
+ * Application encryption is off unless `encrypted` (so a shell where `npm start` exported it does not skew a plain
+ * measurement).
  */
-export function benchEnv(dataset: Dataset, apiPort: number): NodeJS.ProcessEnv {
+export function benchEnv(dataset: Dataset, apiPort: number, encrypted = false): NodeJS.ProcessEnv {
   return {
     ...process.env,
     MONGODB_DB: dataset.database,
@@ -33,6 +37,8 @@ export function benchEnv(dataset: Dataset, apiPort: number): NodeJS.ProcessEnv {
     PUBLIC_BASE_URL: apiBaseUrl(apiPort),
     AUTH_MODE: 'smart',
     AUTH_ADMIN_TOKEN: ADMIN_TOKEN,
+    OBJECT_ENCRYPTION: encrypted ? 'on' : 'off',
+    OBJECT_ENCRYPTION_KEYS: encrypted ? ENCRYPTION_KEYS : '',
   };
 }
 

@@ -71,6 +71,8 @@ export interface ExportSpec {
   query: readonly string[] | string;
   /** Runs once the API is ready, before the worker starts: whatever the export needs stored first. */
   prepare?: (tenantBaseUrl: string, send: Send) => Promise<void>;
+  /** Through an API and worker with OBJECT_ENCRYPTION=on (a key of this run); off by default. */
+  encrypted?: boolean;
 }
 
 /**
@@ -81,12 +83,12 @@ export interface ExportSpec {
 export async function measureExport<T>(
   services: ExportServices,
   dataset: Dataset,
-  { query, prepare }: ExportSpec,
+  { query, prepare, encrypted = false }: ExportSpec,
   check: (run: MeasuredExport) => Promise<T>,
 ): Promise<T> {
   const { tenant } = dataset;
   console.log(`${tenant}: starting the API and a worker`);
-  const env = benchEnv(dataset, services.apiPort);
+  const env = benchEnv(dataset, services.apiPort, encrypted);
   const tenantBaseUrl = `${apiBaseUrl(services.apiPort)}/tenant/${tenant}`;
   const { api, send } = await startApi(env, apiBaseUrl(services.apiPort));
   await prepare?.(tenantBaseUrl, send);

@@ -14,19 +14,23 @@ export interface BenchOptions {
   keep: boolean;
   /** Reuse the data of an earlier `--keep` run when its counts match instead of loading again. */
   skipLoad: boolean;
+  /** Export benchmark only (`--encryption`): also export N with OBJECT_ENCRYPTION=on, against plain exports of N. */
+  encryption: boolean;
 }
 
-export function parseOptions(args: string[]): BenchOptions {
+/** `withEncryption`: the benchmark takes `--encryption` (the export one). */
+export function parseOptions(args: string[], { withEncryption = false } = {}): BenchOptions {
   const { values } = parseArgs({
     args,
     options: {
       ...SIZE_OPTIONS,
       'skip-load': { type: 'boolean', default: false },
+      ...(withEncryption ? { encryption: { type: 'boolean', default: false } } : {}),
     },
   });
   // Below 10 the tenth-sized tenant would be empty and the RSS comparison meaningless.
   const resources = wholeNumber('resources', values.resources, 10);
-  return { resources, keep: values.keep, skipLoad: values['skip-load'] };
+  return { resources, keep: values.keep, skipLoad: values['skip-load'], encryption: values.encryption === true };
 }
 
 /** Option `--name`'s value as a whole number ≥ `min`; `_` or `,` may group its digits (`1_000_000`). */

@@ -282,7 +282,7 @@ const schema = z
     if (config.OBJECT_ENCRYPTION === 'on' && config.EXPORT_FILE_ACCESS === 'presigned') {
       problem(
         'EXPORT_FILE_ACCESS',
-        'presigned URLs would hand clients the encrypted bytes: with OBJECT_ENCRYPTION=on files are served by the API (EXPORT_FILE_ACCESS=api)',
+        'presigned URLs would hand clients the encrypted bytes: with OBJECT_ENCRYPTION=on, files are served by the API (EXPORT_FILE_ACCESS=api), or set OBJECT_ENCRYPTION=off',
       );
     }
   });
