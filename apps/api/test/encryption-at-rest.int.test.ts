@@ -93,9 +93,16 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<R
   });
 }
 
+const keyOf = (name: string) => `${jobPrefix('default', jobIdOf(statusUrl))}${name}`;
+
 /** Puts `bytes` as they are (no encryption) as a file of the export. */
-const putRaw = (name: string, bytes: Buffer) =>
-  raw.put(`${jobPrefix('default', jobIdOf(statusUrl))}${name}`, bytes, 'application/fhir+ndjson');
+const putRaw = (name: string, bytes: Buffer) => raw.put(keyOf(name), bytes, 'application/fhir+ndjson');
+
+/** The export's Patient file sealed as the file `name` (the name is part of what authenticates it); its bytes. */
+async function sealedAs(name: string): Promise<Buffer> {
+  await new EncryptingObjectStore(raw, [keyA, keyB]).put(keyOf(name), plain, 'application/fhir+ndjson');
+  return rawBytes(keyOf(name));
+}
 
 describe('export files encrypted at rest', () => {
   it('stores ciphertext only, while the download is the exact plaintext of every exported Patient', async () => {
@@ -156,11 +163,12 @@ describe('altered objects', () => {
     return copy;
   };
 
-  it('answers 500 with an OperationOutcome, before any byte, when the header or first segment is altered', async () => {
-    const stored = await rawBytes(fileKey);
-    await putRaw('Patient-9-0.ndjson', flipped(stored, segmentAt(0) + 50));
-    await putRaw('Patient-9-1.ndjson', flipped(stored, 20));
-    for (const name of ['Patient-9-0.ndjson', 'Patient-9-1.ndjson']) {
+  it('answers 500 with an OperationOutcome, before any byte, when the header or first segment is altered or the file moved', async () => {
+    await putRaw('Patient-9-0.ndjson', flipped(await sealedAs('Patient-9-0.ndjson'), segmentAt(0) + 50));
+    await putRaw('Patient-9-1.ndjson', flipped(await sealedAs('Patient-9-1.ndjson'), 20));
+    // Intact, but moved: the exported file's bytes under another name.
+    await putRaw('Patient-9-2.ndjson', await rawBytes(fileKey));
+    for (const name of ['Patient-9-0.ndjson', 'Patient-9-1.ndjson', 'Patient-9-2.ndjson']) {
       const reply = await get(fileUrl(name));
       expect(reply.status).toBe(500);
       expect(JSON.parse(reply.body.toString())).toMatchObject({ resourceType: 'OperationOutcome' });
@@ -168,19 +176,21 @@ describe('altered objects', () => {
   });
 
   it('cuts the download, having sent only verified bytes, when a later segment is altered, moved or cut off', async () => {
-    const stored = await rawBytes(fileKey);
-    const swapped = Buffer.from(stored);
-    stored.copy(swapped, segmentAt(2), segmentAt(3), segmentAt(4));
-    stored.copy(swapped, segmentAt(3), segmentAt(2), segmentAt(3));
-    const lastFull = Math.floor((stored.length - HEADER) / SEALED_SEGMENT) - 1;
-    const altered = {
-      'Patient-8-0.ndjson': flipped(stored, segmentAt(2) + 1_000),
-      'Patient-8-1.ndjson': swapped,
-      'Patient-8-2.ndjson': stored.subarray(0, segmentAt(lastFull)),
-      'Patient-8-3.ndjson': Buffer.concat([stored, stored.subarray(segmentAt(1), segmentAt(2))]),
+    const swapped = (stored: Buffer) => {
+      const copy = Buffer.from(stored);
+      stored.copy(copy, segmentAt(2), segmentAt(3), segmentAt(4));
+      stored.copy(copy, segmentAt(3), segmentAt(2), segmentAt(3));
+      return copy;
     };
-    for (const [name, bytes] of Object.entries(altered)) {
-      await putRaw(name, bytes);
+    const lastFull = (stored: Buffer) => Math.floor((stored.length - HEADER) / SEALED_SEGMENT) - 1;
+    const alterations: Record<string, (stored: Buffer) => Buffer> = {
+      'Patient-8-0.ndjson': (stored) => flipped(stored, segmentAt(2) + 1_000),
+      'Patient-8-1.ndjson': swapped,
+      'Patient-8-2.ndjson': (stored) => stored.subarray(0, segmentAt(lastFull(stored))),
+      'Patient-8-3.ndjson': (stored) => Buffer.concat([stored, stored.subarray(segmentAt(1), segmentAt(2))]),
+    };
+    for (const [name, alter] of Object.entries(alterations)) {
+      await putRaw(name, alter(await sealedAs(name)));
       const reply = await get(fileUrl(name));
       expect([name, reply.status, reply.cut?.message]).toEqual([name, 200, 'aborted']);
       expect(reply.body.length).toBeLessThan(plain.length);
@@ -189,7 +199,7 @@ describe('altered objects', () => {
   });
 
   it('answers 500 to a Range over an altered segment', async () => {
-    await putRaw('Patient-7-0.ndjson', flipped(await rawBytes(fileKey), segmentAt(2) + 9));
+    await putRaw('Patient-7-0.ndjson', flipped(await sealedAs('Patient-7-0.ndjson'), segmentAt(2) + 9));
     const reply = await get(fileUrl('Patient-7-0.ndjson'), { Range: `bytes=${2 * SEGMENT + 5}-${2 * SEGMENT + 6}` });
     expect(reply.status).toBe(500);
     expect((await get(fileUrl('Patient-7-0.ndjson'), { Range: 'bytes=0-9' })).body.equals(plain.subarray(0, 10))).toBe(
@@ -201,7 +211,7 @@ describe('altered objects', () => {
 describe('master keys', () => {
   it('keeps files sealed under an older key readable, and seals new ones under the newest', async () => {
     const beforeRotation = new EncryptingObjectStore(raw, [keyA]);
-    await beforeRotation.put(`${jobPrefix('default', jobIdOf(statusUrl))}Patient-6-0.ndjson`, plain, 'x');
+    await beforeRotation.put(keyOf('Patient-6-0.ndjson'), plain, 'application/fhir+ndjson');
     const reply = await get(fileUrl('Patient-6-0.ndjson'));
     expect([reply.status, reply.body.equals(plain)]).toEqual([200, true]);
 
@@ -214,7 +224,7 @@ describe('master keys', () => {
 
   it('fails a file whose key is not in the keyring with a 500 before any byte, naming the key id in the error', async () => {
     const retired = { id: 'key-retired', key: randomBytes(32) };
-    const key = `${jobPrefix('default', jobIdOf(statusUrl))}Patient-5-0.ndjson`;
+    const key = keyOf('Patient-5-0.ndjson');
     await new EncryptingObjectStore(raw, [retired]).put(key, plain, 'application/fhir+ndjson');
     expect((await get(fileUrl('Patient-5-0.ndjson'))).status).toBe(500);
     await expect(stack.objects.get(key)).rejects.toThrow('master key "key-retired", which is not in');

@@ -160,10 +160,16 @@ describe('EncryptingObjectStore', () => {
     );
   });
 
+  it('refuses an object copied to another name (the name is authenticated with its data key)', async () => {
+    const { stored, store, bytes } = await sealed(randomBytes(100));
+    await stored.put('other.ndjson', bytes, 'application/fhir+ndjson');
+    await expect(store.get('other.ndjson')).rejects.toThrow(/other.ndjson failed its integrity check: its header/);
+  });
+
   it('refuses a master key of the same id but other bytes', async () => {
     const stored = new MemoryObjects();
     await new EncryptingObjectStore(stored, [keyA]).put('old', 'written under A', 'text/plain');
     const impostor = new EncryptingObjectStore(stored, [{ id: 'key-a', key: randomBytes(32) }]);
-    await expect(impostor.getText('old')).rejects.toThrow(/does not unwrap with master key "key-a"/);
+    await expect(impostor.getText('old')).rejects.toThrow(/does not authenticate with master key "key-a"/);
   });
 });

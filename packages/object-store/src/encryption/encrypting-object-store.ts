@@ -28,7 +28,10 @@ export class EncryptingObjectStore implements ObjectStore {
         yield chunk;
       }
     };
-    const sealed = sealStream(counted(body instanceof Readable ? body : [body]), newObjectKey(this.keyring.at(-1)!));
+    const sealed = sealStream(
+      counted(body instanceof Readable ? body : [body]),
+      newObjectKey(this.keyring.at(-1)!, key),
+    );
     // A small body sealed at once is put with its length; a stream goes through the store's multipart upload.
     const stored = body instanceof Readable ? Readable.from(sealed, { objectMode: false }) : await collect(sealed);
     await this.stored.put(key, stored, contentType);

@@ -8,8 +8,9 @@ import { ObjectIntegrityError, UnknownMasterKeyError } from './errors';
  *   magic "FBE" | version (1) | key id length (1) | key id, zero-padded (32) | nonce prefix (7)
  *   | wrap nonce (12) | data key wrapped by the master key with AES-256-GCM (32 + 16-byte tag)
  *
- * The wrap authenticates everything before the wrap nonce as associated data, so a changed key id, version or
- * nonce prefix makes the object unreadable rather than read differently. A fixed size lets a reader compute the
+ * The wrap authenticates everything before the wrap nonce, and the object's key (its name in the bucket), as
+ * associated data: a changed key id, version or nonce prefix, or an object copied or moved to another name, makes
+ * the object unreadable rather than read differently. A fixed size lets a reader compute the
  * plaintext size from the object's size and find any segment without reading the ones before it.
  */
 const MAGIC = Buffer.from('FBE', 'latin1');
@@ -32,8 +33,13 @@ export interface ObjectKey {
   noncePrefix: Buffer;
 }
 
-/** A fresh data key and nonce prefix for a new object, and the header that carries them wrapped by `master`. */
-export function newObjectKey(master: MasterKey): ObjectKey & { header: Buffer } {
+/** The associated data of the wrap: the header up to the wrap nonce, then the object's name. */
+const wrapAad = (header: Buffer, name: string) => Buffer.concat([header.subarray(0, WRAP_NONCE_AT), Buffer.from(name)]);
+
+/**
+ * A fresh data key and nonce prefix for the object `name`, and the header that carries them wrapped by `master`.
+ */
+export function newObjectKey(master: MasterKey, name: string): ObjectKey & { header: Buffer } {
   const dataKey = randomBytes(DATA_KEY_BYTES);
   const noncePrefix = randomBytes(NONCE_PREFIX_BYTES);
   const header = Buffer.alloc(HEADER_BYTES);
@@ -43,12 +49,12 @@ export function newObjectKey(master: MasterKey): ObjectKey & { header: Buffer } 
   noncePrefix.copy(header, NONCE_PREFIX_AT);
   const wrapNonce = randomBytes(WRAP_NONCE_BYTES);
   wrapNonce.copy(header, WRAP_NONCE_AT);
-  const wrap = createCipheriv('aes-256-gcm', master.key, wrapNonce).setAAD(header.subarray(0, WRAP_NONCE_AT));
+  const wrap = createCipheriv('aes-256-gcm', master.key, wrapNonce).setAAD(wrapAad(header, name));
   Buffer.concat([wrap.update(dataKey), wrap.final(), wrap.getAuthTag()]).copy(header, WRAPPED_AT);
   return { dataKey, noncePrefix, header };
 }
 
-/** The object key in `header`, unwrapped by the master key it names; `name` (the object key) is for messages. */
+/** The data key in the header of the object `name`, unwrapped by the master key the header names. */
 export function openHeader(header: Buffer, keyring: readonly MasterKey[], name: string): ObjectKey {
   if (header.length < HEADER_BYTES) throw new ObjectIntegrityError(name, 'shorter than its header');
   if (!header.subarray(0, MAGIC.length).equals(MAGIC)) throw new ObjectIntegrityError(name, 'no encryption header');
@@ -59,7 +65,7 @@ export function openHeader(header: Buffer, keyring: readonly MasterKey[], name: 
   const master = keyring.find((candidate) => candidate.id === keyId);
   if (!master) throw new UnknownMasterKeyError(name, keyId);
   const unwrap = createDecipheriv('aes-256-gcm', master.key, header.subarray(WRAP_NONCE_AT, WRAPPED_AT))
-    .setAAD(header.subarray(0, WRAP_NONCE_AT))
+    .setAAD(wrapAad(header, name))
     .setAuthTag(header.subarray(WRAPPED_AT + DATA_KEY_BYTES, HEADER_BYTES));
   try {
     const dataKey = Buffer.concat([
@@ -68,6 +74,9 @@ export function openHeader(header: Buffer, keyring: readonly MasterKey[], name: 
     ]);
     return { dataKey, noncePrefix: Buffer.from(header.subarray(NONCE_PREFIX_AT, WRAP_NONCE_AT)) };
   } catch {
-    throw new ObjectIntegrityError(name, `its data key does not unwrap with master key "${keyId}"`);
+    throw new ObjectIntegrityError(
+      name,
+      `its header does not authenticate with master key "${keyId}" (changed, or moved from another name)`,
+    );
   }
 }
