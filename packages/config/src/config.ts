@@ -61,231 +61,232 @@ const tenantPrefixes = list.transform((pairs, context) => {
   return byTenant;
 });
 
-const schema = z
-  .object({
-    MONGODB_URL: z
-      .string()
-      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
-      .default('mongodb://127.0.0.1:27017/'),
-    MONGODB_DB: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only')
-      .default('fhirbulk'),
+const schema = z.object({
+  MONGODB_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .default('mongodb://127.0.0.1:27017/'),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only')
+    .default('fhirbulk'),
 
-    S3_ENDPOINT: url.default('http://127.0.0.1:7070'),
-    S3_REGION: z.string().min(1).default('us-east-1'),
-    S3_ACCESS_KEY_ID: z.string().min(1).default('fhirbulk'),
-    S3_SECRET_ACCESS_KEY: z.string().min(1).default('fhirbulk-secret'),
-    S3_BUCKET: z.string().regex(BUCKET_NAME, 'must be a valid S3 bucket name').default('fhir-bulk'),
-    S3_FORCE_PATH_STYLE: bool.default(true),
-    /** Server-side encryption asked of S3 for every object ("none" for stores that reject the header). */
-    S3_SSE: z.enum(['AES256', 'aws:kms', 'none']).default('AES256'),
-    /** The KMS key S3 encrypts with when S3_SSE is aws:kms (unset: the bucket's default key). */
-    S3_SSE_KMS_KEY_ID: z.string().min(1).optional(),
-    /** The S3 endpoint as clients reach it, for presigned URLs, when S3_ENDPOINT is a name only the services resolve. */
-    S3_PUBLIC_ENDPOINT: url.optional(),
+  S3_ENDPOINT: url.default('http://127.0.0.1:7070'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).default('fhirbulk'),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).default('fhirbulk-secret'),
+  S3_BUCKET: z.string().regex(BUCKET_NAME, 'must be a valid S3 bucket name').default('fhir-bulk'),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+  /** Server-side encryption asked of S3 for every object ("none" for stores that reject the header). */
+  S3_SSE: z.enum(['AES256', 'aws:kms', 'none']).default('AES256'),
+  /** The KMS key S3 encrypts with when S3_SSE is aws:kms (unset: the bucket's default key). */
+  S3_SSE_KMS_KEY_ID: z.string().min(1).optional(),
+  /** The S3 endpoint as clients reach it, for presigned URLs, when S3_ENDPOINT is a name only the services resolve. */
+  S3_PUBLIC_ENDPOINT: url.optional(),
 
-    TEMPORAL_ADDRESS: z
-      .string()
-      .regex(/^[^:\s]+:\d+$/, 'must be host:port')
-      .default('127.0.0.1:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().min(1).default('bulk'),
-    TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('bulk'),
+  TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
 
-    API_HOST: z.string().min(1).default('127.0.0.1'),
-    API_PORT: port.default(8080),
-    /** The URL clients use to reach the API; manifests and Content-Location headers are built from it. */
-    PUBLIC_BASE_URL: url.default('http://127.0.0.1:8080'),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(8080),
+  /** The URL clients use to reach the API; manifests and Content-Location headers are built from it. */
+  PUBLIC_BASE_URL: url.default('http://127.0.0.1:8080'),
 
-    /** Request bodies above this many bytes are refused with 413 (transaction Bundles are the big ones). */
-    API_BODY_LIMIT_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(10 * 1024 * 1024),
+  /** Request bodies above this many bytes are refused with 413 (transaction Bundles are the big ones). */
+  API_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
 
-    /**
-     * What one synchronous `$viewdefinition-run` may cost: rows returned, rows one resource may expand to (also the
-     * cap in `$viewdefinition-export` and Parquet export, where a resource over it fails the job), and seconds.
-     */
-    VIEW_RUN_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
-    VIEW_MAX_ROWS_PER_RESOURCE: z.coerce.number().int().min(1).default(10_000),
-    VIEW_RUN_MAX_SECONDS: z.coerce.number().positive().default(30),
+  /**
+   * What one synchronous `$viewdefinition-run` may cost: rows returned, rows one resource may expand to (also the
+   * cap in `$viewdefinition-export` and Parquet export, where a resource over it fails the job), and seconds.
+   */
+  VIEW_RUN_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
+  VIEW_MAX_ROWS_PER_RESOURCE: z.coerce.number().int().min(1).default(10_000),
+  VIEW_RUN_MAX_SECONDS: z.coerce.number().positive().default(30),
 
-    /**
-     * How many activities one worker runs at once, of every job: export partitions, import files, plans, finishes and
-     * purges. A job's own limits (EXPORT_PARTITION_CONCURRENCY, IMPORT_MAX_CONCURRENT_FILES) apply within the job; this
-     * one across all jobs this worker serves.
-     */
-    WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
-    /**
-     * A workflow bundle written by `npm run build:workflows` (a path). Unset, the worker bundles its workflows at
-     * start, seconds that a worker started to replace a dead one spends before it takes over the dead one's work.
-     */
-    WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /**
+   * How many activities one worker runs at once, of every job: export partitions, import files, plans, finishes and
+   * purges. A job's own limits (EXPORT_PARTITION_CONCURRENCY, IMPORT_MAX_CONCURRENT_FILES) apply within the job; this
+   * one across all jobs this worker serves.
+   */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
+  /**
+   * A workflow bundle written by `npm run build:workflows` (a path). Unset, the worker bundles its workflows at
+   * start, seconds that a worker started to replace a dead one spends before it takes over the dead one's work.
+   */
+  WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 
-    /**
-     * How export reads a type: `key` (partitioned key ranges, filtered and sorted by the database: MongoDB),
-     * `storage` (one storage-order scan per type, filtered in the worker: FerretDB v1), or `auto` (by server).
-     */
-    EXPORT_SCAN: z.enum(['auto', 'key', 'storage']).default('auto'),
-    /** Partition activities one export runs at once (each worker also caps its own activities, above). */
-    EXPORT_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
-    /** Resources per partition when the database can range-scan by index (MongoDB); FerretDB gets one per type. */
-    EXPORT_PARTITION_SIZE: z.coerce.number().int().min(1).default(250_000),
-    /** Record limits per output file, `Type=n,…` (`*=n` for the rest) over the built-in defaults. */
-    EXPORT_FILE_MAX_RECORDS: z
-      .string()
-      .regex(/^\s*(([A-Za-z]+|\*)\s*=\s*[1-9]\d*\s*(,\s*|$))*$/, 'expected Type=n,Type=n (n a positive integer)')
-      .default(''),
-    /** An output file rolls over before it passes this many bytes. */
-    EXPORT_FILE_MAX_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(1024 * 1024 * 1024),
-    /**
-     * A partition activity silent for this long is presumed dead and retried from its checkpoint elsewhere. Also
-     * bounds how late a cancel reaches a running partition (heartbeats carry it, at most every 0.8 × this).
-     */
-    EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
-    /** Exports one tenant may run at once; more are refused with 429 at kick-off. */
-    EXPORT_MAX_CONCURRENT_PER_TENANT: z.coerce.number().int().min(1).default(3),
-    /** An export over this many resources fails with EXCEEDED_SIZE_LIMIT (0: no limit). */
-    EXPORT_MAX_RESOURCES: z.coerce.number().int().min(0).default(0),
-    /** Files (output, then deleted) per manifest page, for clients that send allowPartialManifests. */
-    EXPORT_MANIFEST_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
+  /**
+   * How export reads a type: `key` (partitioned key ranges, filtered and sorted by the database: MongoDB),
+   * `storage` (one storage-order scan per type, filtered in the worker: FerretDB v1), or `auto` (by server).
+   */
+  EXPORT_SCAN: z.enum(['auto', 'key', 'storage']).default('auto'),
+  /** Partition activities one export runs at once (each worker also caps its own activities, above). */
+  EXPORT_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** Resources per partition when the database can range-scan by index (MongoDB); FerretDB gets one per type. */
+  EXPORT_PARTITION_SIZE: z.coerce.number().int().min(1).default(250_000),
+  /** Record limits per output file, `Type=n,…` (`*=n` for the rest) over the built-in defaults. */
+  EXPORT_FILE_MAX_RECORDS: z
+    .string()
+    .regex(/^\s*(([A-Za-z]+|\*)\s*=\s*[1-9]\d*\s*(,\s*|$))*$/, 'expected Type=n,Type=n (n a positive integer)')
+    .default(''),
+  /** An output file rolls over before it passes this many bytes. */
+  EXPORT_FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024 * 1024),
+  /**
+   * A partition activity silent for this long is presumed dead and retried from its checkpoint elsewhere. Also
+   * bounds how late a cancel reaches a running partition (heartbeats carry it, at most every 0.8 × this).
+   */
+  EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
+  /** Exports one tenant may run at once; more are refused with 429 at kick-off. */
+  EXPORT_MAX_CONCURRENT_PER_TENANT: z.coerce.number().int().min(1).default(3),
+  /** An export over this many resources fails with EXCEEDED_SIZE_LIMIT (0: no limit). */
+  EXPORT_MAX_RESOURCES: z.coerce.number().int().min(0).default(0),
+  /** Files (output, then deleted) per manifest page, for clients that send allowPartialManifests. */
+  EXPORT_MANIFEST_PAGE_SIZE: z.coerce.number().int().min(1).default(1000),
 
-    /**
-     * How clients download export files: `api` streams them through this API (manifests say requiresAccessToken
-     * true); `presigned` puts presigned S3 GET URLs in manifests (requiresAccessToken false), so the bytes bypass it.
-     */
-    EXPORT_FILE_ACCESS: z.enum(['api', 'presigned']).default('api'),
-    /** How long a presigned download URL works; SigV4 allows at most 7 days. */
-    EXPORT_PRESIGNED_URL_TTL_SECONDS: z.coerce
-      .number()
-      .int()
-      .min(60)
-      .max(7 * 24 * 3600)
-      .default(3600),
+  /**
+   * How clients download export files: `api` streams them through this API (manifests say requiresAccessToken
+   * true); `presigned` puts presigned S3 GET URLs in manifests (requiresAccessToken false), so the bytes bypass it.
+   */
+  EXPORT_FILE_ACCESS: z.enum(['api', 'presigned']).default('api'),
+  /** How long a presigned download URL works; SigV4 allows at most 7 days. */
+  EXPORT_PRESIGNED_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(3600),
 
-    /**
-     * An export or import still running after this long fails with TIMEOUT (Temporal's workflow execution timeout).
-     * Was EXPORT_TIMEOUT_HOURS (still read for one release: renamed-settings.ts).
-     */
-    JOB_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
-    /**
-     * How long an export's outputs, and an import's error files, are kept after the job completes; then the retention
-     * schedule deletes them. Was EXPORT_RETENTION_HOURS.
-     */
-    JOB_RETENTION_HOURS: z.coerce.number().min(0).default(24),
-    /**
-     * Clients polling an export's or import's status more often than this get 429 + Retry-After. Was
-     * EXPORT_STATUS_MIN_INTERVAL_SECONDS.
-     */
-    JOB_STATUS_MIN_INTERVAL_SECONDS: z.coerce.number().min(0).default(1),
+  /**
+   * An export or import still running after this long fails with TIMEOUT (Temporal's workflow execution timeout).
+   * Was EXPORT_TIMEOUT_HOURS (still read for one release: renamed-settings.ts).
+   */
+  JOB_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
+  /**
+   * How long an export's outputs, and an import's error files, are kept after the job completes; then the retention
+   * schedule deletes them. Was EXPORT_RETENTION_HOURS.
+   */
+  JOB_RETENTION_HOURS: z.coerce.number().min(0).default(24),
+  /**
+   * Clients polling an export's or import's status more often than this get 429 + Retry-After. Was
+   * EXPORT_STATUS_MIN_INTERVAL_SECONDS.
+   */
+  JOB_STATUS_MIN_INTERVAL_SECONDS: z.coerce.number().min(0).default(1),
 
-    /** Input files one import reads at once (`MaxConcurrentFiles` in the import settings this mirrors). */
-    IMPORT_MAX_CONCURRENT_FILES: z.coerce.number().int().min(1).max(256).default(2),
-    /** Resources per database write (`BatchSize`). */
-    IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
-    /** Concurrent batch writers per file (`ConsumerCount`). */
-    IMPORT_CONSUMER_COUNT: z.coerce.number().int().min(1).max(64).default(2),
-    /** Parsed batches waiting for a writer, per file (`ChannelCapacity`): bounds memory when the database is slower. */
-    IMPORT_CHANNEL_CAPACITY: z.coerce.number().int().min(1).max(1024).default(4),
-    /** A line longer than this is reported as an error without being read into memory. */
-    IMPORT_MAX_LINE_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(8 * 1024 * 1024),
-    /**
-     * Buckets on the configured S3 storage where each tenant imports from its own prefix: tenant T may name
-     * `s3://{bucket}/T/…` and nothing else there, so one tenant cannot import what another placed in the bucket.
-     */
-    IMPORT_S3_BUCKETS: list
-      .refine((buckets) => buckets.every((bucket) => BUCKET_NAME.test(bucket)), {
-        message: 'expected valid S3 bucket names, comma-separated',
-      })
-      .default(['fhir-bulk-import']),
-    /**
-     * URL prefixes `http(s)` inputs must start with (comma-separated); empty allows none. Every tenant may read them
-     * (IMPORT_TENANT_ALLOWED_PREFIXES gives one tenant its own). Anything else is refused at kick-off, as are hosts
-     * resolving to private or link-local addresses unless a prefix names that address.
-     */
-    IMPORT_HTTP_ALLOWED_PREFIXES: urlPrefixes.default([]),
-    /**
-     * What one tenant may import from besides its own prefix, e.g.
-     * `acme=s3://shared-feeds/acme/,acme=https://files.acme.example/fhir/,beta=s3://beta-drop/`.
-     */
-    IMPORT_TENANT_ALLOWED_PREFIXES: tenantPrefixes.default(new Map()),
-    /**
-     * A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere: most of what a
-     * killed worker costs an import. It heartbeats every third of this on a timer, so only an event loop blocked
-     * that long could be taken for dead.
-     */
-    IMPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(5),
-    /** A file whose checkpoint has not moved for this long is logged (WARN) and named in the job's X-Progress. */
-    IMPORT_STALL_WARNING_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Input files one import reads at once (`MaxConcurrentFiles` in the import settings this mirrors). */
+  IMPORT_MAX_CONCURRENT_FILES: z.coerce.number().int().min(1).max(256).default(2),
+  /** Resources per database write (`BatchSize`). */
+  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /** Concurrent batch writers per file (`ConsumerCount`). */
+  IMPORT_CONSUMER_COUNT: z.coerce.number().int().min(1).max(64).default(2),
+  /** Parsed batches waiting for a writer, per file (`ChannelCapacity`): bounds memory when the database is slower. */
+  IMPORT_CHANNEL_CAPACITY: z.coerce.number().int().min(1).max(1024).default(4),
+  /** A line longer than this is reported as an error without being read into memory. */
+  IMPORT_MAX_LINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
+  /**
+   * Buckets on the configured S3 storage where each tenant imports from its own prefix: tenant T may name
+   * `s3://{bucket}/T/…` and nothing else there, so one tenant cannot import what another placed in the bucket.
+   */
+  IMPORT_S3_BUCKETS: list
+    .refine((buckets) => buckets.every((bucket) => BUCKET_NAME.test(bucket)), {
+      message: 'expected valid S3 bucket names, comma-separated',
+    })
+    .default(['fhir-bulk-import']),
+  /**
+   * URL prefixes `http(s)` inputs must start with (comma-separated); empty allows none. Every tenant may read them
+   * (IMPORT_TENANT_ALLOWED_PREFIXES gives one tenant its own). Anything else is refused at kick-off, as are hosts
+   * resolving to private or link-local addresses unless a prefix names that address.
+   */
+  IMPORT_HTTP_ALLOWED_PREFIXES: urlPrefixes.default([]),
+  /**
+   * What one tenant may import from besides its own prefix, e.g.
+   * `acme=s3://shared-feeds/acme/,acme=https://files.acme.example/fhir/,beta=s3://beta-drop/`.
+   */
+  IMPORT_TENANT_ALLOWED_PREFIXES: tenantPrefixes.default(new Map()),
+  /**
+   * A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere: most of what a
+   * killed worker costs an import. It heartbeats every third of this on a timer, so only an event loop blocked
+   * that long could be taken for dead.
+   */
+  IMPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(5),
+  /** A file whose checkpoint has not moved for this long is logged (WARN) and named in the job's X-Progress. */
+  IMPORT_STALL_WARNING_SECONDS: z.coerce.number().int().min(1).default(60),
 
-    /**
-     * `smart` (default): every FHIR and bulk route needs a SMART Backend Services access token. `none`: no checks at
-     * all, every request acts with every right; for local experiments only (the API warns loudly at start).
-     */
-    AUTH_MODE: z.enum(['smart', 'none']).default('smart'),
-    /**
-     * The administrator's credential for client management (`Authorization: Bearer …` on /auth/register and
-     * /auth/clients). Unset: only clients holding the `admin` permission manage clients.
-     */
-    AUTH_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
-    /** How long an access token lives; SMART Backend Services asks for five minutes at most. */
-    AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(300).default(300),
-    /**
-     * URL prefixes a client's `jwks_uri` must start with (as IMPORT_HTTP_ALLOWED_PREFIXES for inputs): the server
-     * fetches these URLs, so only listed ones, and never an internal address unless a prefix names it.
-     */
-    AUTH_JWKS_ALLOWED_PREFIXES: urlPrefixes.default([]),
+  /**
+   * `smart` (default): every FHIR and bulk route needs a SMART Backend Services access token. `none`: no checks at
+   * all, every request acts with every right; for local experiments only (the API warns loudly at start).
+   */
+  AUTH_MODE: z.enum(['smart', 'none']).default('smart'),
+  /**
+   * The administrator's credential for client management (`Authorization: Bearer …` on /auth/register and
+   * /auth/clients). Unset: only clients holding the `admin` permission manage clients.
+   */
+  AUTH_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long an access token lives; SMART Backend Services asks for five minutes at most. */
+  AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(300).default(300),
+  /**
+   * URL prefixes a client's `jwks_uri` must start with (as IMPORT_HTTP_ALLOWED_PREFIXES for inputs): the server
+   * fetches these URLs, so only listed ones, and never an internal address unless a prefix names it.
+   */
+  AUTH_JWKS_ALLOWED_PREFIXES: urlPrefixes.default([]),
 
-    /**
-     * `on`: every object the server writes (export outputs, manifests, error files, Parquet) is encrypted by the
-     * services themselves before it reaches S3 (object-store's envelope encryption), whatever the S3 store honours.
-     */
-    OBJECT_ENCRYPTION: z.enum(['on', 'off']).default('off'),
-    /**
-     * The master keys of that encryption, `id:base64`, comma-separated, oldest first: new objects use the last one,
-     * the others keep older objects readable. Each key is 32 random bytes (`openssl rand -base64 32`).
-     */
-    OBJECT_ENCRYPTION_KEYS: list
-      .superRefine((entries, context) => {
-        const ids = new Set<string>();
-        entries.forEach((entry, index) => {
-          const id = entry.slice(0, Math.max(0, entry.indexOf(':')));
-          // Never the entry itself in a message: it holds the key.
-          const problem = masterKeyProblem(entry) ?? (ids.has(id) ? `repeats the key id ${id}` : undefined);
-          if (problem) context.addIssue({ code: 'custom', message: `entry ${index + 1} ${problem}` });
-          ids.add(id);
-        });
-      })
-      .default([]),
+  /**
+   * `on`: every object the server writes (export outputs, manifests, error files, Parquet) is encrypted by the
+   * services themselves before it reaches S3 (object-store's envelope encryption), whatever the S3 store honours.
+   */
+  OBJECT_ENCRYPTION: z.enum(['on', 'off']).default('off'),
+  /**
+   * The master keys of that encryption, `id:base64`, comma-separated, oldest first: new objects use the last one,
+   * the others keep older objects readable. Each key is 32 random bytes (`openssl rand -base64 32`).
+   */
+  OBJECT_ENCRYPTION_KEYS: list
+    .superRefine((entries, context) => {
+      const ids = new Set<string>();
+      entries.forEach((entry, index) => {
+        const id = entry.slice(0, Math.max(0, entry.indexOf(':')));
+        // Never the entry itself in a message: it holds the key.
+        const problem = masterKeyProblem(entry) ?? (ids.has(id) ? `repeats the key id ${id}` : undefined);
+        if (problem) context.addIssue({ code: 'custom', message: `entry ${index + 1} ${problem}` });
+        ids.add(id);
+      });
+    })
+    .default([]),
 
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((config, context) => {
-    const problem = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
-    if (config.S3_SSE_KMS_KEY_ID && config.S3_SSE !== 'aws:kms') {
-      problem('S3_SSE_KMS_KEY_ID', `names a KMS key, which only S3_SSE=aws:kms uses (S3_SSE is ${config.S3_SSE})`);
-    }
-    if (config.OBJECT_ENCRYPTION === 'on' && config.OBJECT_ENCRYPTION_KEYS.length === 0) {
-      problem('OBJECT_ENCRYPTION_KEYS', 'is required with OBJECT_ENCRYPTION=on (id:base64 of 32 random bytes)');
-    }
-    if (config.OBJECT_ENCRYPTION === 'on' && config.EXPORT_FILE_ACCESS === 'presigned') {
-      problem(
-        'EXPORT_FILE_ACCESS',
-        'presigned URLs would hand clients the encrypted bytes: with OBJECT_ENCRYPTION=on, files are served by the API (EXPORT_FILE_ACCESS=api), or set OBJECT_ENCRYPTION=off',
-      );
-    }
-  });
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Settings that are each valid but do not go together. */
+const consistent = schema.superRefine((config, context) => {
+  const problem = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
+  if (config.S3_SSE_KMS_KEY_ID && config.S3_SSE !== 'aws:kms') {
+    problem('S3_SSE_KMS_KEY_ID', `names a KMS key, which only S3_SSE=aws:kms uses (S3_SSE is ${config.S3_SSE})`);
+  }
+  if (config.OBJECT_ENCRYPTION === 'on' && config.OBJECT_ENCRYPTION_KEYS.length === 0) {
+    problem('OBJECT_ENCRYPTION_KEYS', 'is required with OBJECT_ENCRYPTION=on (id:base64 of 32 random bytes)');
+  }
+  if (config.OBJECT_ENCRYPTION === 'on' && config.EXPORT_FILE_ACCESS === 'presigned') {
+    problem(
+      'EXPORT_FILE_ACCESS',
+      'presigned URLs would hand clients the encrypted bytes: with OBJECT_ENCRYPTION=on, files are served by the API (EXPORT_FILE_ACCESS=api), or set OBJECT_ENCRYPTION=off',
+    );
+  }
+});
 
 export type Config = z.infer<typeof schema>;
 
@@ -305,7 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
   const { settings, readFrom } = withRenamedSettings(present);
-  const parsed = schema.safeParse(settings);
+  const parsed = consistent.safeParse(settings);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => {

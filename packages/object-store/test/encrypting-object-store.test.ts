@@ -1,6 +1,6 @@
 import { MemoryObjects } from '@fhir-bulk/test-support/src/memory-objects';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { EncryptingObjectStore, ObjectIntegrityError, UnknownMasterKeyError } from '../src';
 import { HEADER_BYTES } from '../src/encryption/header';
 import { SEALED_SEGMENT_BYTES, SEGMENT_BYTES } from '../src/encryption/segments';
@@ -171,5 +171,14 @@ describe('EncryptingObjectStore', () => {
     await new EncryptingObjectStore(stored, [keyA]).put('old', 'written under A', 'text/plain');
     const impostor = new EncryptingObjectStore(stored, [{ id: 'key-a', key: randomBytes(32) }]);
     await expect(impostor.getText('old')).rejects.toThrow(/does not authenticate with master key "key-a"/);
+  });
+});
+
+describe('EncryptingObjectStore writes', () => {
+  it('fails the put, with no unhandled error, when the body fails before it is read', async () => {
+    const store = new EncryptingObjectStore(new MemoryObjects(), [keyA]);
+    const body = new PassThrough();
+    body.destroy(new Error('the writer failed'));
+    await expect(store.put('f', body, 'text/plain')).rejects.toThrow('the writer failed');
   });
 });

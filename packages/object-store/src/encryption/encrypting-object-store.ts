@@ -32,9 +32,16 @@ export class EncryptingObjectStore implements ObjectStore {
       counted(body instanceof Readable ? body : [body]),
       newObjectKey(this.keyring.at(-1)!, key),
     );
-    // A small body sealed at once is put with its length; a stream goes through the store's multipart upload.
-    const stored = body instanceof Readable ? Readable.from(sealed, { objectMode: false }) : await collect(sealed);
-    await this.stored.put(key, stored, contentType);
+    if (!(body instanceof Readable)) {
+      // A small body sealed at once is put with its length.
+      await this.stored.put(key, await collect(sealed), contentType);
+      return { size };
+    }
+    const stream = Readable.from(sealed, { objectMode: false });
+    // The body may fail before the upload first reads it (a writer failing at once): that fails the upload, as the
+    // S3 store does for plain bodies, instead of being an 'error' event nobody listens to.
+    body.on('error', (error) => stream.destroy(error));
+    await this.stored.put(key, stream, contentType);
     return { size };
   }
 
