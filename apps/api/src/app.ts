@@ -16,6 +16,7 @@ import { type ExportStatusDeps, exportStatusRoutes } from './routes/export-statu
 import type { ImportApi } from './import-api';
 import { importKickoffRoutes } from './routes/import-kickoff';
 import { importStatusRoutes } from './routes/import-status';
+import { type JobListDeps, jobListingRoutes } from './routes/job-listing';
 import { bulkSubmitRoutes } from './routes/bulk-submit';
 import { bulkSubmitStatusRoutes } from './routes/bulk-submit-status';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
@@ -32,6 +33,8 @@ export interface AppDeps {
   audit: AuditRecorder;
   exports: ExportStatusDeps;
   imports: ImportApi;
+  /** `[base]/_jobs`: the job records and where the Temporal UI shows each job. */
+  jobList: Omit<JobListDeps, 'publicBaseUrl'>;
   rest: Omit<RestDeps, 'publicBaseUrl'>;
   /** Request bodies above this size are refused with 413. */
   bodyLimitBytes?: number;
@@ -47,6 +50,7 @@ export function createApp({
   audit,
   exports,
   imports,
+  jobList,
   rest,
   publicBaseUrl,
   readiness,
@@ -83,6 +87,7 @@ export function createApp({
   fhir.use(bulkSubmitRoutes(imports, publicBaseUrl));
   fhir.use(bulkSubmitStatusRoutes(imports, publicBaseUrl));
   fhir.use(viewExportRoutes(kickoff, exports));
+  fhir.use(jobListingRoutes({ ...jobList, publicBaseUrl }));
   fhir.use(viewDefinitionRoutes({ ...rest, publicBaseUrl }));
   // Last: its `/:type/:id` patterns would otherwise shadow the operation routes above.
   fhir.use(fhirRestRoutes({ ...rest, publicBaseUrl }));

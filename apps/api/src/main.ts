@@ -10,6 +10,7 @@ import { createAuthApi } from './auth-api';
 import { answerClientErrors } from './client-errors';
 import { createExportApi } from './export-api';
 import { createImportApi } from './import-api';
+import { createJobListApi } from './job-list-api';
 import { viewRunBudget } from './view-run-budget';
 
 /** API process: one Mongo client, one S3 client and one Temporal connection, shared by every request. */
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     auth: createAuthApi(config, { db: store.db, logger }),
     exports: createExportApi(config, { client, db: store.db, objects }),
     imports: createImportApi(config, { client, db: store.db, objects }),
+    jobList: createJobListApi(config, store.db),
     rest: { store, transactions, viewRunBudget: viewRunBudget(config) },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     publicBaseUrl: config.PUBLIC_BASE_URL,

@@ -14,15 +14,16 @@ export interface TimeWindow {
  */
 export function parseTimeWindow(since: string | undefined, until: string | undefined): TimeWindow {
   const window: TimeWindow = {};
-  if (since !== undefined) window.since = instant('_since', since);
-  if (until !== undefined) window.until = instant('_until', until);
+  if (since !== undefined) window.since = parseInstant('_since', since);
+  if (until !== undefined) window.until = parseInstant('_until', until);
   if (window.since && window.until && window.since > window.until) {
     throw badRequest(`_since (${since}) is after _until (${until})`, '_since');
   }
   return window;
 }
 
-function instant(name: string, value: string): string {
+/** A FHIR instant (or dateTime, as `_since` takes) as an ISO instant; a 400 naming the parameter `name` if not one. */
+export function parseInstant(name: string, value: string): string {
   // An unencoded `+01:00` in a query string arrives as ` 01:00`; nothing else could have meant the space.
   const range = parseDateRange(value.replace(/ (\d{2}:\d{2})$/, '+$1'));
   if (!range) throw badRequest(`${name} must be a FHIR instant such as 2024-01-31T12:00:00Z, not "${value}"`, name);

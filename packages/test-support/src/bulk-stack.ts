@@ -12,6 +12,7 @@ import { createAuthApi } from '@fhir-bulk/api/src/auth-api';
 import { answerClientErrors } from '@fhir-bulk/api/src/client-errors';
 import { createExportApi } from '@fhir-bulk/api/src/export-api';
 import { createImportApi } from '@fhir-bulk/api/src/import-api';
+import { createJobListApi } from '@fhir-bulk/api/src/job-list-api';
 import { viewRunBudget } from '@fhir-bulk/api/src/view-run-budget';
 import { SdkLogger } from '@fhir-bulk/worker/src/sdk-logger';
 import { type RunningWorkers, runWorkers } from '@fhir-bulk/worker/src/worker';
@@ -114,6 +115,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
         db: services.store.db,
         objects: services.objects,
       }),
+      jobList: createJobListApi(config, services.store.db),
       rest: { store: services.store, transactions, viewRunBudget: viewRunBudget(config) },
       bodyLimitBytes: 64 * 1024,
       publicBaseUrl: baseUrl,

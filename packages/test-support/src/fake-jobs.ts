@@ -17,6 +17,10 @@ export class MemoryJobRecords implements JobRecordReader {
     return this.records.get(jobId) ?? null;
   }
 
+  all(): JobRecord[] {
+    return [...this.records.values()];
+  }
+
   started(job: RecordedJob, startTime: Date): void {
     const { jobId, tenant, requestedBy, requestUrl, types } = job;
     this.records.set(jobId, {
@@ -30,9 +34,10 @@ export class MemoryJobRecords implements JobRecordReader {
     });
   }
 
-  mark(jobId: string, status: JobState): void {
+  /** Sets the job's state, and what its end recorded (metrics, end time) when given. */
+  mark(jobId: string, status: JobState, ended: Partial<JobRecord> = {}): void {
     const record = this.records.get(jobId);
-    if (record) this.records.set(jobId, { ...record, status });
+    if (record) this.records.set(jobId, { ...record, ...ended, status });
   }
 }
 

@@ -8,12 +8,16 @@ import { createLogger } from '@fhir-bulk/logging';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fakeExportJobs, fakeImportJobs } from './fake-jobs';
+import { MemoryJobListing } from './memory-job-listing';
 import { MemoryObjects } from './memory-objects';
 import { MemorySubmissions } from './memory-submissions';
 import { MemoryTokens } from './memory-tokens';
 
 /** The bucket import inputs may come from; an input `s3://{bucket}/{key}` is the object `{bucket}/{key}`. */
 export const IMPORT_BUCKET = 'import-inputs';
+
+/** Where the route app says the Temporal UI is (job listings link to it). */
+export const TEMPORAL_UI_URL = 'http://temporal-ui.test:8233';
 
 /**
  * The real API (createApp: every route, middleware and the error handler) on a free port, with the job interfaces,
@@ -100,6 +104,14 @@ export async function startRouteApp({
         checks,
         submissions: new MemorySubmissions(),
         manifests: { checks, readS3Text: (bucket, key) => objects.getText(`${bucket}/${key}`) },
+      },
+      jobList: {
+        jobs: new MemoryJobListing([
+          ['export', exports.records],
+          ['import', imports.records],
+        ]),
+        temporalUiUrl: TEMPORAL_UI_URL,
+        temporalNamespace: 'default',
       },
       rest: {
         store: unreachable('resource store (MongoDB)'),
