@@ -24,6 +24,7 @@ import { metadataRoutes } from './routes/metadata';
 import { viewDefinitionRoutes } from './routes/view-definition';
 import { viewExportRoutes } from './routes/view-export';
 import { keepViewRunText } from './view-run-body';
+import { requestLog } from './request-log';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface AppDeps {
@@ -60,6 +61,8 @@ export function createApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // First: every later line of a request, the error handler's too, carries its request id.
+  app.use(requestLog(logger));
   app.use(healthRoutes(readiness));
   // The OAuth endpoints parse their own bodies (a form; JSON after the admin check) and answer as OAuth does.
   app.use(authTokenRoutes(auth, audit, publicBaseUrl));

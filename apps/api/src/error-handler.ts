@@ -9,8 +9,10 @@ import { isBackendOutage } from './backend-outage';
 const OUTAGE_RETRY_AFTER_SECONDS = 10;
 
 /** The one place FHIR errors become HTTP responses. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(processLogger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    // The request's logger (request-log.ts, the app's first middleware) adds its request id to the line.
+    const logger = (req.log as Logger | undefined) ?? processLogger;
     noteAuditFailure(res, error);
     if (res.headersSent) {
       // A stream failed mid-response (S3 gone during a download): no status can be sent any more, so log it and

@@ -64,6 +64,8 @@ export interface JobMemo {
   request: string;
   transactionTime: string;
   baseUrl: string;
+  /** The kick-off's X-Request-Id: one search of it in the UI or the logs finds the job. */
+  requestId?: string;
 }
 
 /** What every job's workflow input carries: identity, place and request (NewJob, apps/api/src/async-jobs). */
@@ -73,6 +75,7 @@ interface JobInput {
   requestUrl: string;
   transactionTime: string;
   baseUrl: string;
+  requestId?: string;
 }
 
 /** A job's workflow: it takes the job's input and returns its result. */
@@ -130,6 +133,7 @@ export abstract class TemporalJobs<I extends JobInput, R> {
         request: input.requestUrl,
         transactionTime: input.transactionTime,
         baseUrl: input.baseUrl,
+        ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
         ...memo,
       },
     });

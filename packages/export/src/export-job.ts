@@ -90,6 +90,8 @@ export interface ExportJobInput extends ExportRequest {
   baseUrl: string;
   /** Who asked (the authenticated client, or `anonymous`), for the audit event. */
   requestedBy: string;
+  /** The kick-off's X-Request-Id, on the worker's log lines for the job (absent for jobs started before it was). */
+  requestId?: string;
   /** The views of `viewRequests`, resolved by the API: each output partition of a view writes its rows. */
   views?: ExportView[];
 }

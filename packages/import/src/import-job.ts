@@ -32,6 +32,8 @@ export interface ImportJobInput extends ImportRequest {
   baseUrl: string;
   transactionTime: string;
   requestedBy: string;
+  /** The kick-off's X-Request-Id, on the worker's log lines for the job (absent for jobs started before it was). */
+  requestId?: string;
 }
 
 /** Where an input is read from, resolved at kick-off (source-policy.ts) so the worker never interprets URLs. */

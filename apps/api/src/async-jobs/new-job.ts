@@ -1,3 +1,4 @@
+import type { JobKind } from '@fhir-bulk/jobs';
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { noteAuditJob } from '../audit/request-audit';
@@ -14,6 +15,8 @@ export interface NewJob {
   transactionTime: string;
   /** The client that started it: the only one (besides admins) its status, files and cancel answer. */
   requestedBy: string;
+  /** The kick-off's X-Request-Id (request-log.ts): the worker's log lines for the job carry it too. */
+  requestId: string;
 }
 
 export function newJob(req: Request, publicBaseUrl: string): NewJob {
@@ -27,5 +30,13 @@ export function newJob(req: Request, publicBaseUrl: string): NewJob {
     requestUrl: requestUrlOf(publicBaseUrl, req),
     transactionTime: new Date().toISOString(),
     requestedBy: principalOf(req).clientId,
+    requestId: String(req.id),
   };
 }
+
+/**
+ * The kick-off's line: the job it started, on the request's logger (so with its request id). `kind` is the job's
+ * kind as in the worker's lines and the `BulkKind` search attribute (a view export is an export).
+ */
+export const logJobStarted = (req: Request, job: NewJob, kind: JobKind) =>
+  req.log.info({ jobId: job.jobId, tenant: job.tenant, kind }, 'job started');

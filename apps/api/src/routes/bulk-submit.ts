@@ -12,7 +12,7 @@ import {
   type SubmittedManifest,
 } from '@fhir-bulk/import';
 import { Router } from 'express';
-import { newJob } from '../async-jobs/new-job';
+import { logJobStarted, newJob } from '../async-jobs/new-job';
 import { importTypesUnwritable } from '../async-jobs/job-outcomes';
 import { principalOf } from '../auth/principal-of';
 import type { ImportJobs, SubmissionStore } from '../job-interfaces';
@@ -64,8 +64,10 @@ export function bulkSubmitRoutes(deps: BulkSubmitDeps, publicBaseUrl: string): R
       const message = `Submission ${request.submissionId} changed while this request was checked; send it again`;
       throw new OperationOutcomeError(409, outcome('error', 'conflict', message));
     }
-    if (jobId)
+    if (jobId) {
       await deps.jobs.start({ inputFormat: 'application/fhir+ndjson', mode: 'IncrementalLoad', inputs, ...job });
+      logJobStarted(req, job, 'import');
+    }
     await Promise.all(plan.cancel.map((cancelled) => deps.jobs.cancel(job.tenant, cancelled)));
     res
       .status(200)

@@ -11,7 +11,7 @@ import { JOB_PATHS, jobStatusUrl } from '@fhir-bulk/jobs';
 import type { ResourceStore } from '@fhir-bulk/store';
 import { resolveViews, type StatusOf } from '@fhir-bulk/view-operations';
 import { type Request, type RequestHandler, Router } from 'express';
-import { newJob } from '../async-jobs/new-job';
+import { logJobStarted, newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
 import type { ExportJobs } from '../job-interfaces';
 import { checkExportPatients } from '../export-patients';
@@ -98,6 +98,7 @@ export async function startExport(
     ...job,
     requiresAccessToken: true,
   });
+  logJobStarted(req, job, 'export');
   return job;
 }
 

@@ -3,7 +3,7 @@ import { type InputChecks, parseImportKickoff } from '@fhir-bulk/import';
 import { JOB_PATHS, jobStatusUrl } from '@fhir-bulk/jobs';
 import { Router } from 'express';
 import { importTypesUnwritable } from '../async-jobs/job-outcomes';
-import { newJob } from '../async-jobs/new-job';
+import { logJobStarted, newJob } from '../async-jobs/new-job';
 import { principalOf } from '../auth/principal-of';
 import type { ImportJobs } from '../job-interfaces';
 import { checkInputs } from '../import-inputs';
@@ -26,6 +26,7 @@ export function importKickoffRoutes(jobs: ImportJobs, checks: InputChecks, publi
     const job = newJob(req, publicBaseUrl);
     await checkInputs(request, job.tenant, checks);
     await jobs.start({ ...request, ...job });
+    logJobStarted(req, job, 'import');
     res
       .status(202)
       .set('Content-Location', jobStatusUrl(job.baseUrl, JOB_PATHS.import, job.jobId))
