@@ -4,28 +4,17 @@ import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore } from '@fhir-bulk/store';
 import { warmUpSchema } from '@fhir-bulk/validation';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { ensureRetentionSchedule } from './retention-schedule';
-import { SdkLogger } from './sdk-logger';
+import { installRuntime } from './runtime';
 import { runWorkers } from './worker';
-
-/** The Temporal SDK's own log level for ours (it has no fatal and no silent). */
-const SDK_LOG_LEVEL = {
-  fatal: 'ERROR',
-  error: 'ERROR',
-  warn: 'WARN',
-  info: 'INFO',
-  debug: 'DEBUG',
-  trace: 'TRACE',
-  silent: 'ERROR',
-} as const;
 
 /** Worker process: polls the task queue until SIGINT/SIGTERM, then finishes its activities' current step. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
   for (const warning of renamedSettingWarnings()) logger.warn(warning);
-  Runtime.install({ logger: new SdkLogger(SDK_LOG_LEVEL[config.LOG_LEVEL]) });
+  installRuntime({ logger });
   const mongo = await connectMongo(config.MONGODB_URL);
   const objects = objectStoreFromConfig(config);
   await objects.ensureBucket();

@@ -9,6 +9,7 @@ import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/w
 import { createExportActivities, type ExportDeps, type ExportSettings } from './export/activities';
 import { createImportActivities, type ImportDeps } from './import/activities';
 import { InputReader } from './import/input-reader';
+import { jobLogInterceptors } from './job-log-attributes';
 
 export type WorkerConfig = Pick<
   Config,
@@ -144,6 +145,7 @@ export async function createActivityWorker({ connection, config, store, objects 
       ...createImportActivities(importDeps(store, objects, config)),
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    interceptors: { activity: [jobLogInterceptors] },
   });
 }
 

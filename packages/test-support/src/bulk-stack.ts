@@ -47,7 +47,7 @@ let runtimeInstalled = false;
 
 /**
  * What in-process workers logged at WARN or above (the SDK's and activities' `context.log`), newest last, so a test
- * can assert that a problem was logged; printed as the SDK prints too.
+ * can assert that a problem was logged; printed as JSON lines too, as the worker prints them.
  */
 export const workerWarnings: Array<{ level: LogLevel; message: string; meta?: LogMetadata }> = [];
 
@@ -81,7 +81,7 @@ function envValue(value: unknown): string {
 export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkStackOptions = {}): Promise<BulkStack> {
   if (!runtimeInstalled) {
     // The SDK's default logger prints every worker state change; tests want only problems.
-    Runtime.install({ logger: new CapturingLogger('WARN') });
+    Runtime.install({ logger: new CapturingLogger(createLogger('worker-test', 'warn')) });
     runtimeInstalled = true;
   }
   const services = await connectTestServices(env);

@@ -53,7 +53,7 @@ export async function exportPartition(deps: PartitionDeps, { job, partition, pat
       };
   // The first document may be long in coming (a large sort on MongoDB, a storage-order scan past many filtered-out
   // documents): withHeartbeats keeps beating meanwhile.
-  return withHeartbeats(resumed, (beat) =>
+  const written = await withHeartbeats(resumed, (beat) =>
     writePartitionFiles(output.items, resumed, {
       format: output.format,
       objects: deps.objects,
@@ -65,6 +65,10 @@ export async function exportPartition(deps: PartitionDeps, { job, partition, pat
       mixedTypes: organized,
     }),
   );
+  // Job, tenant, kind, request id and partition come from the activity's log attributes (job-log-attributes.ts).
+  const records = written.reduce((sum, file) => sum + file.count, 0);
+  context.log.info('export partition done', { files: written.length, records });
+  return written;
 }
 
 /** Only documents in the job's patient scope (Patient and Group exports); all of them otherwise. */

@@ -67,7 +67,14 @@ export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask
     if (change === 'moving') context.log.info('import file moves again', where);
     return stalledSeconds > 0 ? { ...latest, stalledSeconds } : latest;
   };
-  return withHeartbeats(resumed, (beat) => importFromCheckpoint(deps, { job, file }, resumed, beat), withStall);
+  const imported = await withHeartbeats(
+    resumed,
+    (beat) => importFromCheckpoint(deps, { job, file }, resumed, beat),
+    withStall,
+  );
+  // Job, tenant, kind, request id and file come from the activity's log attributes (job-log-attributes.ts).
+  context.log.info('import file done', { resources: imported.count, errors: imported.errors });
+  return imported;
 }
 
 /** Reads, checks and writes the file from `resumed` on; `beat` heartbeats each checkpoint once it is recorded. */

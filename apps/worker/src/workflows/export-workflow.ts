@@ -1,10 +1,11 @@
 import type { ExportedFile, ExportJobInput, ExportPlan, ExportProgress } from '@fhir-bulk/export';
 import { type ExportSummary, exportFilesQuery, exportProgressQuery } from '@fhir-bulk/workflow-contract';
-import { CancellationScope, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ExportActivities } from '../export/activities';
 import { mapBounded } from './bounded';
 import { resumableActivity } from './resumable-activity';
 import { messageOf } from './failure-message';
+import { jobLogFields } from './job-log';
 
 /** Short steps: planning, manifest, cleanup. Retried without end on infrastructure faults, never on ExportError. */
 const steps = proxyActivities<ExportActivities>({
@@ -27,8 +28,10 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
   const job: ExportJobInput = { ...input };
   delete job.patients;
   let plan: ExportPlan | undefined;
+  const fields = jobLogFields('export', input);
   try {
     plan = await steps.planExport(input);
+    log.info('export planned', { ...fields, partitions: plan.partitions.length, total: plan.total });
     files.push(...plan.files);
     progress.total = plan.total;
     progress.phase = 'exporting';
@@ -45,9 +48,12 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
     progress.phase = 'finalizing';
     const summary = await steps.finalizeExport({ job, files, ...(patientSet ? { patientSet } : {}) });
     progress.phase = 'done';
+    log.info('export completed', { ...fields, ...summary });
     return summary;
   } catch (error) {
     const status = isCancellation(error) ? 'cancelled' : 'failed';
+    // Not its message: a failure may quote what it failed on; the job's status says what happened.
+    log.warn(`export ${status}`, fields);
     const patientSet = plan?.patientSet;
     await CancellationScope.nonCancellable(() =>
       steps.abandonExport({

@@ -1,10 +1,11 @@
 import type { ImportJobInput, ImportProgress } from '@fhir-bulk/import';
 import { importProgressQuery, type ImportSummary } from '@fhir-bulk/workflow-contract';
-import { CancellationScope, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ImportActivities } from '../import/activities';
 import { mapBounded } from './bounded';
 import { resumableActivity } from './resumable-activity';
 import { messageOf } from './failure-message';
+import { jobLogFields } from './job-log';
 
 const steps = proxyActivities<ImportActivities>({
   startToCloseTimeout: '30 minutes',
@@ -28,9 +29,11 @@ export async function importWorkflow(input: ImportJobInput): Promise<ImportSumma
   };
   setHandler(importProgressQuery, () => progress);
   const { inputs: _inputs, ...job } = input;
+  const fields = jobLogFields('import', input);
   try {
     const plan = await steps.planImport(input);
     const planned = plan.files;
+    log.info('import planned', { ...fields, files: planned.length });
     progress.totalBytes = planned.reduce((sum, f) => sum + f.size, 0);
     progress.phase = 'importing';
     const { importFile } = proxyActivities<ImportActivities>(
@@ -47,9 +50,12 @@ export async function importWorkflow(input: ImportJobInput): Promise<ImportSumma
     progress.phase = 'finalizing';
     await steps.finalizeImport({ job: input, planned, files });
     progress.phase = 'done';
+    log.info('import completed', { ...fields, resources: progress.resources, errors: progress.errors });
     return { files };
   } catch (error) {
     const status = isCancellation(error) ? 'cancelled' : 'failed';
+    // Not its message: a failure may quote what it failed on; the job's status says what happened.
+    log.warn(`import ${status}`, fields);
     await CancellationScope.nonCancellable(() =>
       steps.abandonImport({ job: input, status, ...(status === 'failed' ? { message: messageOf(error) } : {}) }),
     );
