@@ -96,19 +96,20 @@ export const pollsActivities = (
 ): Promise<boolean> => pollsTaskQueue(stack.client, stack.config.TEMPORAL_TASK_QUEUE, worker, ['activity']);
 
 /**
- * Starts `apps/{app}/src/main.ts` (worker or api) with `env` at LOG_LEVEL=warn, as `node --import tsx <entry>`, not
- * through the tsx CLI (`npm run worker`): the CLI runs the script in a second node process, and a benchmark measures
- * the service's own memory. Its output goes to `logFile` (appended) or, without one, to this process's (a test's).
+ * Starts `apps/{app}/src/main.ts` (worker or api) with `env` at LOG_LEVEL=warn (or `logLevel`), as
+ * `node --import tsx <entry>`, not through the tsx CLI (`npm run worker`): the CLI runs the script in a second node
+ * process, and a benchmark measures the service's own memory. Its output goes to `logFile` (appended) or, without
+ * one, to this process's (a test's).
  */
 export function startService(
   app: 'worker' | 'api',
   env: NodeJS.ProcessEnv,
-  { logFile }: { logFile?: string } = {},
+  { logFile, logLevel = 'warn' }: { logFile?: string; logLevel?: string } = {},
 ): ServiceProcess {
   const log = logFile === undefined ? 'inherit' : openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(REPO_ROOT, `apps/${app}/src/main.ts`)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, LOG_LEVEL: logLevel },
     stdio: ['ignore', log, log],
   });
   if (typeof log === 'number') closeSync(log);
