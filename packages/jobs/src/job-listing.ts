@@ -109,10 +109,9 @@ export function listFilter(query: JobListQuery, kind: JobKind): Filter<JobRecord
 }
 
 /**
- * The tenant's export, view export and import jobs from their records, a page at a time. On FerretDB v1 every
- * one of these queries reads the whole collection (it filters only `_id` lookups by index): job collections hold a
- * record per job, a few thousand at most between retention purges, so that costs milliseconds; no index is kept
- * for the listing on MongoDB either, for the same reason.
+ * The tenant's export, view export and import jobs from their records, a page at a time. On FerretDB v1 each
+ * page reads both collections whole (it filters by index only `_id` lookups, and sorts in memory): a page's time
+ * grows with every job ever recorded (docs/decisions.md has figures). No index serves it on MongoDB yet either.
  */
 export class JobListing {
   constructor(private readonly db: Db) {}
