@@ -2,6 +2,7 @@ import { importKickoffBody } from '@fhir-bulk/import';
 import { outcomeIssue } from '@fhir-bulk/test-support/src/outcome-issue';
 import { IMPORT_BUCKET, type RouteApp, startRouteApp, TEMPORAL_UI_URL } from '@fhir-bulk/test-support/src/route-app';
 import { randomUUID } from 'node:crypto';
+import type { JobListingBody } from '../src/routes/job-listing';
 
 // GET [base]/_jobs in-process, over job records in memory (job-listing.int.test.ts lists real jobs from MongoDB).
 let app: RouteApp;
@@ -15,28 +16,10 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-interface Listed {
-  jobId: string;
-  kind: string;
-  status: string;
-  requestedBy: string;
-  startTime: string;
-  endTime?: string;
-  totalRecords?: number;
-  fileCount?: number;
-  totalSize?: number;
-  statusUrl: string;
-  temporalUrl: string;
-}
-interface Listing {
-  jobs: Listed[];
-  next?: string;
-}
-
-async function list(path: string, token: string): Promise<Listing> {
+async function list(path: string, token: string): Promise<JobListingBody> {
   const response = await app.request(path, token);
   expect([response.status, response.headers.get('content-type')]).toEqual([200, 'application/json; charset=utf-8']);
-  return (await response.json()) as Listing;
+  return (await response.json()) as JobListingBody;
 }
 
 /** A job record as a kick-off writes it, started at `startTime`, of `kind`'s records. */

@@ -9,6 +9,7 @@ import {
   startImport,
   type TestClient,
 } from '@fhir-bulk/test-support';
+import type { JobListingBody } from '../src/routes/job-listing';
 
 /**
  * `GET [base]/_jobs` on the real stack, through real SMART tokens: the job records the kick-offs and the worker
@@ -28,24 +29,10 @@ const jobs: Record<'ownerExport' | 'ownerImport' | 'otherExport', string> = {
 
 const base = () => `${stack.baseUrl}/tenant/${TENANT}`;
 
-interface Listed {
-  jobId: string;
-  kind: string;
-  status: string;
-  requestedBy: string;
-  startTime: string;
-  endTime?: string;
-  totalRecords?: number;
-  fileCount?: number;
-  totalSize?: number;
-  statusUrl: string;
-  temporalUrl: string;
-}
-
-async function list(client: TestClient, query = ''): Promise<{ jobs: Listed[]; next?: string }> {
+async function list(client: TestClient, query = ''): Promise<JobListingBody> {
   const response = await client.http.fetch(`${base()}/_jobs${query}`);
   expect(response.status).toBe(200);
-  return (await response.json()) as { jobs: Listed[]; next?: string };
+  return (await response.json()) as JobListingBody;
 }
 const idsOf = async (client: TestClient, query = '') => (await list(client, query)).jobs.map((job) => job.jobId);
 
@@ -120,7 +107,7 @@ describe('GET [base]/_jobs on the real stack', () => {
     while (url) {
       const response = await admin.http.fetch(url);
       expect(response.status).toBe(200);
-      const page = (await response.json()) as { jobs: Listed[]; next?: string };
+      const page = (await response.json()) as JobListingBody;
       expect(page.jobs).toHaveLength(1);
       seen.push(page.jobs[0]!.jobId);
       url = page.next;

@@ -51,14 +51,22 @@ export function jobListingRoutes(deps: JobListDeps): Router {
     const ui = deps.temporalUiUrl.replace(/\/$/, '');
     const workflowUrl = (jobId: string) =>
       `${ui}/namespaces/${encodeURIComponent(deps.temporalNamespace)}/workflows/${encodeURIComponent(jobId)}`;
-    res.type('application/json').json({
+    const body: JobListingBody = {
       jobs: page.jobs.map((job) =>
         listedJob(job, jobStatusUrl(baseUrl, STATUS_PATHS[job.kind], job.record._id), workflowUrl(job.record._id)),
       ),
       ...(page.next ? { next: nextLink(req, baseUrl, encodeCursor(page.next)) } : {}),
-    });
+    };
+    res.type('application/json').json(body);
   });
   return router;
+}
+
+/** The answer's body, as clients (and the tests) read it. */
+export interface JobListingBody {
+  jobs: Array<ReturnType<typeof listedJob>>;
+  /** The next page's URL; absent on the last page. */
+  next?: string;
 }
 
 /** One job as listed: the product spec's per-job metrics (its `exportId` is `jobId`, for imports too). */
