@@ -4,6 +4,7 @@ import type { Logger } from '@fhir-bulk/logging';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { noteAuditFailure } from './audit/request-audit';
 import { isBackendOutage } from './backend-outage';
+import { pathOf } from './request-log';
 
 /** Seconds a client is asked to wait when a backing service is unreachable. */
 const OUTAGE_RETRY_AFTER_SECONDS = 10;
@@ -17,7 +18,10 @@ export function errorHandler(processLogger: Logger): ErrorRequestHandler {
     if (res.headersSent) {
       // A stream failed mid-response (S3 gone during a download): no status can be sent any more, so log it and
       // cut the connection, which tells the client the body is incomplete.
-      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'error after the response started');
+      logger.error(
+        { err: error, method: req.method, path: pathOf(req.originalUrl) },
+        'error after the response started',
+      );
       res.destroy();
       return;
     }
@@ -42,7 +46,10 @@ export function errorHandler(processLogger: Logger): ErrorRequestHandler {
       return;
     }
     if (isBackendOutage(error)) {
-      logger.warn({ err: error, method: req.method, url: req.originalUrl }, 'a backing service is unreachable');
+      logger.warn(
+        { err: error, method: req.method, path: pathOf(req.originalUrl) },
+        'a backing service is unreachable',
+      );
       res
         .status(503)
         .set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS))
@@ -50,7 +57,7 @@ export function errorHandler(processLogger: Logger): ErrorRequestHandler {
         .send(outcome('error', 'transient', 'A backing service is unreachable; retry later'));
       return;
     }
-    logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    logger.error({ err: error, method: req.method, path: pathOf(req.originalUrl) }, 'unhandled error');
     res
       .status(500)
       .type('application/fhir+json')

@@ -21,12 +21,12 @@ export function requestIdOf(req: IncomingMessage): string {
 /** Probes poll these every few seconds; a line each would bury the requests that matter. */
 const PROBES = new Set(['/healthz', '/readyz']);
 
-const pathOf = (url: string | undefined) => (url ?? '').split('?')[0] ?? '';
+/** A request URL without its query string, which may hold patient data (`Patient?name=…`): what lines log. */
+export const pathOf = (url: string | undefined) => (url ?? '').split('?')[0] ?? '';
 
 /**
  * One JSON line per request (method, path, status, duration) and `req.log`, a logger whose every line carries the
- * request's `requestId`, which is echoed as X-Request-Id. The query string is left out of the line: a search
- * (`Patient?name=…`) would put patient data in the log; headers are left out too (tokens).
+ * request's `requestId`, which is echoed as X-Request-Id. The query string (pathOf) and headers (tokens) are left out.
  */
 export function requestLog(logger: Logger) {
   return pinoHttp({
