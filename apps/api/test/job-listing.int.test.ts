@@ -1,4 +1,5 @@
 import { importKickoffBody } from '@fhir-bulk/import';
+import { sampleView } from '@fhir-bulk/sample-data';
 import { bulkLoad } from '@fhir-bulk/store';
 import {
   type BulkStack,
@@ -13,7 +14,8 @@ import type { JobListingBody } from '../src/routes/job-listing';
 
 /**
  * `GET [base]/_jobs` on the real stack, through real SMART tokens: the job records the kick-offs and the worker
- * wrote in MongoDB, listed per client (an admin sees every client's), filtered and paged.
+ * wrote in MongoDB (an export and an import of one client, an export and a view export of another), listed per
+ * client (an admin sees every client's), filtered (FerretDB runs the kind filter's `$regex` and `$not`) and paged.
  */
 const TENANT = 'listing';
 const PATIENTS = 6;
@@ -21,10 +23,11 @@ let stack: BulkStack;
 let owner: TestClient;
 let other: TestClient;
 let admin: TestClient;
-const jobs: Record<'ownerExport' | 'ownerImport' | 'otherExport', string> = {
+const jobs: Record<'ownerExport' | 'ownerImport' | 'otherExport' | 'otherView', string> = {
   ownerExport: '',
   ownerImport: '',
   otherExport: '',
+  otherView: '',
 };
 
 const base = () => `${stack.baseUrl}/tenant/${TENANT}`;
@@ -38,6 +41,23 @@ const idsOf = async (client: TestClient, query = '') => (await list(client, quer
 
 async function exportAs(client: TestClient): Promise<string> {
   const kickoff = await client.http.fetch(`${base()}/$export?_type=Patient`, { headers: { Prefer: 'respond-async' } });
+  expect(kickoff.status).toBe(202);
+  const statusUrl = kickoff.headers.get('content-location')!;
+  expect((await pollUntilDone(statusUrl, client.http.fetch)).status).toBe(200);
+  return statusUrl.split('/').pop()!;
+}
+
+/** A `$viewdefinition-export` of an inline view: an export job, listed as a view export. */
+async function viewExportAs(client: TestClient): Promise<string> {
+  const view = { ...sampleView('patient-demographics'), id: undefined };
+  const kickoff = await client.http.fetch(`${base()}/ViewDefinition/$viewdefinition-export`, {
+    method: 'POST',
+    headers: { Prefer: 'respond-async', 'Content-Type': 'application/fhir+json' },
+    body: JSON.stringify({
+      resourceType: 'Parameters',
+      parameter: [{ name: 'view', part: [{ name: 'viewResource', resource: view }] }],
+    }),
+  });
   expect(kickoff.status).toBe(202);
   const statusUrl = kickoff.headers.get('content-location')!;
   expect((await pollUntilDone(statusUrl, client.http.fetch)).status).toBe(200);
@@ -61,6 +81,7 @@ beforeAll(async () => {
   expect((await pollUntilDone(started.statusUrl, owner.http.fetch)).status).toBe(200);
   jobs.ownerImport = started.jobId;
   jobs.otherExport = await exportAs(other);
+  jobs.otherView = await viewExportAs(other);
 });
 afterAll(() => stack.stop());
 
@@ -86,9 +107,20 @@ describe('GET [base]/_jobs on the real stack', () => {
     expect((await owner.http.fetch(exported!.statusUrl)).status).toBe(200);
   });
 
+  it('lists a view export as one, polled at its own status URL', async () => {
+    const [view] = (await list(other)).jobs;
+    expect(view).toMatchObject({
+      jobId: jobs.otherView,
+      kind: 'view-export',
+      status: 'completed',
+      statusUrl: `${base()}/_viewdefinition-export/${jobs.otherView}`,
+    });
+    expect((await other.http.fetch(view!.statusUrl)).status).toBe(200);
+  });
+
   it('never shows a client another client’s jobs; shows an admin every client’s', async () => {
-    expect(await idsOf(other)).toEqual([jobs.otherExport]);
-    expect(await idsOf(admin)).toEqual([jobs.otherExport, jobs.ownerImport, jobs.ownerExport]);
+    expect(await idsOf(other)).toEqual([jobs.otherView, jobs.otherExport]);
+    expect(await idsOf(admin)).toEqual([jobs.otherView, jobs.otherExport, jobs.ownerImport, jobs.ownerExport]);
     expect(await idsOf(other, '?kind=import')).toEqual([]);
   });
 
@@ -96,9 +128,14 @@ describe('GET [base]/_jobs on the real stack', () => {
     expect(await idsOf(admin, '?kind=import')).toEqual([jobs.ownerImport]);
     expect(await idsOf(admin, '?kind=export&status=completed')).toEqual([jobs.otherExport, jobs.ownerExport]);
     expect(await idsOf(admin, '?status=failed,cancelled')).toEqual([]);
-    expect(await idsOf(admin, '?kind=view-export')).toEqual([]);
+    expect(await idsOf(admin, '?kind=view-export')).toEqual([jobs.otherView]);
+    expect(await idsOf(admin, '?kind=view-export,import')).toEqual([jobs.otherView, jobs.ownerImport]);
     const { startTime } = (await list(admin, '?kind=import')).jobs[0]!;
-    expect(await idsOf(admin, `?since=${encodeURIComponent(startTime)}`)).toEqual([jobs.otherExport, jobs.ownerImport]);
+    expect(await idsOf(admin, `?since=${encodeURIComponent(startTime)}`)).toEqual([
+      jobs.otherView,
+      jobs.otherExport,
+      jobs.ownerImport,
+    ]);
   });
 
   it('pages through next links, newest first, each job once', async () => {
@@ -112,7 +149,7 @@ describe('GET [base]/_jobs on the real stack', () => {
       seen.push(page.jobs[0]!.jobId);
       url = page.next;
     }
-    expect(seen).toEqual([jobs.otherExport, jobs.ownerImport, jobs.ownerExport]);
+    expect(seen).toEqual([jobs.otherView, jobs.otherExport, jobs.ownerImport, jobs.ownerExport]);
   });
 
   it('answers 400 naming a bad parameter, and 401 without a token', async () => {
