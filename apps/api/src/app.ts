@@ -25,6 +25,7 @@ import { viewDefinitionRoutes } from './routes/view-definition';
 import { viewExportRoutes } from './routes/view-export';
 import { keepViewRunText } from './view-run-body';
 import { requestLog } from './request-log';
+import { strictTransportSecurity } from './transport';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface AppDeps {
@@ -40,6 +41,8 @@ export interface AppDeps {
   /** Request bodies above this size are refused with 413. */
   bodyLimitBytes?: number;
   publicBaseUrl: string;
+  /** Served over TLS (createApiServer): every response says Strict-Transport-Security. */
+  tls?: boolean;
   readiness: Record<string, ReadinessCheck>;
   startedAt?: Date;
 }
@@ -54,6 +57,7 @@ export function createApp({
   jobList,
   rest,
   publicBaseUrl,
+  tls = false,
   readiness,
   startedAt = new Date(),
   bodyLimitBytes = 10 * 1024 * 1024,
@@ -63,6 +67,7 @@ export function createApp({
   app.set('query parser', 'extended');
   // First: every later line of a request, the error handler's too, carries its request id.
   app.use(requestLog(logger));
+  if (tls) app.use(strictTransportSecurity);
   app.use(healthRoutes(readiness));
   // The OAuth endpoints parse their own bodies (a form; JSON after the admin check) and answer as OAuth does.
   app.use(authTokenRoutes(auth, audit, publicBaseUrl));

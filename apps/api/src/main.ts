@@ -11,6 +11,7 @@ import { answerClientErrors } from './client-errors';
 import { createExportApi } from './export-api';
 import { createImportApi } from './import-api';
 import { createJobListApi } from './job-list-api';
+import { createApiServer } from './transport';
 import { viewRunBudget } from './view-run-budget';
 
 /** API process: one Mongo client, one S3 client and one Temporal connection, shared by every request. */
@@ -18,6 +19,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('api', config.LOG_LEVEL);
   for (const warning of renamedSettingWarnings()) logger.warn(warning);
+  // First: a TLS file that cannot be used stops the start before any connection is made.
+  const tls =
+    config.TLS_CERT_FILE && config.TLS_KEY_FILE
+      ? { certFile: config.TLS_CERT_FILE, keyFile: config.TLS_KEY_FILE }
+      : undefined;
+  const server = createApiServer(tls);
   const mongo = await connectMongo(config.MONGODB_URL);
   const objects = objectStoreFromConfig(config);
   await objects.ensureBucket();
@@ -43,16 +50,19 @@ async function main(): Promise<void> {
     rest: { store, transactions, viewRunBudget: viewRunBudget(config) },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    tls: tls !== undefined,
     readiness: {
       mongodb: () => mongo.db(config.MONGODB_DB).command({ ping: 1 }),
       s3: () => objects.ping(),
       temporal: () => connection.workflowService.getSystemInfo({}),
     },
   });
-  const server = app.listen(config.API_PORT, config.API_HOST, () => {
-    logger.info({ url: config.PUBLIC_BASE_URL, temporalUi: config.TEMPORAL_UI_URL }, 'api listening');
-  });
+  server.on('request', app);
   answerClientErrors(server);
+  server.listen(config.API_PORT, config.API_HOST, () => {
+    const transport = tls ? 'https' : 'http';
+    logger.info({ url: config.PUBLIC_BASE_URL, transport, temporalUi: config.TEMPORAL_UI_URL }, 'api listening');
+  });
 
   const shutdown = () => {
     logger.info('api stopping');

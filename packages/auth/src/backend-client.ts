@@ -55,19 +55,25 @@ export const tokenRequestBody = (assertion: string, scope: string) =>
 
 export interface BackendClientOptions extends Omit<AssertionOptions, 'expiresIn'> {
   scope: string;
+  /** How requests are sent (the global fetch by default), e.g. one that trusts a private CA for an https server. */
+  send?: typeof fetch;
 }
 
 /** Asks for new tokens before the old one runs out, and sends each request with the current one. */
 export class BackendServicesClient {
   private current?: { token: string; renewAt: number; scope: string };
 
-  constructor(private readonly options: BackendClientOptions) {}
+  private readonly send: typeof fetch;
+
+  constructor(private readonly options: BackendClientOptions) {
+    this.send = options.send ?? fetch;
+  }
 
   /** A valid access token, renewed 30 s before it expires. */
   async token(): Promise<string> {
     if (this.current && Date.now() < this.current.renewAt) return this.current.token;
     const assertion = await signClientAssertion(this.options);
-    const response = await fetch(this.options.tokenUrl, {
+    const response = await this.send(this.options.tokenUrl, {
       method: 'POST',
       body: tokenRequestBody(assertion, this.options.scope),
     });
@@ -87,7 +93,7 @@ export class BackendServicesClient {
   fetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
     const headers = new Headers(init.headers);
     headers.set('Authorization', `Bearer ${await this.token()}`);
-    return fetch(input, { ...init, headers });
+    return this.send(input, { ...init, headers });
   };
 
   /** The headers of an authorised request (for clients that build their own requests). */
@@ -96,13 +102,17 @@ export class BackendServicesClient {
   }
 }
 
-/** Registers a client through the API's registration endpoint with the administrator's credential. */
+/**
+ * Registers a client through the API's registration endpoint with the administrator's credential, sent by `send`
+ * (see BackendClientOptions).
+ */
 export async function registerClient(
   authBaseUrl: string,
   adminToken: string,
   registration: ClientRegistration,
+  send: typeof fetch = fetch,
 ): Promise<{ client_id: string } & ClientRegistration> {
-  const response = await fetch(`${authBaseUrl}/auth/register`, {
+  const response = await send(`${authBaseUrl}/auth/register`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${adminToken}` },
     body: JSON.stringify(registration),

@@ -94,8 +94,18 @@ const schema = z.object({
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
-  /** The URL clients use to reach the API; manifests and Content-Location headers are built from it. */
+  /**
+   * The URL clients use to reach the API: every absolute URL it answers with (manifests, Content-Location, the
+   * CapabilityStatement, SMART discovery, the token endpoint) is built from it, never from a request's Host header.
+   */
   PUBLIC_BASE_URL: url.default('http://127.0.0.1:8080'),
+  /**
+   * PEM files of the API's certificate (its chain) and private key, read once at start. Set both and the API serves
+   * HTTPS only (TLS 1.2 at least), every response with Strict-Transport-Security; set neither behind a proxy that
+   * ends TLS.
+   */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
 
   /** Request bodies above this many bytes are refused with 413 (transaction Bundles are the big ones). */
   API_BODY_LIMIT_BYTES: z.coerce
@@ -179,6 +189,21 @@ const schema = z.object({
    * schedule deletes them. Was EXPORT_RETENTION_HOURS.
    */
   JOB_RETENTION_HOURS: z.coerce.number().min(0).default(24),
+  /**
+   * How long a job's record (`export_jobs`, `import_jobs`: owner, request, figures, how it ended) is kept, counted
+   * from the job's start; a record whose outputs are still kept stays until they are gone. Then the retention
+   * schedule deletes it with whatever of the job is left (patient set, poll progress, checkpoints, stray objects),
+   * and the job's URLs answer 404 as after its expiry. The audit trail keeps who did what for much longer.
+   */
+  JOB_RECORD_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  /**
+   * How long Temporal keeps a closed job's workflow history (it holds the job's input: request, tenant, patient
+   * ids), the namespace's retention. `infra/stack.sh` applies it to the local server; elsewhere the operator does
+   * (`npm run stack -- retention`, or the platform's own tool), and the worker warns at start when the namespace
+   * says otherwise, or keeps histories for less than JOB_RETENTION_HOURS (a completed job's status needs its
+   * workflow until its files expire).
+   */
+  TEMPORAL_NAMESPACE_RETENTION_DAYS: z.coerce.number().int().min(1).default(3),
   /**
    * Clients polling an export's or import's status more often than this get 429 + Retry-After. Was
    * EXPORT_STATUS_MIN_INTERVAL_SECONDS.
@@ -286,6 +311,15 @@ const consistent = schema.superRefine((config, context) => {
       'presigned URLs would hand clients the encrypted bytes: with OBJECT_ENCRYPTION=on, files are served by the API (EXPORT_FILE_ACCESS=api), or set OBJECT_ENCRYPTION=off',
     );
   }
+  const [cert, key] = [config.TLS_CERT_FILE !== undefined, config.TLS_KEY_FILE !== undefined];
+  if (cert !== key) {
+    const [unset, set] = cert ? ['TLS_KEY_FILE', 'TLS_CERT_FILE'] : ['TLS_CERT_FILE', 'TLS_KEY_FILE'];
+    problem(unset, `must be set with ${set} (both or neither)`);
+  }
+  // Served over TLS, the API has no plain-HTTP port: the URLs it hands out must not send clients to one.
+  if (cert && key && !config.PUBLIC_BASE_URL.startsWith('https://')) {
+    problem('PUBLIC_BASE_URL', 'must be an https:// URL when TLS_CERT_FILE and TLS_KEY_FILE make the API serve HTTPS');
+  }
 });
 
 export type Config = z.infer<typeof schema>;
@@ -311,8 +345,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const name = String(i.path[0]);
-        const value = SECRETS.has(name) ? '(not shown)' : JSON.stringify(settings[name]);
-        return `${readFrom.get(name) ?? i.path.join('.')}=${value}: ${i.message}`;
+        const value = SECRETS.has(name)
+          ? '=(not shown)'
+          : settings[name] === undefined
+            ? ' (unset)'
+            : `=${JSON.stringify(settings[name])}`;
+        return `${readFrom.get(name) ?? i.path.join('.')}${value}: ${i.message}`;
       }),
     );
   }

@@ -86,6 +86,35 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ S3_PUBLIC_ENDPOINT: 's3.example.org' })).toThrow(/S3_PUBLIC_ENDPOINT="s3.example.org"/);
   });
 
+  it('serves TLS only with both a certificate and a key file, and then only under an https:// public base', () => {
+    const tls = { TLS_CERT_FILE: '/etc/tls/api.pem', TLS_KEY_FILE: '/etc/tls/api.key' };
+    expect(loadConfig({})).not.toHaveProperty('TLS_CERT_FILE');
+    expect(loadConfig({ ...tls, PUBLIC_BASE_URL: 'https://bulk.example.org/' })).toMatchObject(tls);
+    expect(() => loadConfig({ TLS_CERT_FILE: tls.TLS_CERT_FILE, PUBLIC_BASE_URL: 'https://x.org' })).toThrow(
+      /^ {2}- TLS_KEY_FILE \(unset\): must be set with TLS_CERT_FILE \(both or neither\)$/m,
+    );
+    expect(() => loadConfig({ TLS_KEY_FILE: tls.TLS_KEY_FILE, PUBLIC_BASE_URL: 'https://x.org' })).toThrow(
+      /^ {2}- TLS_CERT_FILE \(unset\): must be set with TLS_KEY_FILE/m,
+    );
+    // The default public base is http://: the URLs handed out would name a port that does not speak HTTP.
+    expect(() => loadConfig(tls)).toThrow(
+      /^ {2}- PUBLIC_BASE_URL \(unset\): must be an https:\/\/ URL when TLS_CERT_FILE/m,
+    );
+    expect(() => loadConfig({ ...tls, PUBLIC_BASE_URL: 'http://bulk.example.org' })).toThrow(
+      /PUBLIC_BASE_URL="http:\/\/bulk.example.org": must be an https:\/\/ URL/,
+    );
+  });
+
+  it('keeps job records 30 days and Temporal histories 3 days unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ JOB_RECORD_RETENTION_DAYS: 30, TEMPORAL_NAMESPACE_RETENTION_DAYS: 3 });
+    expect(loadConfig({ JOB_RECORD_RETENTION_DAYS: '0.5' }).JOB_RECORD_RETENTION_DAYS).toBe(0.5);
+    // Temporal refuses a retention under a day, and counts it in whole days here.
+    expect(() => loadConfig({ TEMPORAL_NAMESPACE_RETENTION_DAYS: '0' })).toThrow(
+      /TEMPORAL_NAMESPACE_RETENTION_DAYS="0"/,
+    );
+    expect(() => loadConfig({ TEMPORAL_NAMESPACE_RETENTION_DAYS: '1.5' })).toThrow(/TEMPORAL_NAMESPACE_RETENTION_DAYS/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ S3_BUCKET: '' }).S3_BUCKET).toBe('fhir-bulk');
   });

@@ -8,3 +8,4 @@ export * from './import-input';
 export * from './write-instants';
 export * from './status-poll';
 export * from './audit-events';
+export * from './test-certificates';
