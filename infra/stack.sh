@@ -5,6 +5,7 @@
 # checked, never started. See infra/README.md.
 #
 #   infra/stack.sh start | stop [name...] | status | stop-all   (stop-all also stops the API and worker of `npm start`)
+#   infra/stack.sh retention   sets TEMPORAL_NAMESPACE_RETENTION_DAYS on TEMPORAL_NAMESPACE at TEMPORAL_ADDRESS (any server)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/infra/versions.env"
@@ -53,8 +54,22 @@ search_attribute_flags() {
   grep -Ev '^\s*(#|$)' "$repo/temporal/search-attributes.txt" | while read -r attr; do printf -- '--search-attribute %s ' "$attr"; done
 }
 
+# How long the namespace keeps closed workflows (their histories hold job inputs); the same default as packages/config.
+# A live update: nothing restarts, and the dev server keeps it in its database across restarts.
+set_temporal_retention() {
+  local days=${TEMPORAL_NAMESPACE_RETENTION_DAYS:-3} namespace=${TEMPORAL_NAMESPACE:-default}
+  "$TEMPORAL_BIN" operator namespace update --address "${TEMPORAL_ADDRESS:-127.0.0.1:7233}" --namespace "$namespace" \
+    --retention "${days}d" >/dev/null
+  log "temporal: namespace $namespace keeps closed workflows $days days"
+}
+
 start_temporal() {
-  if temporal_ready; then log "temporal: already answering at ${TEMPORAL_ADDRESS:-127.0.0.1:7233}"; return; fi
+  # Only the local server's retention is set here; a server of TEMPORAL_ADDRESS is its operator's (`retention`).
+  if temporal_ready; then
+    log "temporal: already answering at ${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+    [[ -n "${TEMPORAL_ADDRESS:-}" ]] || set_temporal_retention
+    return
+  fi
   if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then log "temporal: TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS does not answer"; return 1; fi
   mkdir -p "$data_dir/temporal"
   # shellcheck disable=SC2046 # the flags are words on purpose
@@ -62,6 +77,7 @@ start_temporal() {
     --metrics-port 7244 --db-filename "$data_dir/temporal/temporal.db" --log-level warn $(search_attribute_flags)
   wait_for temporal temporal_ready 60
   log "temporal: 127.0.0.1:7233, Web UI http://127.0.0.1:8233"
+  set_temporal_retention
 }
 
 start_ferretdb() {
@@ -127,5 +143,6 @@ case "${1:-}" in
   status)
     status_one temporal temporal_ready; status_one mongodb ferretdb_ready; status_one s3 s3_ready
     temporal_ready && ferretdb_ready && s3_ready ;;
-  *) echo "usage: $0 start|stop|status|stop-all" >&2; exit 2 ;;
+  retention) set_temporal_retention ;;
+  *) echo "usage: $0 start|stop|status|stop-all|retention" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@ import { connectMongo, ResourceStore } from '@fhir-bulk/store';
 import { warmUpSchema } from '@fhir-bulk/validation';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { namespaceRetentionWarnings } from './namespace-retention';
 import { ensureRetentionSchedule } from './retention-schedule';
 import { installRuntime } from './runtime';
 import { runWorkers } from './worker';
@@ -26,8 +27,18 @@ async function main(): Promise<void> {
     // polled for: a worker replacing a dead one usually waits for the dead one's heartbeat timeout anyway, and the
     // first import batch would otherwise pay for them.
     const workers = await runWorkers({ connection, config, store, objects, workflowBundle }, warmUpSchema);
-    const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }) });
+    // The schedule lives in the namespace the worker polls, not in Temporal's `default`.
+    const client = new Client({
+      connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
+      namespace: config.TEMPORAL_NAMESPACE,
+    });
     await ensureRetentionSchedule(client, config.TEMPORAL_TASK_QUEUE);
+    const retention = {
+      namespace: config.TEMPORAL_NAMESPACE,
+      retentionDays: config.TEMPORAL_NAMESPACE_RETENTION_DAYS,
+      jobRetentionHours: config.JOB_RETENTION_HOURS,
+    };
+    for (const warning of await namespaceRetentionWarnings(client, retention)) logger.warn(warning);
     await client.connection.close();
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
     await workers.done;

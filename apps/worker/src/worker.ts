@@ -24,6 +24,7 @@ export type WorkerConfig = Pick<
   | 'EXPORT_HEARTBEAT_TIMEOUT_SECONDS'
   | 'JOB_RETENTION_HOURS'
   | 'JOB_TIMEOUT_HOURS'
+  | 'JOB_RECORD_RETENTION_DAYS'
   | 'EXPORT_MAX_RESOURCES'
   | 'VIEW_MAX_ROWS_PER_RESOURCE'
   | 'IMPORT_MAX_CONCURRENT_FILES'
@@ -57,6 +58,7 @@ export function exportSettings(config: WorkerConfig): ExportSettings {
     heartbeatTimeoutSeconds: config.EXPORT_HEARTBEAT_TIMEOUT_SECONDS,
     retentionHours: config.JOB_RETENTION_HOURS,
     timeoutHours: config.JOB_TIMEOUT_HOURS,
+    recordRetentionDays: config.JOB_RECORD_RETENTION_DAYS,
     maxResources: config.EXPORT_MAX_RESOURCES,
     maxViewRowsPerResource: config.VIEW_MAX_ROWS_PER_RESOURCE,
   };
@@ -122,6 +124,7 @@ export function importDeps(store: ResourceStore, objects: ServerObjectStore, con
       checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
       retentionHours: config.JOB_RETENTION_HOURS,
       timeoutHours: config.JOB_TIMEOUT_HOURS,
+      recordRetentionDays: config.JOB_RECORD_RETENTION_DAYS,
     },
     now: () => new Date(),
   };

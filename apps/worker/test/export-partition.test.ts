@@ -69,6 +69,7 @@ function depsOver(objects: MemoryObjects, store: PartitionSource): PartitionDeps
       maxFileBytes: 1_000_000,
       heartbeatTimeoutSeconds: 30,
       retentionHours: 1,
+      recordRetentionDays: 1,
       timeoutHours: 1,
       maxResources: 1_000,
       maxViewRowsPerResource: 10,

@@ -108,7 +108,7 @@ describe('loadConfig', () => {
   it('keeps job records 30 days and Temporal histories 3 days unless told otherwise', () => {
     expect(loadConfig({})).toMatchObject({ JOB_RECORD_RETENTION_DAYS: 30, TEMPORAL_NAMESPACE_RETENTION_DAYS: 3 });
     expect(loadConfig({ JOB_RECORD_RETENTION_DAYS: '0.5' }).JOB_RECORD_RETENTION_DAYS).toBe(0.5);
-    // Temporal refuses a retention under a day, and counts it in whole days here.
+    // Whole days, at least one: Temporal refuses less than a day for a global (replicated) namespace.
     expect(() => loadConfig({ TEMPORAL_NAMESPACE_RETENTION_DAYS: '0' })).toThrow(
       /TEMPORAL_NAMESPACE_RETENTION_DAYS="0"/,
     );

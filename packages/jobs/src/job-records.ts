@@ -158,17 +158,55 @@ export class JobRecords {
    * Hands every job whose outputs must go (see `expired`) to `purge`, a page at a time; `purge` deletes them and
    * marks the record purged, so no job comes twice. Returns how many (the retention workflow reports it).
    */
-  async purgeExpired(
+  purgeExpired(
     { now, retentionHours, timeoutHours }: { now: Date; retentionHours: number; timeoutHours: number },
     purge: (record: JobRecord) => Promise<void>,
   ): Promise<number> {
     const abandonedBefore = new Date(now.getTime() - (timeoutHours + retentionHours) * 3_600_000);
-    let purged = 0;
-    for (let page = await this.expired(now, abandonedBefore, 100); page.length > 0;) {
-      for (const record of page) await purge(record);
-      purged += page.length;
-      page = await this.expired(now, abandonedBefore, 100);
-    }
-    return purged;
+    return eachPage(() => this.expired(now, abandonedBefore, 100), purge);
   }
+
+  /**
+   * Records kept long enough: jobs over, their files gone (failed, cancelled, deleted or expired; a completed job
+   * waits for its outputs' expiry), started before `startedBefore`.
+   */
+  private finished(startedBefore: Date, limit: number): Promise<JobRecord[]> {
+    return this.jobs
+      .find({ status: { $in: ['failed', 'cancelled', 'deleted', 'expired'] }, startTime: { $lte: startedBefore } })
+      .limit(limit)
+      .toArray();
+  }
+
+  /**
+   * Deletes the records of jobs that started more than `recordRetentionDays` ago and are over (see `finished`), with
+   * their poll progress, each after `sweep` has removed whatever else of the job is left: the record goes last, so a
+   * crash in between leaves it for the next run. Returns how many.
+   */
+  removeFinished(
+    { now, recordRetentionDays }: { now: Date; recordRetentionDays: number },
+    sweep: (record: JobRecord) => Promise<void>,
+  ): Promise<number> {
+    const startedBefore = new Date(now.getTime() - recordRetentionDays * 86_400_000);
+    return eachPage(
+      () => this.finished(startedBefore, 100),
+      async (record) => {
+        await sweep(record);
+        await this.pollProgress.deleteOne({ _id: record._id });
+        await this.jobs.deleteOne({ _id: record._id });
+      },
+    );
+  }
+}
+
+/**
+ * Hands every record `page` finds to `handle`, a page at a time, until a page comes back empty; `handle` must take
+ * the record out of what `page` finds (purged, removed), so none comes twice. Returns how many were handled.
+ */
+async function eachPage(page: () => Promise<JobRecord[]>, handle: (record: JobRecord) => Promise<void>) {
+  let handled = 0;
+  for (let records = await page(); records.length > 0; records = await page()) {
+    for (const record of records) await handle(record);
+    handled += records.length;
+  }
+  return handled;
 }

@@ -49,7 +49,11 @@ export class PatientSets {
     return ids;
   }
 
-  async delete(ref: PatientSetRef): Promise<void> {
-    for (let n = 0; n < ref.chunks; n++) await this.collection.deleteOne({ _id: `${ref.jobId}/${n}` });
+  /**
+   * Deletes the job's set, whatever became of its ref (a plan that failed after saving it returns none; a job
+   * Temporal ended has no cleanup step). By `jobId`, a scan on FerretDB, but of sets of running jobs only, once per job.
+   */
+  async delete(jobId: string): Promise<void> {
+    await this.collection.deleteMany({ jobId });
   }
 }

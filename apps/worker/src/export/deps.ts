@@ -13,6 +13,8 @@ export interface ExportSettings {
   retentionHours: number;
   /** The workflow execution timeout the API starts jobs with: a job running longer has been abandoned. */
   timeoutHours: number;
+  /** Days a job's record is kept after its start, once its files are gone (JOB_RECORD_RETENTION_DAYS). */
+  recordRetentionDays: number;
   maxResources: number;
   /** Rows one resource may expand to through a view (VIEW_MAX_ROWS_PER_RESOURCE); a resource over it fails the job. */
   maxViewRowsPerResource: number;

@@ -1,5 +1,5 @@
 import { buildManifest, type ExportedFile, type ExportJobInput, jobPrefix, manifestKey } from '@fhir-bulk/export';
-import type { PatientSetRef } from '@fhir-bulk/jobs';
+import type { JobRecord } from '@fhir-bulk/jobs';
 import type { ExportSummary } from '@fhir-bulk/workflow-contract';
 import { auditAbandoned, type AuditedJob, auditCompleted } from '../job-audit';
 import type { ExportDeps } from './deps';
@@ -10,7 +10,7 @@ import type { ExportDeps } from './deps';
  */
 export async function finalizeExport(
   deps: ExportDeps,
-  { job, files, patientSet }: { job: ExportJobInput; files: ExportedFile[]; patientSet?: PatientSetRef },
+  { job, files }: { job: ExportJobInput; files: ExportedFile[] },
 ): Promise<ExportSummary> {
   const manifest = buildManifest(job, files);
   const key = manifestKey(job.tenant, job.jobId);
@@ -25,7 +25,7 @@ export async function finalizeExport(
   const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
   const kept = await deps.jobs.completed(job, metrics, endTime, expiresAt);
   if (kept) await auditCompleted(deps.audit, auditedJob(job), metrics, endTime);
-  if (patientSet) await deps.patientSets.delete(patientSet);
+  await deps.patientSets.delete(job.jobId);
   if (!kept) await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
   return { manifestKey: key, ...metrics };
 }
@@ -36,15 +36,10 @@ export async function finalizeExport(
  */
 export async function abandonExport(
   deps: ExportDeps,
-  {
-    job,
-    status,
-    message,
-    patientSet,
-  }: { job: ExportJobInput; status: 'cancelled' | 'failed'; message?: string; patientSet?: PatientSetRef },
+  { job, status, message }: { job: ExportJobInput; status: 'cancelled' | 'failed'; message?: string },
 ): Promise<void> {
   await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
-  if (patientSet) await deps.patientSets.delete(patientSet);
+  await deps.patientSets.delete(job.jobId);
   const endTime = deps.now();
   await deps.jobs.ended(job, status, endTime, message);
   await auditAbandoned(deps.audit, auditedJob(job), { status, message }, endTime);
@@ -58,18 +53,33 @@ const auditedJob = (job: ExportJobInput): AuditedJob => ({
   requestedBy: job.requestedBy,
 });
 
-/** Removes a completed job's outputs: a client's DELETE, or retention. Later polls answer 404. */
+/**
+ * Removes a completed job's outputs (a client's DELETE, or retention), or what a job Temporal ended without cleanup
+ * left (timed out, terminated: its patient set too). Later polls answer 404.
+ */
 export async function purgeExport(
   deps: ExportDeps,
   { tenant, jobId, status }: { tenant: string; jobId: string; status: 'deleted' | 'expired' },
 ): Promise<void> {
-  await deps.objects.deletePrefix(jobPrefix(tenant, jobId));
+  await forgetExport(deps, { tenant, _id: jobId });
   await deps.jobs.purged(jobId, status);
 }
 
-/** Purges every job whose retention has run out; returns how many (the retention workflow's result). */
-export function purgeExpiredExports(deps: ExportDeps): Promise<number> {
-  return deps.jobs.purgeExpired({ now: deps.now(), ...deps.settings }, (record) =>
+/** Everything of an export but its record: its objects (outputs, manifest, error file) and its patient set. */
+async function forgetExport(deps: ExportDeps, { tenant, _id: jobId }: Pick<JobRecord, 'tenant' | '_id'>) {
+  await deps.objects.deletePrefix(jobPrefix(tenant, jobId));
+  await deps.patientSets.delete(jobId);
+}
+
+/**
+ * The retention schedule's step for exports: purges every job whose outputs' retention has run out, then removes the
+ * records kept long enough (JOB_RECORD_RETENTION_DAYS), with anything of the job still stored, such as the files of a
+ * job whose cancel Temporal cut short. Returns how many jobs it purged or removed (the retention workflow's result).
+ */
+export async function purgeExpiredExports(deps: ExportDeps): Promise<number> {
+  const settings = { now: deps.now(), ...deps.settings };
+  const purged = await deps.jobs.purgeExpired(settings, (record) =>
     purgeExport(deps, { tenant: record.tenant, jobId: record._id, status: 'expired' }),
   );
+  return purged + (await deps.jobs.removeFinished(settings, (record) => forgetExport(deps, record)));
 }

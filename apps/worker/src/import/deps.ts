@@ -21,6 +21,8 @@ export interface ImportSettings {
   retentionHours: number;
   /** The workflow execution timeout the API starts jobs with (JOB_TIMEOUT_HOURS): a job running longer was abandoned. */
   timeoutHours: number;
+  /** Days a job's record is kept after its start, once its files are gone (JOB_RECORD_RETENTION_DAYS). */
+  recordRetentionDays: number;
 }
 
 /** Everything import activities touch, passed in, so tests can wire their own. */

@@ -5,6 +5,7 @@ import {
   type PlannedFile,
   recordedImport,
 } from '@fhir-bulk/import';
+import type { JobRecord } from '@fhir-bulk/jobs';
 import { auditAbandoned, type AuditedJob, auditCompleted } from '../job-audit';
 import type { ImportDeps } from './deps';
 
@@ -49,11 +50,22 @@ const auditedJob = (job: ImportJobInput): AuditedJob => ({
   requestedBy: job.requestedBy,
 });
 
-/** Deletes the error files of imports past retention, and of jobs Temporal ended without cleanup; returns how many. */
-export function purgeExpiredImports(deps: ImportDeps): Promise<number> {
-  return deps.jobs.purgeExpired({ now: deps.now(), ...deps.settings }, async (record) => {
-    await deps.objects.deletePrefix(importPrefix(record.tenant, record._id));
-    await deps.checkpoints.forget(record._id);
+/**
+ * The retention schedule's step for imports: deletes the error files of imports past retention, and of jobs Temporal
+ * ended without cleanup; then removes the records kept long enough (JOB_RECORD_RETENTION_DAYS) with anything of the
+ * job still stored. The resources imported stay: they are the tenant's. Returns how many jobs it purged or removed.
+ */
+export async function purgeExpiredImports(deps: ImportDeps): Promise<number> {
+  const settings = { now: deps.now(), ...deps.settings };
+  const purged = await deps.jobs.purgeExpired(settings, async (record) => {
+    await forgetImport(deps, record);
     await deps.jobs.purged(record._id, 'expired');
   });
+  return purged + (await deps.jobs.removeFinished(settings, (record) => forgetImport(deps, record)));
+}
+
+/** Everything of an import but its record and the resources it wrote: error files (and parts), checkpoints. */
+async function forgetImport(deps: ImportDeps, { tenant, _id: jobId }: Pick<JobRecord, 'tenant' | '_id'>) {
+  await deps.objects.deletePrefix(importPrefix(tenant, jobId));
+  await deps.checkpoints.forget(jobId);
 }

@@ -1,4 +1,4 @@
-import type { ExportedFile, ExportJobInput, ExportPlan, ExportProgress } from '@fhir-bulk/export';
+import type { ExportedFile, ExportJobInput, ExportProgress } from '@fhir-bulk/export';
 import { type ExportSummary, exportFilesQuery, exportProgressQuery } from '@fhir-bulk/workflow-contract';
 import { CancellationScope, isCancellation, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ExportActivities } from '../export/activities';
@@ -27,10 +27,9 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
   // Patient ids travel once, in the start event; the plan saves them to MongoDB for the partitions.
   const job: ExportJobInput = { ...input };
   delete job.patients;
-  let plan: ExportPlan | undefined;
   const fields = jobLogFields('export', input);
   try {
-    plan = await steps.planExport(input);
+    const plan = await steps.planExport(input);
     log.info('export planned', { ...fields, partitions: plan.partitions.length, total: plan.total });
     files.push(...plan.files);
     progress.total = plan.total;
@@ -46,7 +45,7 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
       if (outputs > 0) progress.byType[partition.type] = (progress.byType[partition.type] ?? 0) + outputs;
     });
     progress.phase = 'finalizing';
-    const summary = await steps.finalizeExport({ job, files, ...(patientSet ? { patientSet } : {}) });
+    const summary = await steps.finalizeExport({ job, files });
     progress.phase = 'done';
     log.info('export completed', { ...fields, ...summary });
     return summary;
@@ -54,14 +53,8 @@ export async function exportWorkflow(input: ExportJobInput): Promise<ExportSumma
     const status = isCancellation(error) ? 'cancelled' : 'failed';
     // Not its message: a failure may quote what it failed on; the job's status says what happened.
     log.warn(`export ${status}`, fields);
-    const patientSet = plan?.patientSet;
     await CancellationScope.nonCancellable(() =>
-      steps.abandonExport({
-        job,
-        status,
-        ...(status === 'failed' ? { message: messageOf(error) } : {}),
-        ...(patientSet ? { patientSet } : {}),
-      }),
+      steps.abandonExport({ job, status, ...(status === 'failed' ? { message: messageOf(error) } : {}) }),
     );
     throw error;
   }
