@@ -1,5 +1,5 @@
 import { jobPrefix } from '@fhir-bulk/export';
-import { importKickoffBody, importPrefix } from '@fhir-bulk/import';
+import { IMPORT_CHECKPOINTS_COLLECTION, importKickoffBody, importPrefix } from '@fhir-bulk/import';
 import {
   AUDIT_COLLECTION,
   EXPORT_JOBS_COLLECTION,
@@ -160,6 +160,8 @@ describe('import error files', () => {
       db()
         .collection(IMPORT_JOBS_COLLECTION)
         .findOne({ _id: jobId as never });
+    // Its files' checkpoints go as it finishes: it will never resume.
+    expect(await db().collection(IMPORT_CHECKPOINTS_COLLECTION).countDocuments({ jobId })).toBe(0);
 
     await age(IMPORT_JOBS_COLLECTION, jobId, 2);
     await runRetention();
