@@ -3,7 +3,6 @@ import { type BulkStack, startBulkStack } from '@fhir-bulk/test-support';
 import { execFile } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import {
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -252,10 +251,7 @@ describe('fhir-bulk status, cancel and jobs', () => {
     expect(after.stderr).toMatch(/answered 40[14]/);
   });
 
-  // GET [base]/_jobs comes with the job listing of issue 16 (another change); until it is on this branch the
-  // command is held to its documented answer by job-commands.test.ts alone.
-  const listing = existsSync(resolve(__dirname, '../../../apps/api/src/routes/job-listing.ts')) ? it : it.skip;
-  listing("jobs lists the client's jobs from _jobs", async () => {
+  it("jobs lists the client's jobs from _jobs", async () => {
     const jobId = statusUrl.split('/').pop()!;
     const listed = await cli(['jobs', '--tenant', TENANT, '--kind', 'export', '--json', '--all']);
     expect(listed).toMatchObject({ code: 0 });
