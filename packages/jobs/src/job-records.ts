@@ -74,21 +74,29 @@ export class JobRecords {
     this.pollProgress = db.collection(POLL_PROGRESS_COLLECTION);
   }
 
+  /**
+   * The API (at kick-off) and the worker (at plan) both record the start, so the two upserts can race: the loser's
+   * insert fails on the unique _id, which means the record exists, and `$setOnInsert` would not have changed it.
+   */
   async started(input: RecordedJob, startTime: Date): Promise<void> {
-    await this.jobs.updateOne(
-      { _id: input.jobId },
-      {
-        $setOnInsert: {
-          tenant: input.tenant,
-          status: 'running',
-          requestedBy: input.requestedBy,
-          request: input.requestUrl,
-          types: input.types,
-          startTime,
+    await this.jobs
+      .updateOne(
+        { _id: input.jobId },
+        {
+          $setOnInsert: {
+            tenant: input.tenant,
+            status: 'running',
+            requestedBy: input.requestedBy,
+            request: input.requestUrl,
+            types: input.types,
+            startTime,
+          },
         },
-      },
-      { upsert: true },
-    );
+        { upsert: true },
+      )
+      .catch((error: { code?: number }) => {
+        if (error.code !== 11000) throw error;
+      });
   }
 
   /** False when the job was cancelled meanwhile (a DELETE that raced the manifest): its files must go. */

@@ -36,6 +36,16 @@ describe('JobRecords on FerretDB', () => {
     }
   });
 
+  // The API records the start at kick-off and the worker again when it plans; their upserts race on the new _id.
+  it('records a start written by two writers at once, and once', async () => {
+    const ids = Array.from({ length: 20 }, (_, round) => `twice-${round}-${Date.now()}`);
+    const startTime = new Date('2026-12-07T10:00:00.000Z');
+    await Promise.all(
+      ids.flatMap((jobId) => [records.started(job(jobId), startTime), records.started(job(jobId), startTime)]),
+    );
+    for (const jobId of ids) expect(await records.find(jobId)).toMatchObject({ status: 'running', startTime });
+  });
+
   it('never lowers the progress a poll answered, and forgets it when the job is purged', async () => {
     await records.started(job('raised'), new Date());
     expect(await records.progressAtLeast('raised', { Patient: 5, Observation: 1 })).toEqual({
