@@ -1,5 +1,6 @@
 import type { AuditRecorder } from '@fhir-bulk/audit';
 import type { Logger } from '@fhir-bulk/logging';
+import type { ApiMetrics } from '@fhir-bulk/metrics';
 import type { AuthApi } from './auth-api';
 import { auditRequests } from './audit/request-audit';
 import { authenticate, requireTenantAccess } from './auth/authenticate';
@@ -20,6 +21,8 @@ import { type JobListDeps, jobListingRoutes } from './routes/job-listing';
 import { bulkSubmitRoutes } from './routes/bulk-submit';
 import { bulkSubmitStatusRoutes } from './routes/bulk-submit-status';
 import { healthRoutes, type ReadinessCheck } from './routes/health';
+import { markFhirBase, recordRequests } from './http-metrics';
+import { metricsRoutes } from './routes/metrics';
 import { metadataRoutes } from './routes/metadata';
 import { viewDefinitionRoutes } from './routes/view-definition';
 import { viewExportRoutes } from './routes/view-export';
@@ -30,6 +33,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface AppDeps {
   logger: Logger;
+  metrics: ApiMetrics;
   auth: AuthApi;
   /** Where the AuditEvents of requests and tokens are queued (an AuditTrail, flushed in the background). */
   audit: AuditRecorder;
@@ -50,6 +54,7 @@ export interface AppDeps {
 /** The HTTP surface. It maps requests to domain calls and back; it does no bulk work itself. */
 export function createApp({
   logger,
+  metrics,
   auth,
   audit,
   exports,
@@ -68,7 +73,9 @@ export function createApp({
   // First: every later line of a request, the error handler's too, carries its request id.
   app.use(requestLog(logger));
   if (tls) app.use(strictTransportSecurity);
+  app.use(recordRequests(metrics));
   app.use(healthRoutes(readiness));
+  app.use(metricsRoutes(metrics));
   // The OAuth endpoints parse their own bodies (a form; JSON after the admin check) and answer as OAuth does.
   app.use(authTokenRoutes(auth, audit, publicBaseUrl));
   app.use(authClientRoutes(auth));
@@ -80,6 +87,7 @@ export function createApp({
   app.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: bodyLimitBytes, verify }));
 
   const fhir = express.Router({ mergeParams: true });
+  fhir.use(markFhirBase);
   // Open: what a client reads before it has a token.
   fhir.use(metadataRoutes(publicBaseUrl, startedAt, auth));
   fhir.use(smartConfigurationRoutes(auth, publicBaseUrl));

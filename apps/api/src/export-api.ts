@@ -1,5 +1,6 @@
 import type { Config } from '@fhir-bulk/config';
 import { JobRecords } from '@fhir-bulk/jobs';
+import type { ApiMetrics } from '@fhir-bulk/metrics';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
@@ -27,18 +28,25 @@ export function createExportApi(
     client,
     db,
     objects,
+    metrics,
     publicBaseUrl = config.PUBLIC_BASE_URL,
-  }: { client: Client; db: Db; objects: ObjectStore; publicBaseUrl?: string },
+  }: { client: Client; db: Db; objects: ObjectStore; metrics: ApiMetrics; publicBaseUrl?: string },
 ): ExportStatusDeps {
   const retryAfterSeconds = Math.max(1, Math.ceil(config.JOB_STATUS_MIN_INTERVAL_SECONDS));
   const records = new JobRecords(db, 'export');
   return {
     records,
-    jobs: new TemporalExportJobs(client, config.TEMPORAL_TASK_QUEUE, records, {
-      maxConcurrentPerTenant: config.EXPORT_MAX_CONCURRENT_PER_TENANT,
-      timeoutMs: config.JOB_TIMEOUT_HOURS * 3_600_000,
-      retryAfterSeconds: 30,
-    }),
+    jobs: new TemporalExportJobs(
+      client,
+      config.TEMPORAL_TASK_QUEUE,
+      records,
+      {
+        maxConcurrentPerTenant: config.EXPORT_MAX_CONCURRENT_PER_TENANT,
+        timeoutMs: config.JOB_TIMEOUT_HOURS * 3_600_000,
+        retryAfterSeconds: 30,
+      },
+      metrics,
+    ),
     objects,
     throttle: new PollThrottle(config.JOB_STATUS_MIN_INTERVAL_SECONDS * 1000),
     publicBaseUrl,

@@ -1,5 +1,6 @@
 import type { Config } from '@fhir-bulk/config';
 import { JobRecords } from '@fhir-bulk/jobs';
+import type { ApiMetrics } from '@fhir-bulk/metrics';
 import type { ServerObjectStore } from '@fhir-bulk/object-store';
 import {
   defaultSourceIo,
@@ -36,7 +37,7 @@ export interface ImportApi extends ImportStatusDeps {
 /** The import routes' dependencies from configuration; shared by main.ts and the test stack so both wire alike. */
 export function createImportApi(
   config: ImportApiConfig,
-  { client, db, objects }: { client: Client; db: Db; objects: ServerObjectStore },
+  { client, db, objects, metrics }: { client: Client; db: Db; objects: ServerObjectStore; metrics: ApiMetrics },
 ): ImportApi {
   const sources: ImportSources = {
     s3Buckets: config.IMPORT_S3_BUCKETS,
@@ -58,6 +59,7 @@ export function createImportApi(
       records,
       objects,
       config.JOB_TIMEOUT_HOURS * 3_600_000,
+      metrics,
     ),
     objects,
     throttle: new PollThrottle(config.JOB_STATUS_MIN_INTERVAL_SECONDS * 1000),

@@ -5,6 +5,7 @@ import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
 import { warmUpSchema } from '@fhir-bulk/validation';
 import { Client, Connection } from '@temporalio/client';
+import { createApiMetrics } from './api-metrics';
 import { createApp } from './app';
 import { createAuthApi } from './auth-api';
 import { answerClientErrors } from './client-errors';
@@ -40,12 +41,14 @@ async function main(): Promise<void> {
   warmUpSchema();
   // Requests queue their AuditEvents; a background flush writes them, a batch per tenant (docs/audit.md).
   const audit = new AuditTrail({ sink: storeAuditSink(store), log: logger });
+  const metrics = createApiMetrics(store.db);
   const app = createApp({
     logger,
     audit,
+    metrics,
     auth: createAuthApi(config, { db: store.db, logger }),
-    exports: createExportApi(config, { client, db: store.db, objects }),
-    imports: createImportApi(config, { client, db: store.db, objects }),
+    exports: createExportApi(config, { client, db: store.db, objects, metrics }),
+    imports: createImportApi(config, { client, db: store.db, objects, metrics }),
     jobList: createJobListApi(config, store.db),
     rest: { store, transactions, viewRunBudget: viewRunBudget(config) },
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,

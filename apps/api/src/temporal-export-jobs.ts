@@ -7,6 +7,7 @@ import {
   SEARCH_ATTRIBUTES,
 } from '@fhir-bulk/export';
 import { isGone, type JobRecords } from '@fhir-bulk/jobs';
+import type { ApiMetrics } from '@fhir-bulk/metrics';
 import {
   EXPORT_WORKFLOW,
   exportFilesQuery,
@@ -40,8 +41,9 @@ export class TemporalExportJobs extends TemporalJobs<ExportJobInput, ExportSumma
     taskQueue: string,
     records: JobRecords,
     private readonly limits: ExportLimits,
+    metrics: ApiMetrics,
   ) {
-    super(client, taskQueue, records, EXPORT_WORKFLOW, 'export');
+    super(client, taskQueue, records, EXPORT_WORKFLOW, 'export', metrics);
   }
 
   async start(input: ExportJobInput): Promise<void> {

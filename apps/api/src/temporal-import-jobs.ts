@@ -1,4 +1,5 @@
 import { isGone, type JobRecords } from '@fhir-bulk/jobs';
+import type { ApiMetrics } from '@fhir-bulk/metrics';
 import {
   buildImportResult,
   type ImportHeartbeat,
@@ -29,8 +30,9 @@ export class TemporalImportJobs extends TemporalJobs<ImportJobInput, ImportSumma
     records: JobRecords,
     private readonly objects: ObjectStore,
     private readonly timeoutMs: number,
+    metrics: ApiMetrics,
   ) {
-    super(client, taskQueue, records, IMPORT_WORKFLOW, 'import');
+    super(client, taskQueue, records, IMPORT_WORKFLOW, 'import', metrics);
   }
 
   async start(input: ImportJobInput): Promise<void> {

@@ -1,5 +1,6 @@
 import { SEARCH_ATTRIBUTES } from '@fhir-bulk/export';
 import { isGone, type JobKind, type JobRecords, type RecordedJob } from '@fhir-bulk/jobs';
+import { type ApiMetrics, type JobKindLabel, jobKindLabel } from '@fhir-bulk/metrics';
 import type { Workflows } from '@fhir-bulk/workflow-contract';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import {
@@ -61,6 +62,8 @@ export function runningCheckpoints<T>(description: WorkflowExecutionDescription)
 /** What every job's workflow memo holds (startWorkflow), for status polls that need no worker. */
 export interface JobMemo {
   tenant: string;
+  /** The job's kind as metrics label it (a view export is an export workflow). */
+  kind: JobKindLabel;
   request: string;
   transactionTime: string;
   baseUrl: string;
@@ -71,6 +74,7 @@ export interface JobMemo {
 /** What every job's workflow input carries: identity, place and request (NewJob, apps/api/src/async-jobs). */
 interface JobInput {
   jobId: string;
+  viewRequests?: unknown[];
   tenant: string;
   requestUrl: string;
   transactionTime: string;
@@ -97,6 +101,7 @@ export abstract class TemporalJobs<I extends JobInput, R> {
     readonly records: JobRecords,
     private readonly workflowType: WorkflowTypeOf<JobWorkflow<I, R>>,
     private readonly kind: JobKind,
+    private readonly metrics: Pick<ApiMetrics, 'jobStarted' | 'jobCancelled'>,
   ) {}
 
   /** The job's workflow, its result typed. */
@@ -117,6 +122,7 @@ export abstract class TemporalJobs<I extends JobInput, R> {
       memo = {},
     }: { record: RecordedJob; timeoutMs: number; format?: string; memo?: object },
   ): Promise<void> {
+    const kind = jobKindLabel(this.kind, input);
     await this.client.workflow.start<JobWorkflow<I, R>>(this.workflowType, {
       taskQueue: this.taskQueue,
       workflowId: input.jobId,
@@ -130,6 +136,7 @@ export abstract class TemporalJobs<I extends JobInput, R> {
       ],
       memo: {
         tenant: input.tenant,
+        kind,
         request: input.requestUrl,
         transactionTime: input.transactionTime,
         baseUrl: input.baseUrl,
@@ -139,6 +146,7 @@ export abstract class TemporalJobs<I extends JobInput, R> {
     });
     // Recorded now, not only when the worker plans it: its owner must answer the client's very first poll.
     await this.records.started(record, new Date(input.transactionTime));
+    this.metrics.jobStarted(kind, input.tenant);
   }
 
   /** The job's workflow if it is one of this kind in `tenant` (see describeJob). */
@@ -161,6 +169,8 @@ export abstract class TemporalJobs<I extends JobInput, R> {
     }
     await this.records.cancelRequested(jobId, tenant);
     await this.client.workflow.getHandle(jobId).cancel();
+    // Jobs started before the memo held their kind are counted as their workflow's kind.
+    this.metrics.jobCancelled((description.memo as Partial<JobMemo> | undefined)?.kind ?? this.kind, tenant);
     return true;
   }
 

@@ -1,4 +1,5 @@
 import type { ExportJobInput } from '@fhir-bulk/export';
+import { newRegistry, WorkerMetrics } from '@fhir-bulk/metrics';
 import type { BulkStack } from '@fhir-bulk/test-support';
 import { createExportActivities } from '@fhir-bulk/worker/src/export/activities';
 import type { PartitionTask } from '@fhir-bulk/worker/src/export/export-partition';
@@ -17,7 +18,8 @@ export interface GatedWorker {
 
 export async function startGatedWorker(stack: BulkStack): Promise<GatedWorker> {
   const held = new Set<string>();
-  const activities = createExportActivities(await exportDeps(stack.store, stack.objects, stack.config));
+  const metrics = new WorkerMetrics(newRegistry());
+  const activities = createExportActivities(await exportDeps(stack.store, stack.objects, stack.config, metrics));
   // Heartbeats while held, so a cancelled job's activity learns of it (Context.sleep rejects on cancellation).
   const gate = async (key: string) => {
     while (held.has(key)) {
@@ -31,7 +33,7 @@ export async function startGatedWorker(stack: BulkStack): Promise<GatedWorker> {
     taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('@fhir-bulk/worker/src/workflows'),
     activities: {
-      ...createImportActivities(importDeps(stack.store, stack.objects, stack.config)),
+      ...createImportActivities(importDeps(stack.store, stack.objects, stack.config, metrics)),
       ...activities,
       planExport: async (input: ExportJobInput) => {
         await gate(`${input.tenant}/plan`);

@@ -1,5 +1,6 @@
 import { loadConfig, renamedSettingWarnings } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
+import { newRegistry, serveMetrics, WorkerMetrics } from '@fhir-bulk/metrics';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
 import { connectMongo, ResourceStore } from '@fhir-bulk/store';
 import { warmUpSchema } from '@fhir-bulk/validation';
@@ -15,7 +16,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
   for (const warning of renamedSettingWarnings()) logger.warn(warning);
-  installRuntime({ logger });
+  installRuntime({ logger, prometheus: sdkMetricsAddress(config.WORKER_METRICS_HOST, config.TEMPORAL_METRICS_PORT) });
+  const metrics = new WorkerMetrics(newRegistry());
+  const metricsServer = await serveMetrics(metrics.registry, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT);
   const mongo = await connectMongo(config.MONGODB_URL);
   const objects = objectStoreFromConfig(config);
   await objects.ensureBucket();
@@ -26,7 +29,7 @@ async function main(): Promise<void> {
     // Validators are loaded (~0.5 s; compiled, 3-7 s, where no earlier process cached them) once activities are
     // polled for: a worker replacing a dead one usually waits for the dead one's heartbeat timeout anyway, and the
     // first import batch would otherwise pay for them.
-    const workers = await runWorkers({ connection, config, store, objects, workflowBundle }, warmUpSchema);
+    const workers = await runWorkers({ connection, config, store, objects, metrics, workflowBundle }, warmUpSchema);
     // The schedule lives in the namespace the worker polls, not in Temporal's `default`.
     const client = new Client({
       connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
@@ -40,14 +43,22 @@ async function main(): Promise<void> {
     };
     for (const warning of await namespaceRetentionWarnings(client, retention)) logger.warn(warning);
     await client.connection.close();
-    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
+    const metricsAt = { metricsPort: metricsServer.port, temporalMetricsPort: config.TEMPORAL_METRICS_PORT };
+    logger.info(
+      { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, ...metricsAt },
+      'worker started',
+    );
     await workers.done;
   } finally {
     await connection.close();
     await mongo.close();
+    await metricsServer.close();
   }
   logger.info('worker stopped');
 }
+
+/** Where the Temporal SDK serves its own metrics; port 0 turns them off (the SDK cannot say which port it got). */
+const sdkMetricsAddress = (host: string, port: number) => (port === 0 ? undefined : `${host}:${port}`);
 
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

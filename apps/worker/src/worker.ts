@@ -3,6 +3,7 @@ import type { Config } from '@fhir-bulk/config';
 import { parseRecordLimits } from '@fhir-bulk/export';
 import { JobRecords, PatientSets } from '@fhir-bulk/jobs';
 import { defaultSourceIo, importBuckets, ImportCheckpointRecords, type ImportSources } from '@fhir-bulk/import';
+import type { WorkerMetrics } from '@fhir-bulk/metrics';
 import type { ObjectStore, ServerObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -45,6 +46,8 @@ export interface WorkerDeps {
   config: WorkerConfig;
   store: ResourceStore;
   objects: ServerObjectStore;
+  /** What the activities count; the process serves it at /metrics (main.ts). */
+  metrics: WorkerMetrics;
   /** A prebuilt workflow bundle (tests share one); by default the worker bundles ./workflows at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -81,6 +84,7 @@ export async function exportDeps(
   store: ResourceStore,
   objects: ObjectStore,
   config: WorkerConfig,
+  metrics: WorkerMetrics,
 ): Promise<ExportDeps> {
   return {
     store,
@@ -90,12 +94,18 @@ export async function exportDeps(
     audit: jobAudit(store, config),
     server: await scanStrategy(store, config.EXPORT_SCAN),
     settings: exportSettings(config),
+    metrics,
     now: () => new Date(),
   };
 }
 
 /** The import activities' dependencies from configuration: inputs are read only from the allowed buckets. */
-export function importDeps(store: ResourceStore, objects: ServerObjectStore, config: WorkerConfig): ImportDeps {
+export function importDeps(
+  store: ResourceStore,
+  objects: ServerObjectStore,
+  config: WorkerConfig,
+  metrics: WorkerMetrics,
+): ImportDeps {
   const sources: ImportSources = {
     s3Buckets: config.IMPORT_S3_BUCKETS,
     httpPrefixes: config.IMPORT_HTTP_ALLOWED_PREFIXES,
@@ -126,6 +136,7 @@ export function importDeps(store: ResourceStore, objects: ServerObjectStore, con
       timeoutHours: config.JOB_TIMEOUT_HOURS,
       recordRetentionDays: config.JOB_RECORD_RETENTION_DAYS,
     },
+    metrics,
     now: () => new Date(),
   };
 }
@@ -138,14 +149,20 @@ const CHECKPOINT_INTERVAL_MS = 2_000;
  * worker (whose sandbox takes ~0.6–0.9 s more to create), so a worker started to replace a dead one takes over the
  * dead one's files as soon as Temporal hands them out.
  */
-export async function createActivityWorker({ connection, config, store, objects }: WorkerDeps): Promise<Worker> {
+export async function createActivityWorker({
+  connection,
+  config,
+  store,
+  objects,
+  metrics,
+}: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: {
-      ...createExportActivities(await exportDeps(store, objects, config)),
-      ...createImportActivities(importDeps(store, objects, config)),
+      ...createExportActivities(await exportDeps(store, objects, config, metrics)),
+      ...createImportActivities(importDeps(store, objects, config, metrics)),
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     interceptors: { activity: [jobLogInterceptors] },

@@ -5,7 +5,9 @@ import {
   outputKey,
   type PartitionCheckpoint,
 } from '@fhir-bulk/export';
+import { newRegistry, WorkerMetrics } from '@fhir-bulk/metrics';
 import type { ResourceDocument } from '@fhir-bulk/store';
+import { metricValue, parseMetrics } from '@fhir-bulk/test-support/src/metrics-text';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,10 +59,11 @@ function scan(firstAfterMs = 0): PartitionSource {
   };
 }
 
-function depsOver(objects: MemoryObjects, store: PartitionSource): PartitionDeps {
-  return {
+function depsOver(objects: MemoryObjects, store: PartitionSource, metrics = new WorkerMetrics(newRegistry())) {
+  const deps: PartitionDeps = {
     objects,
     store,
+    metrics,
     server: { ferretdb: true, transactions: false, indexedRangeScans: false },
     settings: {
       partitionConcurrency: 1,
@@ -76,7 +79,11 @@ function depsOver(objects: MemoryObjects, store: PartitionSource): PartitionDeps
     },
     patientSets: { load: async () => new Set() },
   };
+  return deps;
 }
+
+/** What `metrics` holds now, as a scrape would read it. */
+const scraped = async (metrics: WorkerMetrics) => parseMetrics(await metrics.registry.metrics());
 
 /** Runs the activity as Temporal would, recording every heartbeat. */
 async function run(env: MockActivityEnvironment, deps: PartitionDeps) {
@@ -95,8 +102,17 @@ const ids = async (objects: MemoryObjects, file: ExportedFile) =>
 describe('exportPartition', () => {
   it('writes the resources in the job’s window into files that roll over at the record limit', async () => {
     const objects = new MemoryObjects();
-    const { files } = await run(new MockActivityEnvironment(), depsOver(objects, scan()));
+    const metrics = new WorkerMetrics(newRegistry());
+    const { files } = await run(new MockActivityEnvironment(), depsOver(objects, scan(), metrics));
 
+    const samples = await scraped(metrics);
+    const patients = { type: 'Patient' };
+    expect(metricValue(samples, 'fhir_bulk_export_resources_total', patients)).toBe(5);
+    expect(metricValue(samples, 'fhir_bulk_export_bytes_total', patients)).toBe(files.reduce((n, f) => n + f.size, 0));
+    expect(metricValue(samples, 'fhir_bulk_export_file_size_bytes_count', patients)).toBe(3);
+    expect(metricValue(samples, 'fhir_bulk_export_file_duration_seconds_count', patients)).toBe(3);
+    expect(metricValue(samples, 'fhir_bulk_export_partition_duration_seconds_count', patients)).toBe(1);
+    expect(metricValue(samples, 'fhir_bulk_checkpoint_resumes_total')).toBe(0);
     expect(files.map(({ key, count, kind }) => ({ key, count, kind }))).toEqual([
       { key: outputKey(job, partition, 0), count: 2, kind: 'output' },
       { key: outputKey(job, partition, 1), count: 2, kind: 'output' },
@@ -124,7 +140,13 @@ describe('exportPartition', () => {
     const objects = new MemoryObjects();
 
     const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: checkpoint });
-    const { files } = await run(env, depsOver(objects, scan()));
+    const metrics = new WorkerMetrics(newRegistry());
+    const { files } = await run(env, depsOver(objects, scan(), metrics));
+
+    // One resume; only the files this attempt wrote are counted.
+    const samples = await scraped(metrics);
+    expect(metricValue(samples, 'fhir_bulk_checkpoint_resumes_total', { unit: 'partition' })).toBe(1);
+    expect(metricValue(samples, 'fhir_bulk_export_resources_total', { type: 'Patient' })).toBe(3);
 
     expect(objects.puts).toEqual([outputKey(job, partition, 1), outputKey(job, partition, 2)]);
     expect(files[0]).toEqual(first);
@@ -146,8 +168,13 @@ describe('exportPartition', () => {
     // Cancelled as soon as the first file is complete, while the second one is being written.
     env.on('heartbeat', (details: PartitionCheckpoint) => details.files.length === 1 && env.cancel());
 
-    const error = await run(env, depsOver(objects, scan())).catch((e: unknown) => e);
+    const metrics = new WorkerMetrics(newRegistry());
+    const error = await run(env, depsOver(objects, scan(), metrics)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CancelledFailure);
     expect(await objects.list('')).toEqual([outputKey(job, partition, 0)]);
+    // A cancel is no error, and the partition did not complete.
+    const samples = await scraped(metrics);
+    expect(metricValue(samples, 'fhir_bulk_activity_errors_total')).toBe(0);
+    expect(metricValue(samples, 'fhir_bulk_export_partition_duration_seconds_count')).toBe(0);
   });
 });

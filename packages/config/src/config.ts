@@ -133,6 +133,14 @@ const schema = z.object({
    * start, seconds that a worker started to replace a dead one spends before it takes over the dead one's work.
    */
   WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /**
+   * Where the worker serves its own `/metrics` (WORKER_METRICS_PORT; 0 picks a free port, as tests do) and where the
+   * Temporal SDK serves its worker metrics (TEMPORAL_METRICS_PORT; 0 turns them off: the SDK cannot say which port it
+   * got). Both on WORKER_METRICS_HOST: loopback, like API_HOST; containers set 0.0.0.0 for Prometheus to reach them.
+   */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_METRICS_PORT: port.default(9464),
+  TEMPORAL_METRICS_PORT: port.default(9465),
 
   /**
    * How export reads a type: `key` (partitioned key ranges, filtered and sorted by the database: MongoDB),

@@ -204,6 +204,17 @@ export class JobRecords {
       },
     );
   }
+
+  /**
+   * Bytes of output each tenant's completed jobs still hold (totalSize of jobs not yet deleted or expired). A running
+   * job's files are not counted until it completes; an import's totalSize is its input, not held here.
+   */
+  async storedBytesByTenant(): Promise<Map<string, number>> {
+    const bytes = new Map<string, number>();
+    const completed = this.jobs.find({ status: 'completed' }, { projection: { tenant: 1, totalSize: 1 } });
+    for await (const { tenant, totalSize = 0 } of completed) bytes.set(tenant, (bytes.get(tenant) ?? 0) + totalSize);
+    return bytes;
+  }
 }
 
 /**

@@ -1,12 +1,14 @@
 import { pollJobStatus } from './status-poll';
 import { AuditTrail, storeAuditSink } from '@fhir-bulk/audit';
 import { createLogger } from '@fhir-bulk/logging';
+import { newRegistry, WorkerMetrics } from '@fhir-bulk/metrics';
 import { TransactionRunner } from '@fhir-bulk/store';
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BackendServicesClient, ClientRegistration } from '@fhir-bulk/auth';
+import { createApiMetrics } from '@fhir-bulk/api/src/api-metrics';
 import { createApp } from '@fhir-bulk/api/src/app';
 import { createAuthApi } from '@fhir-bulk/api/src/auth-api';
 import { answerClientErrors } from '@fhir-bulk/api/src/client-errors';
@@ -88,7 +90,11 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   const { config, client: temporal } = services;
   const transactions = await TransactionRunner.create(services.store, services.mongo);
   const workers = inProcessWorker
-    ? await runWorkers({ ...services, connection: services.nativeConnection })
+    ? await runWorkers({
+        ...services,
+        connection: services.nativeConnection,
+        metrics: new WorkerMetrics(newRegistry()),
+      })
     : undefined;
 
   // Listen first: the app needs its public URL, which holds the port the OS picked.
@@ -98,22 +104,27 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const logger = createLogger('api-test', 'silent');
   const audit = new AuditTrail({ sink: storeAuditSink(services.store), log: logger });
+  // Storage held is read at every scrape: a test checks it right after a job completes.
+  const metrics = createApiMetrics(services.store.db, 0);
   server.on(
     'request',
     createApp({
       logger,
       audit,
+      metrics,
       auth: createAuthApi(config, { db: services.store.db, publicBaseUrl: baseUrl, logger }),
       exports: createExportApi(config, {
         client: temporal,
         db: services.store.db,
         objects: services.objects,
+        metrics,
         publicBaseUrl: baseUrl,
       }),
       imports: createImportApi(config, {
         client: temporal,
         db: services.store.db,
         objects: services.objects,
+        metrics,
       }),
       jobList: createJobListApi(config, services.store.db),
       rest: { store: services.store, transactions, viewRunBudget: viewRunBudget(config) },

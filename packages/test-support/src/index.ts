@@ -9,3 +9,4 @@ export * from './write-instants';
 export * from './status-poll';
 export * from './audit-events';
 export * from './test-certificates';
+export * from './metrics-text';

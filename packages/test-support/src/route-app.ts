@@ -5,6 +5,7 @@ import { PollThrottle } from '@fhir-bulk/api/src/poll-throttle';
 import { buildManifest, type ExportedFile, type ExportManifest, manifestKey } from '@fhir-bulk/export';
 import type { InputChecks } from '@fhir-bulk/import';
 import { createLogger } from '@fhir-bulk/logging';
+import { ApiMetrics, newRegistry } from '@fhir-bulk/metrics';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fakeExportJobs, fakeImportJobs } from './fake-jobs';
@@ -86,6 +87,8 @@ export async function startRouteApp({
     createApp({
       // Errors only: unhandled ones (a request that reached an unreachable dependency) say what was missing.
       logger: createLogger('route-test', 'error'),
+      // No job records here: storage held reads as none.
+      metrics: new ApiMetrics(newRegistry(), async () => new Map()),
       auth,
       // The audit trail is the integration suites' (audit-trail.int.test.ts): it needs the store.
       audit: { record: () => undefined },

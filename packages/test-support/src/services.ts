@@ -37,6 +37,10 @@ export async function connectTestServices(env: Record<string, string> = {}): Pro
     // Secure by default in tests too: every request goes through a registered client's real tokens.
     AUTH_MODE: 'smart',
     AUTH_ADMIN_TOKEN: randomBytes(32).toString('hex'),
+    // Workers started as child processes (stackEnv) serve metrics on free ports, so suites running at once never
+    // collide; the SDK's own exporter stays off unless a suite asks for it.
+    WORKER_METRICS_PORT: '0',
+    TEMPORAL_METRICS_PORT: '0',
     ...env,
   });
   const mongo = await connectMongo(config.MONGODB_URL);

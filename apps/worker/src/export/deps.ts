@@ -1,5 +1,6 @@
 import type { JobAudit } from '@fhir-bulk/audit';
 import type { JobRecords, PatientSets } from '@fhir-bulk/jobs';
+import type { ExportRecorder } from '@fhir-bulk/metrics';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceDocument, ResourceStore, ServerKind, StreamOptions } from '@fhir-bulk/store';
 
@@ -30,6 +31,7 @@ export interface ExportDeps {
   audit: JobAudit;
   server: ServerKind;
   settings: ExportSettings;
+  metrics: ExportRecorder;
   now: () => Date;
 }
 
@@ -48,7 +50,7 @@ export interface PartitionSource {
 }
 
 /** What the partition activity uses of ExportDeps. */
-export type PartitionDeps = Pick<ExportDeps, 'objects' | 'server' | 'settings'> & {
+export type PartitionDeps = Pick<ExportDeps, 'objects' | 'server' | 'settings' | 'metrics'> & {
   store: PartitionSource;
   patientSets: Pick<PatientSets, 'load'>;
 };

@@ -12,6 +12,7 @@ import {
 import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ResourceDocument } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
+import { timedAttempt } from '../attempt-metrics';
 import { withHeartbeats } from '../heartbeats';
 import type { PartitionDeps } from './deps';
 import { NDJSON_FILES, type OutputLine, type PartitionOutput, writePartitionFiles } from './partition-writer';
@@ -33,9 +34,19 @@ export interface PartitionTask {
  * stay, and the scan restarts strictly after the last key of the last completed file, so the unfinished file is
  * rewritten under its own name and no resource is written twice or skipped.
  */
-export async function exportPartition(deps: PartitionDeps, { job, partition, patientSet }: PartitionTask) {
+export function exportPartition(deps: PartitionDeps, task: PartitionTask) {
+  const type = task.partition.type;
+  return timedAttempt(
+    () => writePartition(deps, task),
+    (seconds, failure) => deps.metrics.exportPartitionEnded(type, seconds, failure),
+  );
+}
+
+async function writePartition(deps: PartitionDeps, { job, partition, patientSet }: PartitionTask) {
   const context = Context.current();
   const resumed = (context.info.heartbeatDetails as PartitionCheckpoint | undefined) ?? { files: [], written: 0 };
+  // Every attempt heartbeats at once, so only completed files make this a resume.
+  if (resumed.files.length > 0) deps.metrics.resumed('partition');
   const patients = patientSet ? compartmentRefs(await deps.patientSets.load(patientSet)) : undefined;
   const inScope = patientScope(job, patients);
   const scanned = partitionDocuments(deps, job, partition, resumed);
@@ -61,6 +72,8 @@ export async function exportPartition(deps: PartitionDeps, { job, partition, pat
       limits: fileLimitsFor(partition.type, deps.settings.recordLimits, deps.settings.maxFileBytes),
       keyOf: (seq) => outputKey(job, partition, seq),
       onCheckpoint: beat,
+      onFile: (file, seconds) =>
+        deps.metrics.exportFileWritten(partition.type, { records: file.count, bytes: file.size, seconds }),
       signal: context.cancellationSignal,
       mixedTypes: organized,
     }),

@@ -1,5 +1,6 @@
 import { buildManifest, type ExportedFile, type ExportJobInput, jobPrefix, manifestKey } from '@fhir-bulk/export';
 import type { JobRecord } from '@fhir-bulk/jobs';
+import { jobKindLabel } from '@fhir-bulk/metrics';
 import type { ExportSummary } from '@fhir-bulk/workflow-contract';
 import { auditAbandoned, type AuditedJob, auditCompleted } from '../job-audit';
 import type { ExportDeps } from './deps';
@@ -27,6 +28,7 @@ export async function finalizeExport(
   if (kept) await auditCompleted(deps.audit, auditedJob(job), metrics, endTime);
   await deps.patientSets.delete(job.jobId);
   if (!kept) await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
+  else deps.metrics.jobCompleted(jobKindLabel('export', job), job.tenant);
   return { manifestKey: key, ...metrics };
 }
 
@@ -43,11 +45,13 @@ export async function abandonExport(
   const endTime = deps.now();
   await deps.jobs.ended(job, status, endTime, message);
   await auditAbandoned(deps.audit, auditedJob(job), { status, message }, endTime);
+  // Cancels are counted by the API, which takes them.
+  if (status === 'failed') deps.metrics.jobFailed(jobKindLabel('export', job), job.tenant);
 }
 
 /** A view export is an export job with views; its events say so. */
 const auditedJob = (job: ExportJobInput): AuditedJob => ({
-  kind: job.views ? 'view-export' : 'export',
+  kind: jobKindLabel('export', job),
   jobId: job.jobId,
   tenant: job.tenant,
   requestedBy: job.requestedBy,

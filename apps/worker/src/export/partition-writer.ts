@@ -63,6 +63,8 @@ export interface PartitionWriterOptions<T> {
    * files and lastKey between files; only the running count changes).
    */
   onCheckpoint: (checkpoint: PartitionCheckpoint) => void;
+  /** Called after each completed file, with the seconds from its first item to its completed upload. */
+  onFile: (file: ExportedFile, seconds: number) => void;
   progressEvery?: number;
   /** organizeOutputBy: files hold several types. */
   mixedTypes?: boolean;
@@ -99,6 +101,7 @@ export async function writePartitionFiles<T>(
   try {
     while (!next.done) {
       const key = options.keyOf(files.length);
+      const startedAt = performance.now();
       let count = 0;
       let bytes = 0;
       let lastInFile = lastKey;
@@ -131,7 +134,15 @@ export async function writePartitionFiles<T>(
       });
       const [{ size }] = await Promise.all([upload, encoded]);
       // Files organized by patient mix types, so the manifest leaves their type out.
-      files.push({ ...(options.mixedTypes ? {} : { type: partition.type }), key, count, size, kind: partition.kind });
+      const file: ExportedFile = {
+        ...(options.mixedTypes ? {} : { type: partition.type }),
+        key,
+        count,
+        size,
+        kind: partition.kind,
+      };
+      files.push(file);
+      options.onFile(file, (performance.now() - startedAt) / 1000);
       lastKey = lastInFile;
       scanned = scannedInFile;
       options.onCheckpoint(checkpoint());

@@ -1,6 +1,7 @@
 import type { JobAudit } from '@fhir-bulk/audit';
 import type { JobRecords } from '@fhir-bulk/jobs';
 import type { ImportCheckpointRecords, ImportSources, SourceIo } from '@fhir-bulk/import';
+import type { ImportRecorder } from '@fhir-bulk/metrics';
 import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { ResourceStore } from '@fhir-bulk/store';
 import type { InputReader } from './input-reader';
@@ -40,5 +41,6 @@ export interface ImportDeps {
   /** Each running file's latest checkpoint, so a resumed attempt need not start from the heartbeat's older one. */
   checkpoints: ImportCheckpointRecords;
   settings: ImportSettings;
+  metrics: ImportRecorder;
   now: () => Date;
 }

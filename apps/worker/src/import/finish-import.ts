@@ -24,8 +24,10 @@ export async function finalizeImport(
   const endTime = deps.now();
   // Error files are kept as long as export outputs; the resources imported are the tenant's from now on.
   const expiresAt = new Date(endTime.getTime() + deps.settings.retentionHours * 3_600_000);
-  if (await deps.jobs.completed(recordedImport(job), metrics, endTime, expiresAt))
+  if (await deps.jobs.completed(recordedImport(job), metrics, endTime, expiresAt)) {
     await auditCompleted(deps.audit, auditedJob(job), metrics, endTime);
+    deps.metrics.jobCompleted('import', job.tenant);
+  }
 }
 
 /**
@@ -41,6 +43,8 @@ export async function abandonImport(
   const endTime = deps.now();
   await deps.jobs.ended(recordedImport(job), status, endTime, message);
   await auditAbandoned(deps.audit, auditedJob(job), { status, message }, endTime);
+  // Cancels are counted by the API, which takes them.
+  if (status === 'failed') deps.metrics.jobFailed('import', job.tenant);
 }
 
 const auditedJob = (job: ImportJobInput): AuditedJob => ({

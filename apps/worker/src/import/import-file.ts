@@ -15,6 +15,7 @@ import { type FhirResource, type OperationOutcome, outcome } from '@fhir-bulk/fh
 import { bulkLoad } from '@fhir-bulk/store';
 import { Context } from '@temporalio/activity';
 import { Readable } from 'node:stream';
+import { timedAttempt } from '../attempt-metrics';
 import { withHeartbeats } from '../heartbeats';
 import { runPipeline } from './pipeline';
 import type { ImportDeps } from './deps';
@@ -46,13 +47,21 @@ const START: ImportCheckpoint = { offset: 0, line: 0, count: 0, errors: 0, error
  * and writes batches through `consumerCount` writers fed by a bounded channel. Writes are idempotent upserts, so
  * the batches a crashed attempt wrote after its last checkpoint are written again without a second version.
  */
-export async function importFile(deps: ImportDeps, { job, file }: ImportFileTask): Promise<ImportedFile> {
+export function importFile(deps: ImportDeps, task: ImportFileTask): Promise<ImportedFile> {
+  return timedAttempt(
+    () => importFileAttempt(deps, task),
+    (seconds, failure) => deps.metrics.importFileEnded(task.file.type, seconds, failure),
+  );
+}
+
+async function importFileAttempt(deps: ImportDeps, { job, file }: ImportFileTask): Promise<ImportedFile> {
   const { settings } = deps;
   const context = Context.current();
   // Where a resumed attempt starts: the recorded checkpoint is usually ahead of the (throttled) heartbeat's.
   const heartbeat = checkpointOf(context.info.heartbeatDetails as ImportHeartbeat | undefined);
   const recorded = context.info.attempt > 1 ? await deps.checkpoints.load(job.jobId, file.index) : undefined;
   const resumed = furthest(heartbeat, recorded) ?? START;
+  if (resumed.offset > 0) deps.metrics.resumed('file');
   if (resumed !== START) {
     const from = { jobId: job.jobId, file: file.index, attempt: context.info.attempt, line: resumed.line };
     context.log.info('import file resumes', { ...from, source: resumed === recorded ? 'record' : 'heartbeat' });
@@ -111,6 +120,8 @@ async function importFromCheckpoint(
     inputUrl: file.inputUrl,
     size: settings.batchSize,
     maxLineBytes: settings.maxLineBytes,
+    startOffset: resumed.offset,
+    onRejected: (reason) => deps.metrics.importLineRejected(file.type, reason),
   });
   const signal = context.cancellationSignal;
   await runPipeline(
@@ -118,7 +129,11 @@ async function importFromCheckpoint(
     { consumers: settings.consumerCount, capacity: settings.channelCapacity },
     async (batch) => {
       signal.throwIfAborted();
-      const written = FileCheckpoints.writtenBefore(resumed, batch) ?? (await writeBatch(deps, job, file, batch));
+      let written = FileCheckpoints.writtenBefore(resumed, batch);
+      if (!written) {
+        written = await writeBatch(deps, job, file, batch);
+        deps.metrics.importBatchWritten(file.type, written.written, batch.bytes);
+      }
       await checkpoints.complete(written);
     },
   );
@@ -139,6 +154,7 @@ async function writeBatch(deps: ImportDeps, job: ImportFileTask['job'], file: Pl
   const result = await bulkLoad(deps.store, job.tenant, batch.resources, { createOnly: job.mode === 'InitialLoad' });
   const errors = [...batch.errors];
   const report = (resource: FhirResource, problem: OperationOutcome) => {
+    deps.metrics.importLineRejected(file.type, problem.issue[0]!.code);
     const line = batch.lines[batch.resources.indexOf(resource)]!;
     errors.push({ line, text: errorLine(problem, { inputUrl: file.inputUrl, line }) });
   };

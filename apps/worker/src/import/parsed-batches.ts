@@ -8,10 +8,23 @@ export interface ParsedBatch {
   firstLine: number;
   endOffset: number;
   endLine: number;
+  /** Input bytes the batch covers (blank lines included). */
+  bytes: number;
   resources: FhirResource[];
   /** The line number of each resource, for reports about it after the write (InitialLoad conflicts). */
   lines: number[];
   errors: ErrorLine[];
+}
+
+export interface BatchOptions {
+  type: string;
+  inputUrl: string;
+  size: number;
+  maxLineBytes: number;
+  /** The byte offset `lines` start at (a resumed file's checkpoint). */
+  startOffset: number;
+  /** Told of each bad line, by its OperationOutcome issue code. */
+  onRejected: (reason: string) => void;
 }
 
 /**
@@ -20,8 +33,9 @@ export interface ParsedBatch {
  */
 export async function* parsedBatches(
   lines: AsyncIterable<ReadLine>,
-  { type, inputUrl, size, maxLineBytes }: { type: string; inputUrl: string; size: number; maxLineBytes: number },
+  { type, inputUrl, size, maxLineBytes, startOffset, onRejected }: BatchOptions,
 ): AsyncGenerator<ParsedBatch> {
+  let batchStart = startOffset;
   let batch = emptyBatch(0);
   let inBatch = 0;
   for await (const read of lines) {
@@ -35,12 +49,15 @@ export async function* parsedBatches(
       batch.resources.push(parsed.resource);
       batch.lines.push(read.line);
     } else {
+      onRejected(parsed.problem.issue[0]!.code);
       batch.errors.push({ line: read.line, text: errorLine(parsed.problem, { inputUrl, line: read.line }) });
     }
     if (inBatch === 0) batch.firstLine = read.line;
     batch.endOffset = read.endOffset;
     batch.endLine = read.line;
+    batch.bytes = read.endOffset - batchStart;
     if (++inBatch === size) {
+      batchStart = batch.endOffset;
       yield batch;
       batch = emptyBatch(batch.seq + 1);
       inBatch = 0;
@@ -54,6 +71,7 @@ const emptyBatch = (seq: number): ParsedBatch => ({
   firstLine: 0,
   endOffset: 0,
   endLine: 0,
+  bytes: 0,
   resources: [],
   lines: [],
   errors: [],
