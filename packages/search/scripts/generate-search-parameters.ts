@@ -34,6 +34,12 @@ const SUPPORTED = [
   'class',
   'type',
   'member',
+  // The audit trail's (AuditEvent; agent and entity also serve Provenance, outcome and action a few other types).
+  'agent',
+  'entity',
+  'subtype',
+  'outcome',
+  'action',
 ];
 
 type ParamType = 'token' | 'reference' | 'date' | 'string';
