@@ -1,4 +1,4 @@
-import { forbidden } from '@fhir-bulk/fhir';
+import { AUDIT_EVENT, forbidden } from '@fhir-bulk/fhir';
 import { allows, formatScope, type SmartScope, type Verb } from './scopes';
 
 /**
@@ -57,8 +57,23 @@ export function requireTenant(principal: Principal, tenant: string): void {
   if (!mayUseTenant(principal, tenant)) throw forbidden(`Client ${principal.clientId} may not use tenant ${tenant}`);
 }
 
-/** Throws 403 ACCESS_DENIED unless a granted scope allows `interaction` on `type`. */
+/**
+ * The audit trail (AuditEvent) is read with the `audit/read` permission besides a scope that reads the type:
+ * `system/*.read` alone reads patient data, not the record of who read it.
+ */
+export const mayReadAudit = (principal: Principal, type: string) =>
+  type !== AUDIT_EVENT || principal.permissions.has('audit/read');
+
+/** The 403 for an AuditEvent read without `audit/read`. */
+export const auditReadDenied = (principal: Principal) =>
+  forbidden(`Client ${principal.clientId} lacks the permission audit/read, which reading ${AUDIT_EVENT} needs`);
+
+/**
+ * Throws 403 ACCESS_DENIED unless a granted scope allows `interaction` on `type` (and, for AuditEvent, the client
+ * holds `audit/read`).
+ */
 export function requireAccess(principal: Principal, type: string, interaction: Interaction): void {
+  if (!mayReadAudit(principal, type)) throw auditReadDenied(principal);
   const verb = INTERACTION_VERBS[interaction];
   if (!allows(principal.scopes, type, verb)) {
     const granted = principal.scopes.map(formatScope).join(' ') || 'none';
@@ -68,9 +83,12 @@ export function requireAccess(principal: Principal, type: string, interaction: I
   }
 }
 
-/** Bulk reads need both letters: `system/X.read` (v1) or `system/X.rs` (v2) covers an export of X. */
+/**
+ * Bulk reads need both letters: `system/X.read` (v1) or `system/X.rs` (v2) covers an export of X; AuditEvent also
+ * needs `audit/read` (mayReadAudit).
+ */
 export const mayBulkRead = (principal: Principal, type: string) =>
-  allows(principal.scopes, type, 'r') && allows(principal.scopes, type, 's');
+  allows(principal.scopes, type, 'r') && allows(principal.scopes, type, 's') && mayReadAudit(principal, type);
 
 /** Bulk writes create and update: `system/X.write` (v1) or `system/X.cu` (v2) covers an import of X. */
 export const mayBulkWrite = (principal: Principal, type: string) =>

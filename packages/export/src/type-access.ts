@@ -1,4 +1,4 @@
-import { forbidden } from '@fhir-bulk/fhir';
+import { AUDIT_EVENT, forbidden } from '@fhir-bulk/fhir';
 import type { ExportRequest } from './export-job';
 
 /**
@@ -19,4 +19,15 @@ export function readableExport<T extends ExportRequest>(request: T, mayRead: (ty
     types,
     ignored: [...request.ignored, { parameter: '_type', reason, code: 'forbidden' }],
   };
+}
+
+/**
+ * The export of a client without `audit/read`: the audit trail is not part of its default types (nor named in the
+ * manifest's `error` file: it is not data withheld from the client, but the record of the clients' own reads), and
+ * naming AuditEvent (`_type`, or a view of it) is refused (403).
+ */
+export function withoutAuditTrail<T extends ExportRequest>(request: T): T {
+  if (!request.types.includes(AUDIT_EVENT)) return request;
+  if (request.typesRequested) throw forbidden(`Exporting ${AUDIT_EVENT} needs the permission audit/read`);
+  return { ...request, types: request.types.filter((type) => type !== AUDIT_EVENT) };
 }

@@ -1,12 +1,14 @@
 import {
   badRequest,
   isResourceType,
+  isServerWritten,
   type NamedElement,
   notSupported,
   OperationOutcomeError,
   outcome,
   parametersOf,
   preferHas,
+  serverWrittenOnly,
 } from '@fhir-bulk/fhir';
 import type { ImportInput, ImportMode, ImportRequest } from './import-job';
 
@@ -87,6 +89,7 @@ function parseInputs(parameters: NamedElement[]): ImportInput[] {
     parts.refuseRemaining('$import');
     if (type === undefined) throw required(`${at}.type`);
     if (!isResourceType(type)) throw badRequest(`${at}.type ${type} is not a FHIR R4 resource type`, `${at}.type`);
+    if (isServerWritten(type)) throw serverWrittenOnly(type, 400, `${at}.type`);
     if (url === undefined) throw required(`${at}.url`);
     return { type, url, ...(etag === undefined ? {} : { etag }) };
   });

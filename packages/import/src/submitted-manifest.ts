@@ -1,4 +1,12 @@
-import { badRequest, isObject, isResourceType, notSupported, type OperationOutcomeError } from '@fhir-bulk/fhir';
+import {
+  badRequest,
+  isObject,
+  isResourceType,
+  isServerWritten,
+  notSupported,
+  type OperationOutcomeError,
+  serverWrittenOnly,
+} from '@fhir-bulk/fhir';
 import type { ImportInput } from './import-job';
 import { MAX_IMPORT_INPUTS } from './kickoff';
 import { type InputChecks } from './input-check';
@@ -47,6 +55,7 @@ export function manifestPage(manifest: unknown, manifestUrl: string): ManifestPa
     if (typeof entry.type !== 'string' || !isResourceType(entry.type)) {
       throw invalid(`${at}.type must be a FHIR R4 resource type`);
     }
+    if (isServerWritten(entry.type)) throw serverWrittenOnly(entry.type, 400, 'manifestUrl');
     if (typeof entry.url !== 'string' || entry.url.trim() === '') throw invalid(`${at}.url is required`);
     return { type: entry.type, url: entry.url.trim() };
   });

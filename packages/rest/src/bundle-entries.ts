@@ -1,7 +1,7 @@
 import { badRequest, type FhirResource, notSupported, OperationOutcomeError } from '@fhir-bulk/fhir';
 import { assertValidResource } from '@fhir-bulk/validation';
 import { randomUUID } from 'node:crypto';
-import { checkId } from './crud';
+import { checkClientWritable, checkId } from './crud';
 import { parseETag } from './fhir-response';
 
 /** One Bundle entry, parsed and validated, with its id settled (POSTs get theirs here). */
@@ -38,6 +38,7 @@ export function planEntry(raw: unknown, index: number): PlannedEntry {
   if (!type || rest.length > 0 || (method === 'POST') !== (id === undefined)) {
     throw badRequest(`${at}.request.url "${url}" must be "Type" for POST and "Type/id" otherwise`, `${at}.request.url`);
   }
+  if (method !== 'GET') checkClientWritable(type, `${at}.request.method`);
   const ifMatch = parseETag(typeof entry.request?.ifMatch === 'string' ? entry.request.ifMatch : undefined);
   if (Number.isNaN(ifMatch)) throw badRequest(`${at}.request.ifMatch is not a version ETag`, `${at}.request.ifMatch`);
   if (id !== undefined) checkId(id, `${at}.request.url`);

@@ -1,4 +1,13 @@
-import { badRequest, FHIR_ID, type FhirResource, notFound, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import {
+  badRequest,
+  FHIR_ID,
+  type FhirResource,
+  isServerWritten,
+  notFound,
+  OperationOutcomeError,
+  outcome,
+  serverWrittenOnly,
+} from '@fhir-bulk/fhir';
 import { VersionConflictError } from '@fhir-bulk/store';
 import { assertValidResource } from '@fhir-bulk/validation';
 import { randomUUID } from 'node:crypto';
@@ -11,8 +20,14 @@ export function checkId(id: string, expression = 'id'): void {
   if (!FHIR_ID.test(id)) throw badRequest(`Invalid id "${id}": 1-64 letters, digits, '-' or '.'`, expression);
 }
 
+/** Refuses (405) a client's write of a type only the server writes (AuditEvent), before anything else is checked. */
+export function checkClientWritable(type: string, expression?: string): void {
+  if (isServerWritten(type)) throw serverWrittenOnly(type, 405, expression);
+}
+
 /** POST [base]/{type}: the server assigns the id (a client-sent id is ignored, as the spec says). */
 export async function create(ctx: RestContext, type: string, body: unknown): Promise<FhirResponse> {
+  checkClientWritable(type);
   ctx.authorize(type, 'create');
   assertValidResource(body, { expectedType: type });
   return save(ctx, { ...body, id: randomUUID() });
@@ -26,6 +41,7 @@ export async function update(
   body: unknown,
   ifMatch?: number,
 ): Promise<FhirResponse> {
+  checkClientWritable(type);
   ctx.authorize(type, 'update');
   checkId(id);
   assertValidResource(body, { expectedType: type, requireId: true });
@@ -71,6 +87,7 @@ export async function vread(ctx: RestContext, type: string, id: string, versionI
 
 /** DELETE [base]/{type}/{id}: leaves a tombstone; deleting what is absent or deleted is not an error. */
 export async function remove(ctx: RestContext, type: string, id: string, ifMatch?: number): Promise<FhirResponse> {
+  checkClientWritable(type);
   ctx.authorize(type, 'delete');
   checkId(id);
   const doc = await withConflicts(() => ctx.store.delete(ctx.tenant, type, id, { ifMatch }));

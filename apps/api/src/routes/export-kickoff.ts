@@ -1,12 +1,13 @@
-import { mayBulkRead, requirePermission } from '@fhir-bulk/auth';
+import { mayBulkRead, mayReadAudit, requirePermission } from '@fhir-bulk/auth';
 import {
   type ExportLevel,
   type ExportRequest,
   kickoffParameters,
   parseKickoff,
   readableExport,
+  withoutAuditTrail,
 } from '@fhir-bulk/export';
-import { OperationOutcomeError, outcome, requestParameters } from '@fhir-bulk/fhir';
+import { AUDIT_EVENT, OperationOutcomeError, outcome, requestParameters } from '@fhir-bulk/fhir';
 import { JOB_PATHS, jobStatusUrl } from '@fhir-bulk/jobs';
 import type { ResourceStore } from '@fhir-bulk/store';
 import { resolveViews, type StatusOf } from '@fhir-bulk/view-operations';
@@ -73,7 +74,7 @@ export function exportKickoffRoutes(deps: KickoffDeps): Router {
 /**
  * Starts the workflow of a validated request, its views read and checked first (`viewStatus` chooses the status of
  * a view problem); every kick-off that reaches here becomes a job. Needs `bulk-export/read`, and reads only the
- * types the client's scopes read (see readableExport).
+ * types the client's scopes read (see readableExport), AuditEvent only with `audit/read` (withoutAuditTrail).
  */
 export async function startExport(
   deps: KickoffDeps,
@@ -93,8 +94,9 @@ export async function startExport(
       })
     : undefined;
   const withViews = resolved ? { ...request, types: resolved.types, views: resolved.views } : request;
+  const audited = mayReadAudit(principal, AUDIT_EVENT) ? withViews : withoutAuditTrail(withViews);
   await deps.jobs.start({
-    ...readableExport(withViews, (type) => mayBulkRead(principal, type)),
+    ...readableExport(audited, (type) => mayBulkRead(principal, type)),
     ...job,
     requiresAccessToken: true,
   });

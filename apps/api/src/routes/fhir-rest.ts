@@ -45,6 +45,10 @@ const TYPE_ROUTES: TypeRoute[] = [
 
 /** What `[base]/{type}` and `[base]/{type}/{id}` answer, for every resource type alike. */
 export const TYPE_INTERACTIONS: readonly RestInteraction[] = TYPE_ROUTES.map((route) => route.interaction);
+/** What `[base]/{type}` answers for a type only the server writes (AuditEvent): the reads. */
+export const READ_INTERACTIONS: readonly RestInteraction[] = TYPE_ROUTES.filter((route) => route.method === 'get').map(
+  (route) => route.interaction,
+);
 /** What `POST [base]/` answers: the Bundle types processBundle takes. */
 export const SYSTEM_INTERACTIONS: readonly string[] = BUNDLE_TYPES;
 

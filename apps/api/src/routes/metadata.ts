@@ -1,11 +1,11 @@
-import { capabilityStatement, R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
+import { capabilityStatement, isServerWritten, R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
 import { importOperationDefinition } from '@fhir-bulk/import';
 import { resourceCapability } from '@fhir-bulk/rest';
 import { type Request, Router } from 'express';
 import type { AuthApi } from '../auth-api';
 import { baseUrlOf } from '../fhir-base';
 import { EXPORT_LEVELS } from './export-kickoff';
-import { SYSTEM_INTERACTIONS, TYPE_INTERACTIONS } from './fhir-rest';
+import { READ_INTERACTIONS, SYSTEM_INTERACTIONS, TYPE_INTERACTIONS } from './fhir-rest';
 
 /**
  * The OperationDefinitions this server writes itself, by id; the statement names them under [base]. The others it
@@ -22,7 +22,10 @@ const OWN_OPERATION_DEFINITIONS = { import: importOperationDefinition };
 export function metadataRoutes(publicBaseUrl: string, startedAt: Date, auth: AuthApi): Router {
   const origin = publicBaseUrl.replace(/\/$/, '');
   const oauth = auth.mode === 'smart' ? { token: auth.tokenUrl, register: `${origin}/auth/register` } : undefined;
-  const resources = R4_RESOURCE_TYPES.map((type) => resourceCapability(type, TYPE_INTERACTIONS));
+  // AuditEvent answers the reads alone: a write of it is a 405 (isServerWritten).
+  const resources = R4_RESOURCE_TYPES.map((type) =>
+    resourceCapability(type, isServerWritten(type) ? READ_INTERACTIONS : TYPE_INTERACTIONS),
+  );
   const definitionUrl = (req: Request, id: string) => `${baseUrlOf(publicBaseUrl, req)}/OperationDefinition/${id}`;
   const router = Router({ mergeParams: true });
   router.get('/metadata', (req, res) => {
