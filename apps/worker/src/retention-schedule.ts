@@ -2,7 +2,7 @@ import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@tem
 
 /**
  * Run by the retention schedule: deletes the outputs of exports and the error files of imports past their
- * retention (apps/worker/src/workflows/purge-workflows.ts).
+ * retention, and expired AuditEvents (apps/worker/src/workflows/purge-workflows.ts).
  */
 export const RETENTION_WORKFLOW = 'retentionWorkflow';
 /**

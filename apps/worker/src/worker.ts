@@ -7,6 +7,7 @@ import type { WorkerMetrics } from '@fhir-bulk/metrics';
 import type { ObjectStore, ServerObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createAuditActivities } from './audit/activities';
 import { createExportActivities, type ExportDeps, type ExportSettings } from './export/activities';
 import { createImportActivities, type ImportDeps } from './import/activities';
 import { InputReader } from './import/input-reader';
@@ -24,6 +25,7 @@ export type WorkerConfig = Pick<
   | 'EXPORT_FILE_MAX_BYTES'
   | 'EXPORT_HEARTBEAT_TIMEOUT_SECONDS'
   | 'JOB_RETENTION_HOURS'
+  | 'AUDIT_RETENTION_DAYS'
   | 'JOB_TIMEOUT_HOURS'
   | 'JOB_RECORD_RETENTION_DAYS'
   | 'EXPORT_MAX_RESOURCES'
@@ -145,9 +147,9 @@ export function importDeps(
 const CHECKPOINT_INTERVAL_MS = 2_000;
 
 /**
- * The activities' worker: export partitions and import files. It is created and polling before the workflows'
- * worker (whose sandbox takes ~0.6–0.9 s more to create), so a worker started to replace a dead one takes over the
- * dead one's files as soon as Temporal hands them out.
+ * The activities' worker: export partitions, import files and the retention purges. It is created and polling
+ * before the workflows' worker (whose sandbox takes ~0.6–0.9 s more to create), so a worker started to replace a
+ * dead one takes over the dead one's files as soon as Temporal hands them out.
  */
 export async function createActivityWorker({
   connection,
@@ -163,6 +165,7 @@ export async function createActivityWorker({
     activities: {
       ...createExportActivities(await exportDeps(store, objects, config, metrics)),
       ...createImportActivities(importDeps(store, objects, config, metrics)),
+      ...createAuditActivities({ store, retentionDays: config.AUDIT_RETENTION_DAYS, now: () => new Date() }),
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     interceptors: { activity: [jobLogInterceptors] },

@@ -213,6 +213,11 @@ const schema = z.object({
    */
   TEMPORAL_NAMESPACE_RETENTION_DAYS: z.coerce.number().int().min(1).default(3),
   /**
+   * How long AuditEvents are kept, counted from their `recorded` time; then the retention schedule deletes them
+   * (every tenant, with their history). The default is six years, HIPAA's retention of documentation.
+   */
+  AUDIT_RETENTION_DAYS: z.coerce.number().positive().default(2190),
+  /**
    * Clients polling an export's or import's status more often than this get 429 + Retry-After. Was
    * EXPORT_STATUS_MIN_INTERVAL_SECONDS.
    */

@@ -6,3 +6,4 @@ export * from './resource-store';
 export * from './stream-query';
 export * from './transaction';
 export * from './server-kind';
+export * from './purge-older';
