@@ -1,10 +1,11 @@
 import type { ExportJobInput } from '@fhir-bulk/export';
 import { newRegistry, WorkerMetrics } from '@fhir-bulk/metrics';
 import type { BulkStack } from '@fhir-bulk/test-support';
+import { createAuditActivities } from '@fhir-bulk/worker/src/audit/activities';
 import { createExportActivities } from '@fhir-bulk/worker/src/export/activities';
 import type { PartitionTask } from '@fhir-bulk/worker/src/export/export-partition';
 import { createImportActivities } from '@fhir-bulk/worker/src/import/activities';
-import { exportDeps, importDeps } from '@fhir-bulk/worker/src/worker';
+import { auditDeps, exportDeps, importDeps } from '@fhir-bulk/worker/src/worker';
 import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 
@@ -34,6 +35,7 @@ export async function startGatedWorker(stack: BulkStack): Promise<GatedWorker> {
     workflowsPath: require.resolve('@fhir-bulk/worker/src/workflows'),
     activities: {
       ...createImportActivities(importDeps(stack.store, stack.objects, stack.config, metrics)),
+      ...createAuditActivities(auditDeps(stack.store, stack.config)),
       ...activities,
       planExport: async (input: ExportJobInput) => {
         await gate(`${input.tenant}/plan`);

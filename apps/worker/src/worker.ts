@@ -7,7 +7,7 @@ import type { WorkerMetrics } from '@fhir-bulk/metrics';
 import type { ObjectStore, ServerObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createAuditActivities } from './audit/activities';
+import { type AuditDeps, createAuditActivities } from './audit/activities';
 import { createExportActivities, type ExportDeps, type ExportSettings } from './export/activities';
 import { createImportActivities, type ImportDeps } from './import/activities';
 import { InputReader } from './import/input-reader';
@@ -143,6 +143,13 @@ export function importDeps(
   };
 }
 
+/** The audit activities' dependencies: AuditEvents are kept AUDIT_RETENTION_DAYS. */
+export const auditDeps = (store: ResourceStore, config: WorkerConfig): AuditDeps => ({
+  store,
+  retentionDays: config.AUDIT_RETENTION_DAYS,
+  now: () => new Date(),
+});
+
 /** Error lines wait at most this long for their checkpoint (which writes them to S3, one object per wait). */
 const CHECKPOINT_INTERVAL_MS = 2_000;
 
@@ -165,7 +172,7 @@ export async function createActivityWorker({
     activities: {
       ...createExportActivities(await exportDeps(store, objects, config, metrics)),
       ...createImportActivities(importDeps(store, objects, config, metrics)),
-      ...createAuditActivities({ store, retentionDays: config.AUDIT_RETENTION_DAYS, now: () => new Date() }),
+      ...createAuditActivities(auditDeps(store, config)),
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     interceptors: { activity: [jobLogInterceptors] },
