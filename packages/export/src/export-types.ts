@@ -1,4 +1,4 @@
-import { badRequest, isResourceType, R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
+import { AUDIT_EVENT, badRequest, isResourceType, R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
 import { patientCompartmentParams } from '@fhir-bulk/search';
 import type { ExportLevel } from './export-job';
 import type { Handling } from './handling';
@@ -23,12 +23,19 @@ export const PATIENT_EXPORT_TYPES: readonly string[] = [
 const inCompartment = new Set(PATIENT_EXPORT_TYPES);
 
 /**
- * `_type` (already split on commas), or the level's default when absent. Unknown types, and at Patient/Group level
- * types outside the compartment (the worker can select only compartment resources by patient), are unsupported:
- * a 400, or skipped under lenient handling. A request left with no type at all is a 400 either way.
+ * The audit trail is exported only when `_type` names it (by a client with `audit/read`): "all data" of a tenant
+ * does not include the record of the requests made to it, which grows with every request, the export's own too.
+ */
+const isDefault = (type: string) => type !== AUDIT_EVENT;
+
+/**
+ * `_type` (already split on commas), or the level's default types but AuditEvent when absent. Unknown types, and
+ * at Patient/Group level types outside the compartment (the worker can select only compartment resources by
+ * patient), are unsupported: a 400, or skipped under lenient handling. A request left with no type at all is a 400
+ * either way.
  */
 export function parseTypes(values: string[] | undefined, level: ExportLevel, handling: Handling): string[] {
-  if (values === undefined) return [...(level === 'system' ? SYSTEM_EXPORT_TYPES : PATIENT_EXPORT_TYPES)];
+  if (values === undefined) return (level === 'system' ? SYSTEM_EXPORT_TYPES : PATIENT_EXPORT_TYPES).filter(isDefault);
   const unknown = values.filter((type) => !isResourceType(type));
   if (unknown.length > 0) {
     handling.unsupported('_type', `_type names unknown resource types: ${unknown.join(', ')}`, badRequest);

@@ -22,12 +22,9 @@ export function readableExport<T extends ExportRequest>(request: T, mayRead: (ty
 }
 
 /**
- * The export of a client without `audit/read`: the audit trail is not part of its default types (nor named in the
- * manifest's `error` file: it is not data withheld from the client, but the record of the clients' own reads), and
- * naming AuditEvent (`_type`, or a view of it) is refused (403).
+ * The check for a client without `audit/read`: AuditEvent is never among the default types (export-types.ts), so it
+ * is in `types` only when named (`_type`, or a view of it), which is then refused (403).
  */
-export function withoutAuditTrail<T extends ExportRequest>(request: T): T {
-  if (!request.types.includes(AUDIT_EVENT)) return request;
-  if (request.typesRequested) throw forbidden(`Exporting ${AUDIT_EVENT} needs the permission audit/read`);
-  return { ...request, types: request.types.filter((type) => type !== AUDIT_EVENT) };
+export function refuseAuditTrail(request: ExportRequest): void {
+  if (request.types.includes(AUDIT_EVENT)) throw forbidden(`Exporting ${AUDIT_EVENT} needs the permission audit/read`);
 }

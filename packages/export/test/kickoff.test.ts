@@ -64,14 +64,18 @@ describe('parseKickoff', () => {
   });
 
   describe('default types', () => {
-    it('exports every R4 type at system level', () => {
-      expect(get('').types).toEqual(R4_RESOURCE_TYPES);
+    const notAudit = (type: string) => type !== 'AuditEvent';
+
+    it('exports every R4 type at system level but the audit trail, which only _type asks for', () => {
+      expect(get('').types).toEqual(R4_RESOURCE_TYPES.filter(notAudit));
+      expect(get('_type=AuditEvent').types).toEqual(['AuditEvent']);
     });
 
-    it('exports the Patient and its compartment at Patient and Group level', () => {
+    it('exports the Patient and its compartment at Patient and Group level (AuditEvent only by _type)', () => {
       for (const level of ['patient', 'group'] as const) {
         const { types } = get('', { level, groupId: 'g' });
-        expect(types).toEqual(PATIENT_EXPORT_TYPES);
+        expect(types).toEqual(PATIENT_EXPORT_TYPES.filter(notAudit));
+        expect(get('_type=AuditEvent', { level, groupId: 'g' }).types).toEqual(['AuditEvent']);
       }
       expect(PATIENT_EXPORT_TYPES[0]).toBe('Patient');
       expect(PATIENT_EXPORT_TYPES).toEqual(expect.arrayContaining(['Observation', 'Encounter', 'Condition']));
@@ -81,7 +85,7 @@ describe('parseKickoff', () => {
 
     it('hands out a copy, so a caller cannot change the defaults', () => {
       get('').types.pop();
-      expect(get('').types).toHaveLength(R4_RESOURCE_TYPES.length);
+      expect(get('').types).toHaveLength(R4_RESOURCE_TYPES.length - 1);
     });
   });
 

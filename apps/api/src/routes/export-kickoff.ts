@@ -5,7 +5,7 @@ import {
   kickoffParameters,
   parseKickoff,
   readableExport,
-  withoutAuditTrail,
+  refuseAuditTrail,
 } from '@fhir-bulk/export';
 import { AUDIT_EVENT, OperationOutcomeError, outcome, requestParameters } from '@fhir-bulk/fhir';
 import { JOB_PATHS, jobStatusUrl } from '@fhir-bulk/jobs';
@@ -74,7 +74,7 @@ export function exportKickoffRoutes(deps: KickoffDeps): Router {
 /**
  * Starts the workflow of a validated request, its views read and checked first (`viewStatus` chooses the status of
  * a view problem); every kick-off that reaches here becomes a job. Needs `bulk-export/read`, and reads only the
- * types the client's scopes read (see readableExport), AuditEvent only with `audit/read` (withoutAuditTrail).
+ * types the client's scopes read (see readableExport), AuditEvent only with `audit/read` (refuseAuditTrail).
  */
 export async function startExport(
   deps: KickoffDeps,
@@ -94,9 +94,9 @@ export async function startExport(
       })
     : undefined;
   const withViews = resolved ? { ...request, types: resolved.types, views: resolved.views } : request;
-  const audited = mayReadAudit(principal, AUDIT_EVENT) ? withViews : withoutAuditTrail(withViews);
+  if (!mayReadAudit(principal, AUDIT_EVENT)) refuseAuditTrail(withViews);
   await deps.jobs.start({
-    ...readableExport(audited, (type) => mayBulkRead(principal, type)),
+    ...readableExport(withViews, (type) => mayBulkRead(principal, type)),
     ...job,
     requiresAccessToken: true,
   });
