@@ -8,6 +8,11 @@ cd "$repo"
 run_dir="${FHIR_BULK_DATA_DIR:-$repo/.data}/run"
 
 infra/ensure-deps.sh
+# Everything below (type-check, lint, jest and the services the tests start) runs on Node NODE_VERSION
+# (infra/versions.env), fetched once from the npm registry, or on the machine's node when that cannot be had.
+node_bin=$(infra/ensure-node.sh)
+[[ -z "$node_bin" ]] || export PATH="$node_bin:$PATH"
+echo "[test] node $(node --version)" >&2
 mkdir -p "$run_dir"
 before=$(ls "$run_dir")
 stop_what_we_started() {
