@@ -66,11 +66,12 @@ start_service() { # name entry-file
   echo $! >"$pid_file"
   log "$1: started as pid $(cat "$pid_file") (log: $log_dir/$1.log)"
 }
-# Workflows bundled once, from the sources as they are now: the worker (and any started later to replace it)
-# takes tasks seconds sooner than if it bundled them itself. A worker already running keeps the bundle it loaded.
-running worker || node_modules/.bin/tsx apps/worker/src/build-workflow-bundle.ts "$run_dir/workflow-bundle.js"
+# Workflows bundled once, from the sources as they are now (kept when already built from them), into
+# apps/worker/dist/workflow-bundle.js where workers look: the worker (and any started later to replace it) takes
+# tasks seconds sooner than if it bundled them itself.
+node_modules/.bin/tsx apps/worker/src/build-workflow-bundle.ts
 OBJECT_ENCRYPTION=$object_encryption OBJECT_ENCRYPTION_KEYS=$object_encryption_keys \
-  WORKER_WORKFLOW_BUNDLE=$run_dir/workflow-bundle.js start_service worker apps/worker/src/main.ts
+  start_service worker apps/worker/src/main.ts
 if [[ -n "$admin_token" ]]; then
   OBJECT_ENCRYPTION=$object_encryption OBJECT_ENCRYPTION_KEYS=$object_encryption_keys AUTH_ADMIN_TOKEN=$admin_token \
     start_service api apps/api/src/main.ts

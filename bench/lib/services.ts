@@ -7,7 +7,7 @@ import {
   startService,
   waitFor,
 } from '@fhir-bulk/test-support/src/processes';
-import { buildWorkflowBundle } from '@fhir-bulk/worker/src/build-workflow-bundle';
+import { buildWorkflowBundle } from '@fhir-bulk/worker/src/workflow-bundle';
 import type { Client } from '@temporalio/client';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

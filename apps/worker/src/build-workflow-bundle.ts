@@ -1,33 +1,17 @@
 /**
- * `npm run build:workflows -- <file>`: bundles the workflows into one file, for workers started with
- * WORKER_WORKFLOW_BUNDLE=<file> (the Temporal SDK's advice for production: the bundle is built once, not by every
- * worker at start). Whoever starts workers builds it from the sources right before, so it never runs stale.
+ * `npm run build:workflows [-- <file>]`: prebuilds the workflow bundle (default apps/worker/dist/workflow-bundle.js,
+ * where workers look for it; elsewhere, start them with WORKER_WORKFLOW_BUNDLE=<file>). A bundle already built from
+ * the current sources is kept.
  */
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { buildWorkflowBundle, DEFAULT_WORKFLOW_BUNDLE, prebuiltWorkflowBundle } from './workflow-bundle';
 
-export async function buildWorkflowBundle(out: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('./workflows'),
-    logger: new DefaultLogger('WARN'), // webpack's statistics are noise here
-  });
-  const path = resolve(out);
-  await mkdir(dirname(path), { recursive: true });
-  // Written aside and renamed: a worker starting meanwhile reads the old bundle or the new one, never half of one.
-  await writeFile(`${path}.partial`, code);
-  await rename(`${path}.partial`, path);
-  return path;
+async function main(out: string): Promise<void> {
+  const prebuilt = await prebuiltWorkflowBundle(out);
+  if ('code' in prebuilt) console.log(`workflow bundle ${out} is up to date`);
+  else console.log(`workflow bundle written to ${await buildWorkflowBundle(out)} (it was ${prebuilt.unusable})`);
 }
 
-if (require.main === module) {
-  const out = process.argv[2];
-  if (!out) {
-    console.error('usage: build-workflow-bundle <output file>');
-    process.exit(2);
-  }
-  buildWorkflowBundle(out).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+main(process.argv[2] ?? DEFAULT_WORKFLOW_BUNDLE).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -18,6 +18,7 @@ import { createJobListApi } from '@fhir-bulk/api/src/job-list-api';
 import { viewRunBudget } from '@fhir-bulk/api/src/view-run-budget';
 import { SdkLogger } from '@fhir-bulk/worker/src/sdk-logger';
 import { type RunningWorkers, runWorkers } from '@fhir-bulk/worker/src/worker';
+import { prebuiltWorkflowBundle } from '@fhir-bulk/worker/src/workflow-bundle';
 import { registerBulkClient, type TestClient } from './bulk-client';
 import { waitFor } from './processes';
 import { connectTestServices, type TestServices } from './services';
@@ -80,6 +81,12 @@ function envValue(value: unknown): string {
     .join(',');
 }
 
+/** An in-process worker's connection and workflows: the bundle jest's global setup prebuilt, when it is fresh. */
+async function workerWiring(services: TestServices) {
+  const prebuilt = await prebuiltWorkflowBundle();
+  return { connection: services.nativeConnection, ...('code' in prebuilt ? { workflowBundle: prebuilt } : {}) };
+}
+
 export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkStackOptions = {}): Promise<BulkStack> {
   if (!runtimeInstalled) {
     // The SDK's default logger prints every worker state change; tests want only problems.
@@ -90,11 +97,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
   const { config, client: temporal } = services;
   const transactions = await TransactionRunner.create(services.store, services.mongo);
   const workers = inProcessWorker
-    ? await runWorkers({
-        ...services,
-        connection: services.nativeConnection,
-        metrics: new WorkerMetrics(newRegistry()),
-      })
+    ? await runWorkers({ ...services, ...(await workerWiring(services)), metrics: new WorkerMetrics(newRegistry()) })
     : undefined;
 
   // Listen first: the app needs its public URL, which holds the port the OS picked.
