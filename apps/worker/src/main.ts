@@ -9,9 +9,13 @@ import { NativeConnection } from '@temporalio/worker';
 import { namespaceRetentionWarnings } from './namespace-retention';
 import { ensureRetentionSchedule } from './retention-schedule';
 import { installRuntime } from './runtime';
-import { runWorkers } from './worker';
+import { ACTIVITY_STOP_SECONDS, runWorkers } from './worker';
+import { DEFAULT_WORKFLOW_BUNDLE, prebuiltWorkflowBundle } from './workflow-bundle';
 
-/** Worker process: polls the task queue until SIGINT/SIGTERM, then finishes its activities' current step. */
+/**
+ * Worker process: polls the task queue until SIGINT/SIGTERM (which the SDK's runtime catches), then drains: no new
+ * tasks, running activities get WORKER_SHUTDOWN_GRACE_SECONDS, then stop at their checkpoints (worker.ts `drain`).
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
@@ -25,11 +29,19 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
     const store = new ResourceStore(mongo.db(config.MONGODB_DB));
-    const workflowBundle = config.WORKER_WORKFLOW_BUNDLE ? { codePath: config.WORKER_WORKFLOW_BUNDLE } : undefined;
+    const bundlePath = config.WORKER_WORKFLOW_BUNDLE ?? DEFAULT_WORKFLOW_BUNDLE;
+    const prebuilt = await prebuiltWorkflowBundle(bundlePath);
+    const workflowBundle = 'code' in prebuilt ? prebuilt : undefined;
+    if ('unusable' in prebuilt) {
+      const why = { bundle: bundlePath, reason: prebuilt.unusable };
+      logger.warn(why, 'bundling the workflows at start, not prebuilt (npm run build:workflows)');
+    }
     // Validators are loaded (~0.5 s; compiled, 3-7 s, where no earlier process cached them) once activities are
     // polled for: a worker replacing a dead one usually waits for the dead one's heartbeat timeout anyway, and the
     // first import batch would otherwise pay for them.
-    const workers = await runWorkers({ connection, config, store, objects, metrics, workflowBundle }, warmUpSchema);
+    const shutdownForceSeconds = config.WORKER_SHUTDOWN_GRACE_SECONDS + ACTIVITY_STOP_SECONDS;
+    const deps = { connection, config, store, objects, metrics, workflowBundle, shutdownForceSeconds };
+    const workers = await runWorkers(deps, warmUpSchema);
     // The schedule lives in the namespace the worker polls, not in Temporal's `default`.
     const client = new Client({
       connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
@@ -44,10 +56,8 @@ async function main(): Promise<void> {
     for (const warning of await namespaceRetentionWarnings(client, retention)) logger.warn(warning);
     await client.connection.close();
     const metricsAt = { metricsPort: metricsServer.port, temporalMetricsPort: config.TEMPORAL_METRICS_PORT };
-    logger.info(
-      { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, ...metricsAt },
-      'worker started',
-    );
+    const started = { taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, ...metricsAt };
+    logger.info({ ...started, identity: workers.identity, prebuiltWorkflows: !!workflowBundle }, 'worker started');
     await workers.done;
   } finally {
     await connection.close();

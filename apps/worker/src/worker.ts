@@ -18,6 +18,7 @@ export type WorkerConfig = Pick<
   | 'TEMPORAL_NAMESPACE'
   | 'TEMPORAL_TASK_QUEUE'
   | 'WORKER_MAX_CONCURRENT_ACTIVITIES'
+  | 'WORKER_SHUTDOWN_GRACE_SECONDS'
   | 'EXPORT_SCAN'
   | 'EXPORT_PARTITION_CONCURRENCY'
   | 'EXPORT_PARTITION_SIZE'
@@ -50,8 +51,13 @@ export interface WorkerDeps {
   objects: ServerObjectStore;
   /** What the activities count; the process serves it at /metrics (main.ts). */
   metrics: WorkerMetrics;
-  /** A prebuilt workflow bundle (tests share one); by default the worker bundles ./workflows at start. */
+  /** A prebuilt workflow bundle (prebuiltWorkflowBundle); without one the worker bundles ./workflows at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * The workers fail this long after their shutdown began, whatever still runs (main: the grace time and
+   * ACTIVITY_STOP_SECONDS); unset, they wait for every activity to stop (in-process test workers, as before).
+   */
+  shutdownForceSeconds?: number;
 }
 
 export function exportSettings(config: WorkerConfig): ExportSettings {
@@ -153,18 +159,32 @@ export const auditDeps = (store: ResourceStore, config: WorkerConfig): AuditDeps
 /** Error lines wait at most this long for their checkpoint (which writes them to S3, one object per wait). */
 const CHECKPOINT_INTERVAL_MS = 2_000;
 
+/** What a cancelled activity gets to stop (its next line or batch; a slow database call) before the worker quits. */
+export const ACTIVITY_STOP_SECONDS = 30;
+
+/**
+ * Draining on shutdown (SIGTERM/SIGINT through the SDK's runtime, or `RunningWorkers.shutdown`): polling stops at
+ * once, running activities get the grace time, then are cancelled, and their attempts fail as cancelled by the
+ * worker's shutdown, which Temporal retries elsewhere without waiting for a heartbeat timeout. Past the force time
+ * the workers fail (and main exits), whatever is still running.
+ */
+function drain({
+  config,
+  shutdownForceSeconds,
+}: WorkerDeps): Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> {
+  return {
+    shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_SECONDS * 1000,
+    ...(shutdownForceSeconds === undefined ? {} : { shutdownForceTime: shutdownForceSeconds * 1000 }),
+  };
+}
+
 /**
  * The activities' worker: export partitions, import files and the retention purges. It is created and polling
  * before the workflows' worker (whose sandbox takes ~0.6–0.9 s more to create), so a worker started to replace a
  * dead one takes over the dead one's files as soon as Temporal hands them out.
  */
-export async function createActivityWorker({
-  connection,
-  config,
-  store,
-  objects,
-  metrics,
-}: WorkerDeps): Promise<Worker> {
+export async function createActivityWorker(deps: WorkerDeps): Promise<Worker> {
+  const { connection, config, store, objects, metrics } = deps;
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -176,20 +196,25 @@ export async function createActivityWorker({
     },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     interceptors: { activity: [jobLogInterceptors] },
+    ...drain(deps),
   });
 }
 
 /** The workflows' worker, on the same connection and task queue as the activities'. */
-export async function createWorkflowWorker({ connection, config, workflowBundle }: WorkerDeps): Promise<Worker> {
+export async function createWorkflowWorker(deps: WorkerDeps): Promise<Worker> {
+  const { connection, config, workflowBundle } = deps;
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...drain(deps),
   });
 }
 
 export interface RunningWorkers {
+  /** How Temporal's history names this worker (ActivityTaskStarted `identity`): the SDK's `{pid}@{host}`. */
+  identity: string;
   shutdown(): void;
   /** Settles when both workers have stopped; rejects when either fails. */
   done: Promise<void>;
@@ -209,6 +234,7 @@ export async function runWorkers(deps: WorkerDeps, beforeWorkflows: () => void =
     const workflows = await createWorkflowWorker(deps);
     runs.push(workflows.run());
     const running: RunningWorkers = {
+      identity: activities.options.identity,
       shutdown: () => {
         activities.shutdown();
         workflows.shutdown();

@@ -129,8 +129,9 @@ const schema = z.object({
    */
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(256).default(4),
   /**
-   * A workflow bundle written by `npm run build:workflows` (a path). Unset, the worker bundles its workflows at
-   * start, seconds that a worker started to replace a dead one spends before it takes over the dead one's work.
+   * A workflow bundle written by `npm run build:workflows` (a path; apps/worker/dist/workflow-bundle.js unset). A
+   * worker finding none there, or a stale one, bundles its workflows at start: seconds that a worker started to
+   * replace a dead one spends before it takes over the dead one's work.
    */
   WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /**
@@ -141,6 +142,12 @@ const schema = z.object({
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_METRICS_PORT: port.default(9464),
   TEMPORAL_METRICS_PORT: port.default(9465),
+  /**
+   * On SIGTERM or SIGINT a worker stops polling at once; its running activities may go on for this long, then are
+   * cancelled: each stops at its next line or batch, its last heartbeated checkpoint kept, and Temporal hands it at
+   * once to another worker, which resumes from there. The worker exits after that (at most 30 s more).
+   */
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
 
   /**
    * How export reads a type: `key` (partitioned key ranges, filtered and sorted by the database: MongoDB),

@@ -34,6 +34,9 @@ export async function connectTestServices(env: Record<string, string> = {}): Pro
     LOG_LEVEL: 'silent',
     // Tests poll fast; the suite that checks the 429 sets its own interval.
     JOB_STATUS_MIN_INTERVAL_SECONDS: '0',
+    // Workers stopped with activities still running cancel them at once, as before the grace time existed: suites
+    // end sooner. The drain test sets its own.
+    WORKER_SHUTDOWN_GRACE_SECONDS: '0',
     // Secure by default in tests too: every request goes through a registered client's real tokens.
     AUTH_MODE: 'smart',
     AUTH_ADMIN_TOKEN: randomBytes(32).toString('hex'),
