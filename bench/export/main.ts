@@ -1,5 +1,5 @@
 /**
- * `npm run bench:export -- [--resources 1000000] [--keep] [--skip-load] [--encryption]`
+ * `npm run bench:export -- [--resources 1000000] [--keep] [--skip-load] [--encryption] [--workers 1]`
  *
  * Loads N resources (Patient, Observation, Condition, MedicationRequest) into tenant `bench` and N/10 into
  * `bench10`, then for each tenant measures (a) the raw baseline, the MongoDB driver draining the same collections
@@ -39,7 +39,9 @@ function datasetsFor(resources: number): { full: Dataset; tenth: Dataset } {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const options = parseOptions(process.argv.slice(2), { withEncryption: true });
+  const options = parseOptions(process.argv.slice(2), { withEncryption: true, withWorkers: true });
+  // The encryption cost is measured against the export of N, on one worker.
+  if (options.encryption && options.workers > 1) throw new Error('--encryption compares exports on one worker only');
   const { full, tenth } = datasetsFor(options.resources);
   // Server addresses, bucket and task queue are the same for both datasets.
   const context = await connectBenchServers(full, ['export']);
@@ -47,8 +49,8 @@ async function main(): Promise<void> {
   try {
     const tenthLoad = await prepareDataset(mongo.db(tenth.database), tenth, options.skipLoad);
     const fullLoad = await prepareDataset(mongo.db(full.database), full, options.skipLoad);
-    const tenthRun = await measure(context, tenth, tenthLoad);
-    const fullRun = await measure(context, full, fullLoad);
+    const tenthRun = await measure(context, tenth, tenthLoad, options.workers);
+    const fullRun = await measure(context, full, fullLoad, options.workers);
     const encryption = options.encryption ? await measureEncryptionCost(context, full, fullRun.e2e.seconds) : undefined;
 
     const result = benchResult(startedAt, options, fullRun, tenthRun, encryption);
@@ -63,7 +65,12 @@ async function main(): Promise<void> {
 }
 
 /** The raw drain, then the export through its own API and a fresh worker (so each export's peak RSS is its own). */
-async function measure(context: BenchServers, dataset: Dataset, loadSeconds: number | null): Promise<TenantRun> {
+async function measure(
+  context: BenchServers,
+  dataset: Dataset,
+  loadSeconds: number | null,
+  workers: number,
+): Promise<TenantRun> {
   const { tenant, resources } = dataset;
   console.log(`${tenant}: raw baseline, ${resources} resources`);
   const raw = await measureRaw(context.mongo.db(dataset.database), tenant, resources);
@@ -71,7 +78,7 @@ async function measure(context: BenchServers, dataset: Dataset, loadSeconds: num
   return measureExport(
     context,
     dataset,
-    { query: BENCH_TYPES },
+    { query: BENCH_TYPES, workers },
     async ({ job, manifest, seconds, workerPeakRssMb }) => {
       checkExported(tenant, manifest, resources);
       const e2e = timing(resources, seconds);

@@ -73,17 +73,19 @@ export interface ExportSpec {
   prepare?: (tenantBaseUrl: string, send: Send) => Promise<void>;
   /** Through an API and worker with OBJECT_ENCRYPTION=on (a key of this run); off by default. */
   encrypted?: boolean;
+  /** Worker processes polling the task queue during the export; 1 by default. */
+  workers?: number;
 }
 
 /**
- * One export of `dataset` as a client sees it, kick-off to manifest, through an API and a worker started for it, so
- * the worker's peak RSS is this export's own. The worker stops once the manifest is there; `check` then reads the
- * result while the API still serves the job's files, which are deleted afterwards.
+ * One export of `dataset` as a client sees it, kick-off to manifest, through an API and workers started for it, so
+ * the workers' peak RSS (the largest of them) is this export's own. The workers stop once the manifest is there;
+ * `check` then reads the result while the API still serves the job's files, which are deleted afterwards.
  */
 export async function measureExport<T>(
   services: ExportServices,
   dataset: Dataset,
-  { query, prepare, encrypted = false }: ExportSpec,
+  { query, prepare, encrypted = false, workers: count = 1 }: ExportSpec,
   check: (run: MeasuredExport) => Promise<T>,
 ): Promise<T> {
   const { tenant } = dataset;
@@ -92,22 +94,26 @@ export async function measureExport<T>(
   const tenantBaseUrl = `${apiBaseUrl(services.apiPort)}/tenant/${tenant}`;
   const { api, send } = await startApi(env, apiBaseUrl(services.apiPort));
   await prepare?.(tenantBaseUrl, send);
-  const worker = await startWorker(env, services.temporal, services.taskQueue);
+  const workers = await Promise.all(
+    Array.from({ length: count }, () => startWorker(env, services.temporal, services.taskQueue)),
+  );
+  const peak = () => Math.max(...workers.map((worker) => peakRssMb(worker.pid)));
   try {
-    const startup = peakRssMb(worker.pid);
-    resetPeakRss(worker.pid);
-    console.log(`${tenant}: export`);
+    const startup = peak();
+    for (const worker of workers) resetPeakRss(worker.pid);
+    console.log(`${tenant}: export${count > 1 ? ` on ${count} workers` : ''}`);
     const job = await kickOff(tenantBaseUrl, query, send);
     try {
-      const { manifest, seconds } = await Promise.race([awaitManifest(job, send), worker.crashed, api.crashed]);
-      const workerPeakRssMb = { export: peakRssMb(worker.pid), startup };
-      await worker.stop();
+      const crashed = [...workers.map((worker) => worker.crashed), api.crashed];
+      const { manifest, seconds } = await Promise.race([awaitManifest(job, send), ...crashed]);
+      const workerPeakRssMb = { export: peak(), startup };
+      await Promise.all(workers.map((worker) => worker.stop()));
       return await check({ job, send, manifest, seconds, workerPeakRssMb });
     } finally {
       await services.objects.deletePrefix(jobPrefix(tenant, job.jobId));
     }
   } finally {
-    await Promise.all([worker.stop(), api.stop()]);
+    await Promise.all([...workers.map((worker) => worker.stop()), api.stop()]);
   }
 }
 

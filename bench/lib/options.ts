@@ -16,21 +16,30 @@ export interface BenchOptions {
   skipLoad: boolean;
   /** Export benchmark only (`--encryption`): also export N with OBJECT_ENCRYPTION=on, against plain exports of N. */
   encryption: boolean;
+  /** Export benchmark only (`--workers N`): worker processes on the task queue during each export. */
+  workers: number;
 }
 
-/** `withEncryption`: the benchmark takes `--encryption` (the export one). */
-export function parseOptions(args: string[], { withEncryption = false } = {}): BenchOptions {
+/** `withEncryption`, `withWorkers`: the benchmark takes `--encryption`, `--workers N` (the export one). */
+export function parseOptions(args: string[], { withEncryption = false, withWorkers = false } = {}): BenchOptions {
   const { values } = parseArgs({
     args,
     options: {
       ...SIZE_OPTIONS,
       'skip-load': { type: 'boolean', default: false },
       ...(withEncryption ? { encryption: { type: 'boolean', default: false } } : {}),
+      ...(withWorkers ? { workers: { type: 'string', default: '1' } } : {}),
     },
   });
   // Below 10 the tenth-sized tenant would be empty and the RSS comparison meaningless.
   const resources = wholeNumber('resources', values.resources, 10);
-  return { resources, keep: values.keep, skipLoad: values['skip-load'], encryption: values.encryption === true };
+  return {
+    resources,
+    keep: values.keep,
+    skipLoad: values['skip-load'],
+    encryption: values.encryption === true,
+    workers: wholeNumber('workers', typeof values.workers === 'string' ? values.workers : '1', 1),
+  };
 }
 
 /** Option `--name`'s value as a whole number ≥ `min`; `_` or `,` may group its digits (`1_000_000`). */
