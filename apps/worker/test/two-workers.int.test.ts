@@ -39,7 +39,11 @@ const TYPES = [
   'MedicationRequest',
   'AllergyIntolerance',
 ];
-const PER_TYPE = 400;
+/**
+ * Resources per type of each tenant: more where a worker is stopped mid-export, so its partitions are still far from
+ * done when it is (the checkpoint the test waits for is up to a heartbeat interval old).
+ */
+const PER_TYPE = { shared: 400, drain: 1500 };
 /**
  * No grace time: the stopped worker cancels its partitions at once, so one surely resumes on the other worker (with
  * a grace time a partition might finish first, the other way a drain ends well).
@@ -52,8 +56,8 @@ const TEST_TIMEOUT_MS = 240_000;
 const env = {
   EXPORT_PARTITION_CONCURRENCY: String(TYPES.length),
   WORKER_MAX_CONCURRENT_ACTIVITIES: '2',
-  // Eight files per partition: a partition heartbeats a checkpoint with a completed file well before it ends (the
-  // SDK sends heartbeats at most every 0.8 × the timeout).
+  // Many files per partition (8, 30): a partition heartbeats a checkpoint with a completed file well before it ends
+  // (the SDK sends heartbeats at most every 0.8 × the timeout).
   EXPORT_FILE_MAX_RECORDS: '*=50',
   EXPORT_HEARTBEAT_TIMEOUT_SECONDS: '2',
   WORKER_SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS),
@@ -62,17 +66,19 @@ const QUERY = `_type=${TYPES.join(',')}`;
 
 let stack: BulkStack;
 let logDir: string;
-const expected: string[] = [];
+const expected: Record<string, string[]> = {};
 const workers: ServiceProcess[] = [];
 
 beforeAll(async () => {
   stack = await startBulkStack({ env, inProcessWorker: false });
   logDir = await mkdtemp(join(tmpdir(), 'fhir-bulk-two-workers-'));
-  const resources = TYPES.flatMap((resourceType) =>
-    Array.from({ length: PER_TYPE }, (_, i) => ({ resourceType, id: `${resourceType.toLowerCase()}${i}` })),
-  );
-  for (const tenant of ['shared', 'drain']) await bulkLoad(stack.store, tenant, resources);
-  expected.push(...resources.map((r) => `${r.resourceType}/${r.id}`));
+  for (const [tenant, count] of Object.entries(PER_TYPE)) {
+    const resources = TYPES.flatMap((resourceType) =>
+      Array.from({ length: count }, (_, i) => ({ resourceType, id: `${resourceType.toLowerCase()}${i}` })),
+    );
+    await bulkLoad(stack.store, tenant, resources);
+    expected[tenant] = resources.map((r) => `${r.resourceType}/${r.id}`);
+  }
 });
 
 afterAll(async () => {
@@ -118,7 +124,7 @@ async function partitionAttempts(jobId: string): Promise<PartitionAttempt[]> {
 
 async function expectExactlyOnce(tenant: string, jobId: string) {
   const counts = await exportedResourceCounts(stack.objects, tenant, jobId);
-  expect(exactlyOnce(counts, expected)).toEqual({ duplicated: [], missing: [], unexpected: [] });
+  expect(exactlyOnce(counts, expected[tenant]!)).toEqual({ duplicated: [], missing: [], unexpected: [] });
 }
 
 describe('two worker processes on one task queue', () => {
@@ -149,8 +155,10 @@ describe('two worker processes on one task queue', () => {
   it(
     'drain on SIGTERM: the stopped worker exits 0 within its grace time, the other resumes its partitions',
     async () => {
-      // The first worker is slowed from outside (SIGSTOP/SIGCONT) until it exits, so it surely is mid-partition.
-      slowDown(first);
+      // The first worker is slowed from outside (SIGSTOP/SIGCONT, running 1/13 of the time) until it exits: its
+      // partitions last until it has heartbeated a checkpoint with a completed file (the SDK sends heartbeats at most
+      // every 0.8 × the timeout), and it is surely mid-partition when stopped.
+      slowDown(first, { runMs: 25, stopMs: 300 });
       const statusUrl = await startExport(stack, `/tenant/drain/$export?${QUERY}`);
       const jobId = statusUrl.split('/').pop()!;
       // Stopped while it runs a partition that has completed a file: that partition must resume elsewhere.
