@@ -72,7 +72,9 @@ async function registerBenchClient(baseUrl: string, adminToken: string): Promise
  * would count the worker's start-up (it compiles the resource schema) as export time.
  */
 export async function startWorker(env: NodeJS.ProcessEnv, client: Client, taskQueue: string): Promise<ServiceProcess> {
-  const worker = startBenchService('worker', { ...env, WORKER_WORKFLOW_BUNDLE: await workflowBundle() });
+  // Metrics on a free port and the SDK's off: several workers (--workers N) and a dev worker share this host.
+  const ports = { WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0' };
+  const worker = startBenchService('worker', { ...env, ...ports, WORKER_WORKFLOW_BUNDLE: await workflowBundle() });
   await until(worker, () => pollsTaskQueue(client, taskQueue, worker, ['workflow', 'activity']));
   return worker;
 }

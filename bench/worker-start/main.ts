@@ -48,7 +48,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       for (const [mode, bundle] of Object.entries(modes)) {
         const started = performance.now();
-        const worker = startService('worker', { ...servers.env, WORKER_WORKFLOW_BUNDLE: bundle });
+        const env = {
+          ...servers.env,
+          WORKER_METRICS_PORT: '0',
+          TEMPORAL_METRICS_PORT: '0',
+          WORKER_WORKFLOW_BUNDLE: bundle,
+        };
+        const worker = startService('worker', env);
         const polling = () => pollsTaskQueue(servers.temporal, servers.taskQueue, worker, ['workflow', 'activity']);
         await Promise.race([waitFor(polling, 180_000, `a worker (${mode}) to poll`, 50), worker.crashed]);
         const startSeconds = (performance.now() - started) / 1000;
