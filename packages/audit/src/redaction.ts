@@ -6,12 +6,21 @@
 const SECRET = /^(fileRequestHeader|fileEncryptionKey)$|token|secret|password|authorization|assertion|api[-_]?key/i;
 export const REDACTED = '[redacted]';
 
-/** A kick-off's Parameters body as JSON, each secret parameter's value (and parts) replaced by `[redacted]`. */
-export function redactedParameters(body: unknown): string {
-  return JSON.stringify(body, (_key, value: unknown) => {
-    if (!isNamedParameter(value) || !SECRET.test(value.name)) return value;
-    return { name: value.name, valueString: REDACTED };
-  });
+/**
+ * A kick-off's Parameters body as JSON, each secret parameter's value (and parts) replaced by `[redacted]`; undefined
+ * for a body nested too deep to serialise (a hostile one, which body-shape refuses with 400: its refusal is still
+ * recorded, without the body).
+ */
+export function redactedParameters(body: unknown): string | undefined {
+  try {
+    return JSON.stringify(body, (_key, value: unknown) => {
+      if (!isNamedParameter(value) || !SECRET.test(value.name)) return value;
+      return { name: value.name, valueString: REDACTED };
+    });
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
 }
 
 /** A query string (without `?`), each secret parameter's value replaced by `[redacted]`; as sent otherwise. */
