@@ -277,6 +277,29 @@ describe('bulk import and view export', () => {
     expect(detailOf(events[1]!, 'file-count')).toBe('1');
   });
 
+  it('records an import’s cancel, once, on its job', async () => {
+    const client = await stack.registerClient();
+    const url = await putInput(stack.inputs, 'audited/cancelled.ndjson', '{"resourceType":"Patient","id":"c1"}\n');
+    const { statusUrl, jobId } = await startImport(
+      base(),
+      client.http.fetch,
+      importKickoffBody([{ type: 'Patient', url }]),
+    );
+    expect((await client.http.fetch(statusUrl, { method: 'DELETE' })).status).toBe(202);
+    await stack.client.workflow
+      .getHandle(jobId)
+      .result()
+      .catch(() => undefined);
+
+    // The DELETE may land after the import completed (it then deletes its outputs): the cancel is recorded either way.
+    const events = eventsOfJob(byClient(await storedAuditEvents(stack, TENANT), client), jobId).filter(
+      (event) => !event.subtype[0]!.code.endsWith('-complete'),
+    );
+    expect(subtypes(events)).toEqual(['import-kickoff:0', 'import-cancel:0']);
+    expect(events[1]!.action).toBe('D');
+    expect(events[1]!.type.code).toBe('110107');
+  });
+
   it('records a refused $bulk-submit with its parameters, never a key it was sent', async () => {
     const client = await stack.registerClient();
     const response = await kickoff(client, '/$bulk-submit', {
