@@ -14,11 +14,14 @@ export interface GatedWorker {
   /** Holds `{tenant}/plan` (planning) or `{tenant}/{type}` (that type's partitions) until released. */
   hold(...keys: string[]): void;
   release(...keys: string[]): void;
+  /** Resolves once no step held under `key` is still running (released steps go on to do their real work). */
+  idle(key: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startGatedWorker(stack: BulkStack): Promise<GatedWorker> {
   const held = new Set<string>();
+  const running = new Map<string, Set<Promise<unknown>>>();
   const metrics = new WorkerMetrics(newRegistry());
   const activities = createExportActivities(await exportDeps(stack.store, stack.objects, stack.config, metrics));
   // Heartbeats while held, so a cancelled job's activity learns of it (Context.sleep rejects on cancellation).
@@ -27,6 +30,14 @@ export async function startGatedWorker(stack: BulkStack): Promise<GatedWorker> {
       Context.current().heartbeat();
       await Context.current().sleep(100);
     }
+  };
+  const gated = <T>(key: string, step: () => Promise<T>): Promise<T> => {
+    const steps = running.get(key) ?? new Set<Promise<unknown>>();
+    running.set(key, steps);
+    const result = gate(key).then(step);
+    const settled = result.catch(() => undefined).finally(() => steps.delete(settled));
+    steps.add(settled);
+    return result;
   };
   const worker = await Worker.create({
     connection: stack.nativeConnection,
@@ -37,24 +48,22 @@ export async function startGatedWorker(stack: BulkStack): Promise<GatedWorker> {
       ...createImportActivities(importDeps(stack.store, stack.objects, stack.config, metrics)),
       ...createAuditActivities(auditDeps(stack.store, stack.config)),
       ...activities,
-      planExport: async (input: ExportJobInput) => {
-        await gate(`${input.tenant}/plan`);
-        return activities.planExport(input);
-      },
-      exportPartition: async (task: PartitionTask) => {
-        await gate(`${task.job.tenant}/${task.partition.type}`);
-        return activities.exportPartition(task);
-      },
+      planExport: (input: ExportJobInput) => gated(`${input.tenant}/plan`, () => activities.planExport(input)),
+      exportPartition: (task: PartitionTask) =>
+        gated(`${task.job.tenant}/${task.partition.type}`, () => activities.exportPartition(task)),
     },
   });
-  const running = worker.run();
+  const run = worker.run();
   return {
     hold: (...keys) => keys.forEach((key) => held.add(key)),
     release: (...keys) => keys.forEach((key) => held.delete(key)),
+    async idle(key) {
+      await Promise.all(running.get(key) ?? []);
+    },
     async stop() {
       held.clear();
       worker.shutdown();
-      await running;
+      await run;
     },
   };
 }

@@ -235,6 +235,8 @@ describe('an export Temporal ended without its cleanup step', () => {
     const { jobId } = await heldExport('terminated');
     await stack.client.workflow.getHandle(jobId).terminate('operator');
     gated.release('terminated/Patient');
+    // The step runs on until it learns of the terminate; what it wrote by then is the job's to clean up too.
+    await gated.idle('terminated/Patient');
     expect(await exportRecord(jobId)).toMatchObject({ status: 'running' });
     // Past JOB_TIMEOUT_HOURS + JOB_RETENTION_HOURS since its start: abandoned; and past JOB_RECORD_RETENTION_DAYS.
     await age(EXPORT_JOBS_COLLECTION, jobId, 26);
@@ -251,6 +253,7 @@ describe('an export Temporal ended without its cleanup step', () => {
     await new JobRecords(db(), 'export').cancelRequested(jobId, 'cancel-cut');
     await stack.client.workflow.getHandle(jobId).terminate('operator');
     gated.release('cancel-cut/Patient');
+    await gated.idle('cancel-cut/Patient');
     await age(EXPORT_JOBS_COLLECTION, jobId, 25);
 
     await runRetention();
