@@ -7,12 +7,13 @@ import {
   exportedResourceCounts,
   freePort,
   outputCount,
+  pollsTaskQueue,
   pollUntilDone,
   type ServiceProcess,
   stackEnv,
   startBulkStack,
   startService,
-  slowDown,
+  stopWhen,
   startTemporalServer,
   waitFor,
 } from '@fhir-bulk/test-support';
@@ -31,10 +32,13 @@ const OBSERVATIONS = 6_000;
 // Small files, so a kill lands between completed files; a short heartbeat timeout, so retries start quickly and
 // heartbeats (which the SDK sends at most every 0.8 × the timeout) reach Temporal often.
 const env = {
-  EXPORT_FILE_MAX_RECORDS: 'Patient=1000,Observation=1500',
+  EXPORT_FILE_MAX_RECORDS: 'Patient=500,Observation=750',
   EXPORT_HEARTBEAT_TIMEOUT_SECONDS: '2',
   EXPORT_PARTITION_CONCURRENCY: '2',
 };
+
+// Each test starts several worker processes and runs an export in bursts: a minute alone, more on a loaded machine.
+jest.setTimeout(300_000);
 
 let stack: BulkStack;
 const expected: string[] = [];
@@ -69,6 +73,18 @@ function spawnService(app: 'worker' | 'api', overrides: Record<string, string> =
   const service = startService(app, { ...stackEnv(stack), ...overrides });
   processes.push(service);
   return service;
+}
+
+/**
+ * A worker started at full speed, returned polling and stopped (SIGSTOP): a job started next waits for stopWhen's
+ * bursts, which slow the job and not the worker's start.
+ */
+async function pollingWorker(client = stack.client, overrides: Record<string, string> = {}) {
+  const worker = spawnService('worker', overrides);
+  const polling = () => pollsTaskQueue(client, stack.config.TEMPORAL_TASK_QUEUE, worker, ['workflow', 'activity']);
+  await waitFor(polling, 120_000, 'the worker polling');
+  worker.child.kill('SIGSTOP');
+  return worker;
 }
 
 async function kickoff(
@@ -109,23 +125,26 @@ async function activityAttempts(client: Client, jobId: string): Promise<number> 
   ).length;
 }
 
+/** How many output files of the job are in S3: a file is listed once its upload has completed. */
+async function fileCount(tenant: string, jobId: string): Promise<number> {
+  return (await stack.objects.list(jobPrefix(tenant, jobId))).length;
+}
+
 /**
- * Runs an export on a slowed worker that is SIGKILLed twice: once a partition has completed a file, then mid-file
- * after the resumed attempt has progressed. Returns the final manifest and the entity tags, from before the first
- * kill, of the files completed by then.
+ * Runs an export on a worker that is SIGKILLed twice: once a partition has completed a file and heartbeated it, then
+ * once the resumed attempt has completed another. The worker runs in bursts and is stopped at each condition, so the
+ * kill lands there (on a quiet machine an unslowed worker finishes before a test could react). Returns the final
+ * manifest; checks that files completed before the first kill were not written again.
  */
 async function exportThroughTwoKills(tenant: string, query: string) {
-  // Slowed from outside (SIGSTOP/SIGCONT), so the export is surely still running when each kill lands.
-  let worker = spawnService('worker');
-  slowDown(worker);
+  // Kill 1: once a file is complete and its checkpoint reached Temporal. The SDK holds heartbeats back for 0.8 × the
+  // timeout (wall clock), so the second wait gives the worker less of that time: the held heartbeat goes out while
+  // the worker moves on by a file or two at most.
+  let worker = await pollingWorker();
   const { statusUrl, jobId } = await kickoff(stack.baseUrl, tenant, query);
-
-  // Kill 1: as soon as a partition has completed a file (and before the job is done).
-  await waitFor(
-    async () => (await checkpoints(stack.client, jobId)).some((c) => c.files.length > 0),
-    60_000,
-    'a completed file',
-  );
+  await stopWhen(worker, async () => (await fileCount(tenant, jobId)) > 0, 'a completed file');
+  const heartbeated = async () => (await checkpoints(stack.client, jobId)).some((c) => c.files.length > 0);
+  await stopWhen(worker, heartbeated, 'its checkpoint', { runMs: 50, stopMs: 300 });
   await worker.kill('SIGKILL');
   const kept = (await checkpoints(stack.client, jobId)).flatMap((c) => c.files);
   expect(kept.length).toBeGreaterThan(0);
@@ -134,15 +153,11 @@ async function exportThroughTwoKills(tenant: string, query: string) {
   );
   expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
 
-  // Kill 2: once the resumed attempt has written more, mid-file.
+  // Kill 2: once the resumed attempt has completed a file of its own (perhaps before heartbeating it). This worker
+  // starts in bursts: the retried partitions wait for it, and at full speed it could finish them before a check.
+  const filesAtKill = await fileCount(tenant, jobId);
   worker = spawnService('worker');
-  slowDown(worker);
-  const progressed = kept.reduce((sum, f) => sum + f.count, 0);
-  await waitFor(
-    async () => (await checkpoints(stack.client, jobId)).reduce((sum, c) => sum + c.written, 0) > progressed + 500,
-    60_000,
-    'progress after the first restart',
-  );
+  await stopWhen(worker, async () => (await fileCount(tenant, jobId)) > filesAtKill, 'a file after the restart');
   await worker.kill('SIGKILL');
   expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
 
@@ -219,15 +234,16 @@ describe('the API killed and restarted mid-export', () => {
     const api = spawnService('api', apiEnv);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitFor(() => ready(baseUrl), 60_000, 'the API');
-    const release = slowDown(spawnService('worker'));
+    const worker = await pollingWorker();
     const { statusUrl, jobId } = await kickoff(baseUrl, 'api');
+    const resume = await stopWhen(worker, async () => (await fileCount('api', jobId)) > 0, 'a completed file');
     expect((await stack.fetch(statusUrl)).status).toBe(202);
     await api.kill('SIGKILL');
     expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
 
     spawnService('api', apiEnv);
     await waitFor(() => ready(baseUrl), 60_000, 'the restarted API');
-    release();
+    resume();
     const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
     expect(done.status).toBe(200);
     await expectExactlyOnce('api', jobId, (await done.json()) as ExportManifest);
@@ -244,20 +260,17 @@ describe('the Temporal server killed and restarted mid-export', () => {
     const apiPort = await freePort();
     const baseUrl = `http://127.0.0.1:${apiPort}`;
     spawnService('api', { ...overrides, API_PORT: String(apiPort), PUBLIC_BASE_URL: baseUrl });
-    const release = slowDown(spawnService('worker', overrides));
     await waitFor(() => ready(baseUrl), 60_000, 'the API');
     const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     try {
+      const worker = await pollingWorker(client, overrides);
       const { statusUrl, jobId } = await kickoff(baseUrl, 'temporal');
-      await waitFor(
-        async () => (await checkpoints(client, jobId)).some((c) => c.files.length > 0),
-        60_000,
-        'a completed file',
-      );
+      const resume = await stopWhen(worker, async () => (await fileCount('temporal', jobId)) > 0, 'a completed file');
+      expect((await client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
       await temporal.service.kill('SIGKILL');
       temporal = await startTemporalServer(dbFile, port);
       processes.push(temporal.service);
-      release();
+      resume();
 
       const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
       expect(done.status).toBe(200);

@@ -242,3 +242,32 @@ export function slowDown(service: ServiceProcess, { runMs = 50, stopMs = 150 } =
     if (stopped && alive()) service.child.kill('SIGCONT');
   };
 }
+
+/**
+ * Runs a process in bursts like `slowDown`, but checks `check` while the process is stopped, and once it holds
+ * leaves the process stopped: whatever the test does next (kill it, kill a server) lands exactly at that state,
+ * since a stopped worker cannot finish its job in between. Returns a function that lets the process run again.
+ */
+export async function stopWhen(
+  service: ServiceProcess,
+  check: () => Promise<boolean>,
+  what: string,
+  { runMs = 50, stopMs = 150, timeoutMs = 120_000 } = {},
+): Promise<() => void> {
+  const signal = (name: NodeJS.Signals) => {
+    if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill(name);
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    signal('SIGSTOP');
+    const stoppedAt = Date.now();
+    if (await check()) return () => signal('SIGCONT');
+    if (Date.now() > deadline) {
+      signal('SIGCONT');
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((done) => setTimeout(done, Math.max(0, stopMs - (Date.now() - stoppedAt))));
+    signal('SIGCONT');
+    await new Promise((done) => setTimeout(done, runMs));
+  }
+}
