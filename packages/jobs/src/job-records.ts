@@ -115,15 +115,22 @@ export class JobRecords {
    */
   async progressAtLeast(jobId: string, byType: Record<string, number>): Promise<Record<string, number>> {
     const raised = Object.entries(byType).map(([type, count]) => [`byType.${type}`, count]);
+    // No projection: FerretDB v1's findAndModify does not implement one.
+    const raise = () =>
+      this.pollProgress.findOneAndUpdate(
+        { _id: jobId },
+        { $max: Object.fromEntries(raised) },
+        { upsert: true, returnDocument: 'after' },
+      );
     const progress =
       raised.length === 0
         ? await this.pollProgress.findOne({ _id: jobId })
-        : // No projection: FerretDB v1's findAndModify does not implement one.
-          await this.pollProgress.findOneAndUpdate(
-            { _id: jobId },
-            { $max: Object.fromEntries(raised) },
-            { upsert: true, returnDocument: 'after' },
-          );
+        : // Polls of one job at once (API replicas, or no poll throttle) race to insert its first progress; the
+          // loser's upsert fails on the _id the winner just created, and once more it finds and raises that one.
+          await raise().catch((error: { code?: number }) => {
+            if (error.code !== 11000) throw error;
+            return raise();
+          });
     return progress?.byType ?? byType;
   }
 

@@ -46,6 +46,18 @@ describe('JobRecords on FerretDB', () => {
     for (const jobId of ids) expect(await records.find(jobId)).toMatchObject({ status: 'running', startTime });
   });
 
+  // The bench:rest status pollers (no throttle) met this as a 500: E11000 on job_poll_progress.
+  it('records the first progress of a job polled twice at once', async () => {
+    const ids = Array.from({ length: 20 }, (_, round) => `first-poll-${round}-${Date.now()}`);
+    await Promise.all(
+      ids.flatMap((jobId) => [
+        records.progressAtLeast(jobId, { Patient: 1 }),
+        records.progressAtLeast(jobId, { Patient: 2 }),
+      ]),
+    );
+    for (const jobId of ids) expect(await records.progressAtLeast(jobId, {})).toEqual({ Patient: 2 });
+  });
+
   it('never lowers the progress a poll answered, and forgets it when the job is purged', async () => {
     await records.started(job('raised'), new Date());
     expect(await records.progressAtLeast('raised', { Patient: 5, Observation: 1 })).toEqual({
