@@ -16,7 +16,7 @@ const config: Config = {
       transform,
       transformIgnorePatterns,
       testEnvironment: 'node',
-      testMatch: ['<rootDir>/{apps,packages}/*/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/{apps,packages,bench}/*/test/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$'],
     },
     {

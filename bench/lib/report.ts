@@ -14,7 +14,7 @@ export const timing = (resources: number, seconds: number): Timing => ({
 });
 
 /** Writes a benchmark's result to bench/results/<kind>-<timestamp>.json (gitignored); returns the path. */
-export function writeResult(kind: 'export' | 'import' | 'parquet', result: { startedAt: string }): string {
+export function writeResult(kind: 'export' | 'import' | 'parquet' | 'rest', result: { startedAt: string }): string {
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${kind}-${result.startedAt.replace(/[:.]/g, '-')}.json`);

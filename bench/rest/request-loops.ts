@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface LoopOptions {
+  /** Loops running at once: requests in flight, or pollers. */
+  concurrency: number;
+  seconds: number;
+  /**
+   * A loop sends a request at most this often, as a client waiting Retry-After between polls does (the loops start
+   * spread over the first interval); without it each loop sends its next request as soon as one is answered.
+   */
+  intervalMs?: number;
+  /** Stops the loops early once true (checked before each request). */
+  done?: () => boolean;
+}
+
+/**
+ * Runs `concurrency` loops of `request` for `seconds` (each loop sends at least one) and returns the latencies the
+ * requests measured, in milliseconds. A request measures only the part that counts (an update's PUT, not the GET
+ * before it) and returns undefined for an answer that does not count (a poll of a job that has ended).
+ */
+export async function runLoops(
+  request: (loop: number) => Promise<number | undefined>,
+  { concurrency, seconds, intervalMs, done = () => false }: LoopOptions,
+): Promise<number[]> {
+  const deadline = performance.now() + seconds * 1000;
+  const samples: number[] = [];
+  const loop = async (index: number) => {
+    if (intervalMs) await sleep(Math.random() * intervalMs);
+    do {
+      if (done()) return;
+      const started = performance.now();
+      const latency = await request(index);
+      if (latency !== undefined) samples.push(latency);
+      if (intervalMs) await sleep(Math.max(0, started + intervalMs - performance.now()));
+    } while (performance.now() < deadline);
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, index) => loop(index)));
+  return samples;
+}
+
+/** A request's answer, its body read, and the milliseconds from sending it to the end of that body. */
+export async function timed(send: () => Promise<Response>): Promise<{ ms: number; response: Response; body: string }> {
+  const started = performance.now();
+  const response = await send();
+  const body = await response.text();
+  return { ms: performance.now() - started, response, body };
+}
+
+/** Throws unless the answer has the status expected: a benchmark of failing requests measures nothing. */
+export function expectStatus(what: string, expected: number, { response, body }: { response: Response; body: string }) {
+  if (response.status !== expected)
+    throw new Error(`${what} answered ${response.status}, not ${expected}: ${body.slice(0, 300)}`);
+}
