@@ -27,7 +27,7 @@ export const readById = ({ baseUrl, send, references }: RestTarget): RestOperati
   concurrency: 1,
   async request() {
     const reference = pick(references);
-    const answer = await timed(() => send(`${baseUrl}/${reference}`));
+    const answer = await timed(`GET ${reference}`, () => send(`${baseUrl}/${reference}`));
     expectStatus(`GET ${reference}`, 200, answer);
     return answer.ms;
   },
@@ -52,7 +52,7 @@ export function updateWithIfMatch({ baseUrl, send, references }: RestTarget, wri
       if (current.status !== 200) throw new Error(`GET ${reference} answered ${current.status}`);
       const resource = (await current.json()) as Record<string, unknown>;
       resource.extension = [{ url: 'urn:fhir-bulk:bench-rest', valueInteger: ++updates }];
-      const answer = await timed(() =>
+      const answer = await timed(`PUT ${reference}`, () =>
         send(url, {
           method: 'PUT',
           headers: { 'Content-Type': 'application/fhir+json', 'If-Match': current.headers.get('etag') ?? '' },
@@ -71,7 +71,7 @@ export const searchPage = (name: string, { baseUrl, send }: RestTarget, query: (
   concurrency: 1,
   async request() {
     const url = `${baseUrl}/${query()}`;
-    const answer = await timed(() => send(url));
+    const answer = await timed(`GET ${url}`, () => send(url));
     expectStatus(`GET ${url}`, 200, answer);
     return answer.ms;
   },

@@ -38,10 +38,20 @@ export async function runLoops(
   return samples;
 }
 
-/** A request's answer, its body read, and the milliseconds from sending it to the end of that body. */
-export async function timed(send: () => Promise<Response>): Promise<{ ms: number; response: Response; body: string }> {
+/**
+ * A request's answer, its body read, and the milliseconds from sending it to the end of that body. A request that
+ * gets no answer fails naming itself and the cause (fetch's own message is only "fetch failed": a request running
+ * past undici's 300 s header timeout on a scanning store ends so).
+ */
+export async function timed(
+  what: string,
+  send: () => Promise<Response>,
+): Promise<{ ms: number; response: Response; body: string }> {
   const started = performance.now();
-  const response = await send();
+  const response = await send().catch((error: Error) => {
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    throw new Error(`${what} failed after ${seconds} s: ${error.message} (${String(error.cause)})`);
+  });
   const body = await response.text();
   return { ms: performance.now() - started, response, body };
 }

@@ -40,7 +40,7 @@ export async function measureStatusPolls(
     const poll = async (loop: number) => {
       const job = jobs[loop % jobs.length]!;
       if (ended.has(job.jobId)) return undefined;
-      const answer = await timed(() => send(job.statusUrl));
+      const answer = await timed(`status of ${job.jobId}`, () => send(job.statusUrl));
       if (answer.response.status === 202) return answer.ms;
       if (answer.response.status !== 200)
         throw new Error(`status of ${job.jobId} answered ${answer.response.status}: ${answer.body.slice(0, 300)}`);
