@@ -38,7 +38,8 @@ export const verdictsOf = (runs: readonly OperationRun[]): Verdict[] =>
     return targetMs === undefined ? [] : [{ operation, concurrency, p99Ms, targetMs, pass: p99Ms <= targetMs }];
   });
 
-const ms = (value: number) => value.toFixed(value < 10 ? 1 : 0);
+/** Milliseconds as printed; `timeout` for a request fetch gave up on (request-loops.ts). */
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(value < 10 ? 1 : 0) : 'timeout');
 
 /** `update ×4: 1200 requests, p50 8.1 ms, p99 41 ms, max 96 ms`, printed as soon as it is measured. */
 export function printRun(run: OperationRun): void {

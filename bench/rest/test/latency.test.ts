@@ -30,6 +30,14 @@ describe('summarize', () => {
   });
 });
 
+describe('summarize', () => {
+  it('keeps a request that got no answer (Infinity) as the slowest, failing any target', () => {
+    const summary = summarize([Infinity, 12, 3]);
+    expect(summary).toEqual({ requests: 3, p50Ms: 12, p99Ms: Infinity, maxMs: Infinity });
+    expect(verdictsOf([{ operation: 'update', concurrency: 1, ...summary }])[0]?.pass).toBe(false);
+  });
+});
+
 describe('verdictsOf', () => {
   const run = (operation: string, p99Ms: number, concurrency = 1): OperationRun => ({
     operation,
