@@ -4,7 +4,7 @@ import { parseRecordLimits } from '@fhir-bulk/export';
 import { JobRecords, PatientSets } from '@fhir-bulk/jobs';
 import { defaultSourceIo, importBuckets, ImportCheckpointRecords, type ImportSources } from '@fhir-bulk/import';
 import type { WorkerMetrics } from '@fhir-bulk/metrics';
-import type { ObjectStore, ServerObjectStore } from '@fhir-bulk/object-store';
+import type { ObjectStore, PartUploads, ServerObjectStore } from '@fhir-bulk/object-store';
 import { detectServer, type ResourceStore, type ServerKind } from '@fhir-bulk/store';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type AuditDeps, createAuditActivities } from './audit/activities';
@@ -24,6 +24,7 @@ export type WorkerConfig = Pick<
   | 'EXPORT_PARTITION_SIZE'
   | 'EXPORT_FILE_MAX_RECORDS'
   | 'EXPORT_FILE_MAX_BYTES'
+  | 'EXPORT_PART_BYTES'
   | 'EXPORT_HEARTBEAT_TIMEOUT_SECONDS'
   | 'JOB_RETENTION_HOURS'
   | 'AUDIT_RETENTION_DAYS'
@@ -66,6 +67,7 @@ export function exportSettings(config: WorkerConfig): ExportSettings {
     partitionSize: config.EXPORT_PARTITION_SIZE,
     recordLimits: parseRecordLimits(config.EXPORT_FILE_MAX_RECORDS),
     maxFileBytes: config.EXPORT_FILE_MAX_BYTES,
+    partBytes: config.EXPORT_PART_BYTES,
     heartbeatTimeoutSeconds: config.EXPORT_HEARTBEAT_TIMEOUT_SECONDS,
     retentionHours: config.JOB_RETENTION_HOURS,
     timeoutHours: config.JOB_TIMEOUT_HOURS,
@@ -90,7 +92,7 @@ async function scanStrategy(store: ResourceStore, scan: WorkerConfig['EXPORT_SCA
 /** The export activities' dependencies from configuration; also used by tests that wrap the real activities. */
 export async function exportDeps(
   store: ResourceStore,
-  objects: ObjectStore,
+  objects: ObjectStore & PartUploads,
   config: WorkerConfig,
   metrics: WorkerMetrics,
 ): Promise<ExportDeps> {

@@ -70,6 +70,7 @@ function depsOver(objects: MemoryObjects, store: PartitionSource, metrics = new 
       partitionSize: 1_000,
       recordLimits: { Patient: 2 },
       maxFileBytes: 1_000_000,
+      partBytes: 5 * 1024 * 1024,
       heartbeatTimeoutSeconds: 30,
       retentionHours: 1,
       recordRetentionDays: 1,

@@ -1,12 +1,50 @@
-import type { ByteRange, ObjectInfo, ObjectStore } from '@fhir-bulk/object-store';
+import {
+  type ByteRange,
+  etagsDigest,
+  type ObjectInfo,
+  type ObjectStore,
+  type PartUpload,
+  type PartUploads,
+  type UploadProgress,
+} from '@fhir-bulk/object-store';
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 
-/** An ObjectStore in memory, for activity unit tests: objects are whole once `put` settles, as in S3. */
-export class MemoryObjects implements ObjectStore {
+/**
+ * An ObjectStore in memory, for activity unit tests: objects are whole once `put` or an upload's `complete`
+ * settles, as in S3. Uploads keep their parts until completed or aborted, like S3's, with no minimum part size.
+ */
+export class MemoryObjects implements ObjectStore, PartUploads {
   readonly objects = new Map<string, { body: Buffer; contentType: string }>();
-  /** Every key `put` was called with, in order (a rewrite shows twice). */
+  /** Every key `put` or a completed upload wrote, in order (a rewrite shows twice). */
   readonly puts: string[] = [];
+  /** Unfinished uploads by id: their key, content type and parts (index 0: part 1). */
+  readonly uploads = new Map<string, { key: string; contentType: string; parts: Buffer[] }>();
+  /** Every part uploaded, as `key#number`, in order. */
+  readonly partsPut: string[] = [];
+
+  startUpload(key: string, contentType: string): PartUpload {
+    return new MemoryUpload(this, key, contentType);
+  }
+
+  async resumeUpload(key: string, contentType: string, progress: UploadProgress): Promise<PartUpload | undefined> {
+    const upload = this.uploads.get(progress.uploadId);
+    if (!upload || upload.key !== key) return undefined;
+    const kept = upload.parts.slice(0, progress.parts);
+    if (kept.length !== progress.parts || etagsDigest(kept.map(etagOf)) !== progress.etags) {
+      this.uploads.delete(progress.uploadId);
+      return undefined;
+    }
+    upload.parts.length = progress.parts;
+    return new MemoryUpload(this, key, contentType, progress.uploadId);
+  }
+
+  async abortUploads(prefix: string): Promise<number> {
+    const ids = [...this.uploads].filter(([, upload]) => upload.key.startsWith(prefix)).map(([id]) => id);
+    for (const id of ids) this.uploads.delete(id);
+    return ids.length;
+  }
 
   async put(key: string, body: Readable | Buffer | string, contentType: string) {
     this.puts.push(key);
@@ -53,5 +91,53 @@ export class MemoryObjects implements ObjectStore {
     const object = this.objects.get(key);
     if (!object) throw new Error(`no object ${key}`);
     return object;
+  }
+}
+
+const etagOf = (part: Buffer) => createHash('md5').update(part).digest('hex');
+
+class MemoryUpload implements PartUpload {
+  constructor(
+    private readonly store: MemoryObjects,
+    private readonly key: string,
+    private readonly contentType: string,
+    private uploadId?: string,
+  ) {}
+
+  get progress(): UploadProgress | undefined {
+    const upload = this.uploadId === undefined ? undefined : this.store.uploads.get(this.uploadId);
+    if (!upload) return undefined;
+    const bytes = upload.parts.reduce((sum, part) => sum + part.length, 0);
+    return {
+      uploadId: this.uploadId!,
+      parts: upload.parts.length,
+      etags: etagsDigest(upload.parts.map(etagOf)),
+      bytes,
+    };
+  }
+
+  async putPart(content: Buffer): Promise<number> {
+    if (this.uploadId === undefined) {
+      this.uploadId = randomUUID();
+      this.store.uploads.set(this.uploadId, { key: this.key, contentType: this.contentType, parts: [] });
+    }
+    const upload = this.store.uploads.get(this.uploadId);
+    if (!upload) throw new Error(`NoSuchUpload ${this.uploadId}`);
+    upload.parts.push(Buffer.from(content));
+    this.store.partsPut.push(`${this.key}#${upload.parts.length}`);
+    return content.length;
+  }
+
+  async complete(rest: Buffer): Promise<{ size: number }> {
+    const upload = this.uploadId === undefined ? undefined : this.store.uploads.get(this.uploadId);
+    if (this.uploadId !== undefined && !upload) throw new Error(`NoSuchUpload ${this.uploadId}`);
+    const body = Buffer.concat([...(upload?.parts ?? []), rest]);
+    if (this.uploadId !== undefined) this.store.uploads.delete(this.uploadId);
+    await this.store.put(this.key, body, this.contentType);
+    return { size: body.length };
+  }
+
+  async abort(): Promise<void> {
+    if (this.uploadId !== undefined) this.store.uploads.delete(this.uploadId);
   }
 }

@@ -170,6 +170,16 @@ const schema = z.object({
     .min(1024)
     .default(1024 * 1024 * 1024),
   /**
+   * Bytes per upload part of an export file (NDJSON, CSV). Each completed part is checkpointed, so a worker killed
+   * mid-file costs at most about one part of each file it was writing; two parts per file are held in memory.
+   * S3 takes no smaller part than 5 MiB but the last.
+   */
+  EXPORT_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
+  /**
    * A partition activity silent for this long is presumed dead and retried from its checkpoint elsewhere. Also
    * bounds how late a cancel reaches a running partition (heartbeats carry it, at most every 0.8 × this).
    */

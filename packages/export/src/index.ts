@@ -8,7 +8,6 @@ export * from './handling';
 export * from './kickoff';
 export * from './kickoff-parameters';
 export * from './manifest';
-export * from './ndjson';
 export * from './output-files';
 export * from './partition';
 export * from './patients';

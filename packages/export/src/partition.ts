@@ -1,3 +1,4 @@
+import type { UploadProgress } from '@fhir-bulk/object-store';
 import type { ExportedFile } from './export-job';
 
 /**
@@ -40,21 +41,44 @@ export function partitionsOf(
   }));
 }
 
-/**
- * What a partition activity heartbeats: the files it has completed and where the last of them ended. A retry
- * resumes right after that point and rewrites only the unfinished file, under the same name.
- */
-export interface PartitionCheckpoint {
-  files: ExportedFile[];
+/** Where a scan stands: after `lastKey` (key-ordered scans, MongoDB), or after `scanned` documents (FerretDB). */
+export interface ScanPosition {
   lastKey?: string;
   /**
    * Where a storage-order scan (FerretDB) resumes: documents of the range scanned up to and including the last
-   * one in the last completed file. Key-ordered scans (MongoDB) resume from lastKey instead.
+   * one written. Key-ordered scans (MongoDB) resume from lastKey instead.
    */
   scanned?: number;
+}
+
+/**
+ * What a partition activity heartbeats: the files it has completed and where the last of them ended, and the file
+ * it is writing, from its last completed upload part on. A retry resumes that upload after its last part, with the
+ * scan right after the last record the parts hold; without one (none yet, or the upload gone) it rewrites the
+ * unfinished file from the start, under the same name.
+ */
+export interface PartitionCheckpoint extends ScanPosition {
+  files: ExportedFile[];
   /** Resources written so far, the unfinished file included: progress only, never used to resume. */
   written: number;
   /** The partition's type and kind, so a status poll can count `written` under its type (progress only). */
   type?: string;
   kind?: ExportPartition['kind'];
+  /** The unfinished file, once a part of it is uploaded. */
+  open?: OpenFile;
+}
+
+/** A file partly uploaded: its upload, what the completed parts hold, and where the scan goes on. */
+export interface OpenFile {
+  key: string;
+  upload: UploadProgress;
+  /** Records in the completed parts. */
+  records: number;
+  /** After the last record whose bytes all lie in the completed parts. */
+  position: ScanPosition;
+  /**
+   * Bytes the completed parts hold after that record (encrypted parts end on a 64 KiB segment, mid-record): the
+   * resumed file skips as many bytes of what it writes next, once their digest shows they are the same.
+   */
+  carry?: { bytes: number; digest: string };
 }

@@ -1,10 +1,11 @@
 import { type Config, parseMasterKeys } from '@fhir-bulk/config';
 import { EncryptingObjectStore } from './encryption/encrypting-object-store';
 import type { ObjectStore } from './object-store';
+import type { PartUploads } from './part-uploads';
 import { S3ObjectStore } from './s3-object-store';
 
 /** The server's own bucket, as both services hold it: what they write and serve, and the bucket's upkeep. */
-export interface ServerObjectStore extends ObjectStore {
+export interface ServerObjectStore extends ObjectStore, PartUploads {
   readonly bucket: string;
   ensureBucket(): Promise<void>;
   deleteBucket(): Promise<void>;

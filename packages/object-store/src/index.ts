@@ -1,4 +1,5 @@
 export * from './object-store';
+export * from './part-uploads';
 export * from './s3-object-store';
 export * from './from-config';
 export { EncryptingObjectStore } from './encryption/encrypting-object-store';

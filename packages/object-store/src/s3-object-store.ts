@@ -14,6 +14,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable, Transform } from 'node:stream';
 import { type ByteRange, type ObjectInfo, type ObjectStore, PreconditionFailedError } from './object-store';
+import type { PartUpload, PartUploads, UploadProgress } from './part-uploads';
+import { abortS3Uploads, resumeS3Upload, S3PartUpload, type UploadTarget } from './s3-part-upload';
 
 export interface S3Settings {
   endpoint: string;
@@ -34,7 +36,7 @@ export interface S3Settings {
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 4;
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, PartUploads {
   readonly client: S3Client;
   /** Signs presigned URLs only; it never sends a request, so it may name a host this process cannot reach. */
   private readonly presigner: S3Client;
@@ -97,9 +99,26 @@ export class S3ObjectStore implements ObjectStore {
     return { size };
   }
 
+  startUpload(key: string, contentType: string): PartUpload {
+    return new S3PartUpload(this.uploadTarget(), key, contentType);
+  }
+
+  resumeUpload(key: string, contentType: string, progress: UploadProgress): Promise<PartUpload | undefined> {
+    return resumeS3Upload(this.uploadTarget(), key, contentType, progress);
+  }
+
+  abortUploads(prefix: string): Promise<number> {
+    return abortS3Uploads(this.uploadTarget(), prefix);
+  }
+
+  private uploadTarget(): UploadTarget {
+    return { client: this.client, bucket: this.bucket, encryption: this.encryptionParams() };
+  }
+
   /**
-   * What every write asks of S3's own encryption. `put` is the only write (no copies): Upload sends these with the
-   * single PutObject of a small body and with the CreateMultipartUpload of a large one, which S3 applies to all parts.
+   * What every write asks of S3's own encryption. `put` and part uploads are the only writes (no copies): they send
+   * these with the single PutObject of a small body and with the CreateMultipartUpload of a large one, which S3
+   * applies to all parts.
    */
   private encryptionParams() {
     const { serverSideEncryption, sseKmsKeyId } = this.settings;

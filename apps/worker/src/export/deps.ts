@@ -1,7 +1,7 @@
 import type { JobAudit } from '@fhir-bulk/audit';
 import type { JobRecords, PatientSets } from '@fhir-bulk/jobs';
 import type { ExportRecorder } from '@fhir-bulk/metrics';
-import type { ObjectStore } from '@fhir-bulk/object-store';
+import type { ObjectStore, PartUploads } from '@fhir-bulk/object-store';
 import type { ResourceDocument, ResourceStore, ServerKind, StreamOptions } from '@fhir-bulk/store';
 
 /** Worker-side export settings, from the config module (EXPORT_* variables). */
@@ -10,6 +10,8 @@ export interface ExportSettings {
   partitionSize: number;
   recordLimits: Record<string, number>;
   maxFileBytes: number;
+  /** Content bytes per upload part of a text file (EXPORT_PART_BYTES): its checkpoint grain. */
+  partBytes: number;
   heartbeatTimeoutSeconds: number;
   retentionHours: number;
   /** The workflow execution timeout the API starts jobs with: a job running longer has been abandoned. */
@@ -24,7 +26,7 @@ export interface ExportSettings {
 /** Everything export activities touch, passed in (no singletons), so tests can wire their own. */
 export interface ExportDeps {
   store: ResourceStore;
-  objects: ObjectStore;
+  objects: ObjectStore & PartUploads;
   jobs: JobRecords;
   patientSets: PatientSets;
   /** Completion and failure AuditEvents, written by the finishing activities. */

@@ -8,6 +8,7 @@ import {
   outputKey,
   type PartitionCheckpoint,
   resourceLine,
+  type ScanPosition,
 } from '@fhir-bulk/export';
 import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ResourceDocument } from '@fhir-bulk/store';
@@ -15,7 +16,8 @@ import { Context } from '@temporalio/activity';
 import { timedAttempt } from '../attempt-metrics';
 import { withHeartbeats } from '../heartbeats';
 import type { PartitionDeps } from './deps';
-import { NDJSON_FILES, type OutputLine, type PartitionOutput, writePartitionFiles } from './partition-writer';
+import { NDJSON_FILES, type OutputLine, type PartitionOutput } from './file-formats';
+import { writePartitionFiles } from './partition-writer';
 import { compartmentRefs, patientScope } from './partition-query';
 import { partitionDocuments, type SourceDocument } from './partition-source';
 import { patientOrganizedLines } from './patient-blocks';
@@ -31,8 +33,9 @@ export interface PartitionTask {
 
 /**
  * Exports one partition. Resumes from the checkpoint of a previous attempt (heartbeat details): completed files
- * stay, and the scan restarts strictly after the last key of the last completed file, so the unfinished file is
- * rewritten under its own name and no resource is written twice or skipped.
+ * stay; the unfinished file goes on after its last completed upload part, the scan strictly after the last record
+ * that part holds (or, without one, is rewritten from its start under its own name), so no resource is written
+ * twice or skipped.
  */
 export function exportPartition(deps: PartitionDeps, task: PartitionTask) {
   const type = task.partition.type;
@@ -45,31 +48,36 @@ export function exportPartition(deps: PartitionDeps, task: PartitionTask) {
 async function writePartition(deps: PartitionDeps, { job, partition, patientSet }: PartitionTask) {
   const context = Context.current();
   const resumed = (context.info.heartbeatDetails as PartitionCheckpoint | undefined) ?? { files: [], written: 0 };
-  // Every attempt heartbeats at once, so only completed files make this a resume.
-  if (resumed.files.length > 0) deps.metrics.resumed('partition');
+  // Every attempt heartbeats at once, so only completed files or parts make this a resume.
+  if (resumed.files.length > 0 || resumed.open) deps.metrics.resumed('partition');
   const patients = patientSet ? compartmentRefs(await deps.patientSets.load(patientSet)) : undefined;
   const inScope = patientScope(job, patients);
-  const scanned = partitionDocuments(deps, job, partition, resumed);
-  const documents = needsTargetCompartments(job, partition)
-    ? withProvenanceTargets(deps.store, job.tenant, scanned)
-    : scanned;
+  const documents = (from: ScanPosition) => {
+    const scanned = partitionDocuments(deps, job, partition, from);
+    const all = needsTargetCompartments(job, partition)
+      ? withProvenanceTargets(deps.store, job.tenant, scanned)
+      : scanned;
+    return inScopeOnly(all, inScope);
+  };
   const organized = job.organizeOutputBy === 'Patient' && partition.kind === 'output';
   const view = partition.view === undefined ? undefined : job.views?.[partition.view];
-  const source = inScopeOnly(documents, inScope);
   const output: PartitionOutput<unknown> = view
-    ? viewOutput(job, view, source, deps.settings.maxViewRowsPerResource)
-    : {
-        items: organized ? patientOrganizedLines(deps, job, source, patients) : outputLines(source, job, partition),
+    ? viewOutput(job, view, deps.settings.maxViewRowsPerResource)
+    : ({
         format: NDJSON_FILES,
-      };
+        items: (source) =>
+          organized ? patientOrganizedLines(deps, job, source, patients) : outputLines(source, job, partition),
+      } satisfies PartitionOutput<string> as PartitionOutput<unknown>);
   // The first document may be long in coming (a large sort on MongoDB, a storage-order scan past many filtered-out
   // documents): withHeartbeats keeps beating meanwhile.
   const written = await withHeartbeats(resumed, (beat) =>
-    writePartitionFiles(output.items, resumed, {
+    writePartitionFiles(resumed, {
       format: output.format,
+      items: (from) => output.items(documents(from)),
       objects: deps.objects,
       partition,
       limits: fileLimitsFor(partition.type, deps.settings.recordLimits, deps.settings.maxFileBytes),
+      partBytes: deps.settings.partBytes,
       keyOf: (seq) => outputKey(job, partition, seq),
       onCheckpoint: beat,
       onFile: (file, seconds) =>

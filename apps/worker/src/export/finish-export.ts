@@ -15,6 +15,8 @@ export async function finalizeExport(
 ): Promise<ExportSummary> {
   const manifest = buildManifest(job, files);
   const key = manifestKey(job.tenant, job.jobId);
+  // Every partition is done: an upload still open was left by an attempt that lost its partition to another.
+  await deps.objects.abortUploads(jobPrefix(job.tenant, job.jobId));
   await deps.objects.put(key, JSON.stringify(manifest, null, 2), 'application/json');
   const outputs = files.filter((f) => f.kind === 'output');
   const metrics = {
@@ -27,7 +29,7 @@ export async function finalizeExport(
   const kept = await deps.jobs.completed(job, metrics, endTime, expiresAt);
   if (kept) await auditCompleted(deps.audit, auditedJob(job), metrics, endTime);
   await deps.patientSets.delete(job.jobId);
-  if (!kept) await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
+  if (!kept) await removeObjects(deps, jobPrefix(job.tenant, job.jobId));
   else deps.metrics.jobCompleted(jobKindLabel('export', job), job.tenant);
   return { manifestKey: key, ...metrics };
 }
@@ -40,13 +42,22 @@ export async function abandonExport(
   deps: ExportDeps,
   { job, status, message }: { job: ExportJobInput; status: 'cancelled' | 'failed'; message?: string },
 ): Promise<void> {
-  await deps.objects.deletePrefix(jobPrefix(job.tenant, job.jobId));
+  await removeObjects(deps, jobPrefix(job.tenant, job.jobId));
   await deps.patientSets.delete(job.jobId);
   const endTime = deps.now();
   await deps.jobs.ended(job, status, endTime, message);
   await auditAbandoned(deps.audit, auditedJob(job), { status, message }, endTime);
   // Cancels are counted by the API, which takes them.
   if (status === 'failed') deps.metrics.jobFailed(jobKindLabel('export', job), job.tenant);
+}
+
+/**
+ * A job's objects and its unfinished uploads (a file a cancelled or failed partition was writing), whose parts S3
+ * would otherwise keep, and bill, though no object listing shows them.
+ */
+async function removeObjects(deps: ExportDeps, prefix: string): Promise<void> {
+  await deps.objects.abortUploads(prefix);
+  await deps.objects.deletePrefix(prefix);
 }
 
 /** A view export is an export job with views; its events say so. */
@@ -71,7 +82,7 @@ export async function purgeExport(
 
 /** Everything of an export but its record: its objects (outputs, manifest, error file) and its patient set. */
 async function forgetExport(deps: ExportDeps, { tenant, _id: jobId }: Pick<JobRecord, 'tenant' | '_id'>) {
-  await deps.objects.deletePrefix(jobPrefix(tenant, jobId));
+  await removeObjects(deps, jobPrefix(tenant, jobId));
   await deps.patientSets.delete(jobId);
 }
 

@@ -1,4 +1,4 @@
-import type { ExportJobInput, ExportPartition, PartitionCheckpoint } from '@fhir-bulk/export';
+import type { ExportJobInput, ExportPartition, ScanPosition } from '@fhir-bulk/export';
 import { type ResourceDocument, streamMatcher } from '@fhir-bulk/store';
 import type { PartitionDeps } from './deps';
 import { partitionQuery } from './partition-query';
@@ -10,7 +10,7 @@ export interface SourceDocument {
 }
 
 /**
- * The documents of one partition, from where a previous attempt's checkpoint left off. Two strategies, chosen by
+ * The documents of one partition, from `from` on (where a previous attempt's checkpoint left off). Two strategies, chosen by
  * what the database does well (docs/decisions.md):
  * - MongoDB: the whole query (time window, `_typeFilter`) runs in the database, in key order through the `_id`
  *   index; a retry resumes after the checkpoint's lastKey.
@@ -24,16 +24,16 @@ export async function* partitionDocuments(
   deps: Pick<PartitionDeps, 'store' | 'server'>,
   job: ExportJobInput,
   partition: ExportPartition,
-  resumed: PartitionCheckpoint,
+  from: ScanPosition,
 ): AsyncGenerator<SourceDocument> {
   if (deps.server.indexedRangeScans) {
-    const query = partitionQuery(job, partition, resumed.lastKey);
+    const query = partitionQuery(job, partition, from.lastKey);
     for await (const doc of deps.store.streamCurrent(job.tenant, partition.type, query)) yield { doc };
     return;
   }
   const query = partitionQuery(job, partition);
   const matches = streamMatcher(job.tenant, query);
-  let scanned = resumed.scanned ?? 0;
+  let scanned = from.scanned ?? 0;
   for await (const doc of deps.store.scanRange(job.tenant, partition.type, { ...query, skip: scanned })) {
     scanned++;
     if (matches(doc)) yield { doc, scanned };

@@ -1,66 +1,31 @@
-import {
-  type ExportedFile,
-  type ExportPartition,
-  type FileLimits,
-  ndjsonChunks,
-  NDJSON,
-  type PartitionCheckpoint,
+import type {
+  ExportedFile,
+  ExportPartition,
+  FileLimits,
+  OpenFile,
+  PartitionCheckpoint,
+  ScanPosition,
 } from '@fhir-bulk/export';
-import type { ObjectStore } from '@fhir-bulk/object-store';
-import { Readable } from 'node:stream';
-
-// Checkpoints are handed over as fresh objects: the SDK may encode a heartbeat after this code has moved on.
-
-/**
- * What one source document becomes (an NDJSON line, a view's rows) and where it sits in the scan (for
- * checkpoints). A file never splits an item, so a checkpoint always falls between documents.
- */
-export interface OutputItem<T> {
-  value: T;
-  key: string;
-  /** Storage-order scans only: documents scanned through this one. */
-  scanned?: number;
-  /** Records in `value` (a whole patient under organizeOutputBy, a view's rows); 1 by default. */
-  count?: number;
-}
-
-/** A resource's NDJSON line. */
-export type OutputLine = OutputItem<string>;
-
-/** How items become a file's bytes. */
-export interface FileFormat<T> {
-  contentType: string;
-  /** Bytes an item counts against the file byte limit; 0 leaves only the record limit (compressed formats). */
-  bytes(value: T): number;
-  /**
-   * One file's body, encoded as it is read; `encoded` settles when every value is in. If encoding fails, `body` is
-   * destroyed with the error, so the upload aborts instead of completing a truncated file.
-   */
-  encode(values: AsyncIterable<T>): { body: Readable; encoded: Promise<unknown> };
-}
-
-/** A partition's items and the format of the files they go into. */
-export interface PartitionOutput<T> {
-  items: AsyncIterable<OutputItem<T>>;
-  format: FileFormat<T>;
-}
-
-export const NDJSON_FILES: FileFormat<string> = {
-  contentType: NDJSON,
-  bytes: (line) => Buffer.byteLength(line),
-  encode: (lines) => ({ body: Readable.from(ndjsonChunks(lines)), encoded: Promise.resolve() }),
-};
+import type { ObjectStore, PartUpload, PartUploads } from '@fhir-bulk/object-store';
+import { isResumeMismatch } from './file-parts';
+import type { FileFormat, OutputItem, StreamFormat } from './file-formats';
+import { exportedFile, ItemCursor, PartitionProgress } from './partition-progress';
+import { writeTextFile } from './text-file';
 
 export interface PartitionWriterOptions<T> {
   format: FileFormat<T>;
-  objects: ObjectStore;
+  /** The partition's items from `from` on: the scan resumes after the last record the checkpoint holds. */
+  items: (from: ScanPosition) => AsyncIterable<OutputItem<T>>;
+  objects: ObjectStore & PartUploads;
   partition: ExportPartition;
   limits: FileLimits;
+  /** Content bytes per upload part (EXPORT_PART_BYTES): what a kill can cost a file, and memory per file. */
+  partBytes: number;
   /** Where file `seq` goes; deterministic, so a rewritten file replaces its unfinished predecessor. */
   keyOf: (seq: number) => string;
   /**
-   * Called after each completed file and every `progressEvery` lines: the checkpoint to heartbeat (the same
-   * files and lastKey between files; only the running count changes).
+   * Called after each completed file and part and every `progressEvery` lines: the checkpoint to heartbeat (the
+   * same files, position and open file between them; only the running count changes).
    */
   onCheckpoint: (checkpoint: PartitionCheckpoint) => void;
   /** Called after each completed file, with the seconds from its first item to its completed upload. */
@@ -72,83 +37,104 @@ export interface PartitionWriterOptions<T> {
   signal?: AbortSignal;
 }
 
+/** An unfinished file taken up again, with its upload. */
+export interface Reopened {
+  open: OpenFile;
+  upload: PartUpload;
+}
+
 /**
- * Writes a partition's lines into files that roll over at the record or byte limit, one multipart upload at a
- * time, so memory holds one upload part and one chunk whatever the partition's size. Starts from `resumed`
- * (files already completed, lines after its lastKey) and returns every file of the partition.
+ * Writes a partition's items into files that roll over at the record or byte limit, one upload at a time, so
+ * memory holds about two upload parts whatever the partition's size. Starts from `resumed`: its completed files
+ * stay; the file it was writing goes on after its last completed part if its upload is still there with those
+ * parts, and is written again from its start otherwise. Returns every file of the partition.
  */
 export async function writePartitionFiles<T>(
-  items: AsyncIterable<OutputItem<T>>,
   resumed: PartitionCheckpoint,
   options: PartitionWriterOptions<T>,
 ): Promise<ExportedFile[]> {
-  const { format, objects, partition, limits, signal } = options;
-  const progressEvery = options.progressEvery ?? 1_000;
-  const files = [...resumed.files];
-  let { lastKey, scanned } = resumed;
-  let written = files.reduce((sum, f) => sum + f.count, 0);
-  let reported = written;
-  const checkpoint = (): PartitionCheckpoint => ({
-    files: [...files],
-    ...(lastKey !== undefined ? { lastKey } : {}),
-    ...(scanned !== undefined ? { scanned } : {}),
-    written,
-    type: partition.type,
-    kind: partition.kind,
-  });
-  const source = items[Symbol.asyncIterator]();
-  let next = await source.next();
+  const progress = new PartitionProgress(resumed, options);
+  let reopened = await reopen(options, progress);
+  let cursor = await ItemCursor.open(options.items(reopened?.open.position ?? progress.position));
   try {
-    while (!next.done) {
-      const key = options.keyOf(files.length);
+    // A reopened file is finished even if no item is left: its parts hold records.
+    while (reopened || !cursor.next.done) {
+      const key = options.keyOf(progress.files.length);
       const startedAt = performance.now();
-      let count = 0;
-      let bytes = 0;
-      let lastInFile = lastKey;
-      let scannedInFile = scanned;
-      // Pulls items until a limit is reached; `next` always holds the first item of the following file.
-      const fileValues = async function* () {
-        while (!next.done && count < limits.records) {
-          const { value, key: lineKey, scanned: lineScanned, count: lineCount = 1 } = next.value;
-          const size = format.bytes(value);
-          if (count > 0 && bytes + size > limits.bytes) return;
-          signal?.throwIfAborted();
-          yield value;
-          count += lineCount;
-          bytes += size;
-          written += lineCount;
-          lastInFile = lineKey;
-          scannedInFile = lineScanned;
-          if (written - reported >= progressEvery) {
-            reported = written;
-            options.onCheckpoint(checkpoint());
-          }
-          next = await source.next();
-        }
-      };
-      const { body, encoded } = format.encode(fileValues());
-      const upload = objects.put(key, body, format.contentType).catch((error: unknown) => {
-        // An encoder waiting for the upload to read on would wait forever: fail it too.
-        body.destroy(error instanceof Error ? error : new Error(String(error)));
-        throw error;
-      });
-      const [{ size }] = await Promise.all([upload, encoded]);
-      // Files organized by patient mix types, so the manifest leaves their type out.
-      const file: ExportedFile = {
-        ...(options.mixedTypes ? {} : { type: partition.type }),
-        key,
-        count,
-        size,
-        kind: partition.kind,
-      };
-      files.push(file);
-      options.onFile(file, (performance.now() - startedAt) / 1000);
-      lastKey = lastInFile;
-      scanned = scannedInFile;
-      options.onCheckpoint(checkpoint());
+      try {
+        const { file, position } =
+          options.format.kind === 'text'
+            ? await writeTextFile(cursor, progress, { ...options, format: options.format }, key, reopened)
+            : await writeStreamFile(cursor, progress, { ...options, format: options.format }, key);
+        options.onFile(file, (performance.now() - startedAt) / 1000);
+        progress.fileDone(file, position);
+      } catch (error) {
+        if (!reopened || !isResumeMismatch(error)) throw error;
+        // The data changed since the parts were written (a record updated out of the snapshot, or deleted): the
+        // file is written again from its start, where the last completed file ended.
+        await reopened.upload.abort();
+        progress.fileRestarted();
+        await cursor.close();
+        cursor = await ItemCursor.open(options.items(progress.position));
+      }
+      reopened = undefined;
     }
   } finally {
-    await source.return?.();
+    await cursor.close();
   }
-  return files;
+  return progress.files;
+}
+
+/** The checkpoint's open file with its upload, if S3 still holds the upload with the checkpointed parts. */
+async function reopen<T>(
+  options: PartitionWriterOptions<T>,
+  progress: PartitionProgress,
+): Promise<Reopened | undefined> {
+  const open = progress.open;
+  if (!open || options.format.kind !== 'text' || open.key !== options.keyOf(progress.files.length)) {
+    progress.fileRestarted();
+    return undefined;
+  }
+  const upload = await options.objects.resumeUpload(open.key, options.format.contentType, open.upload);
+  if (!upload) {
+    progress.fileRestarted();
+    return undefined;
+  }
+  return { open, upload };
+}
+
+/** One file through the format's encoder and a single `put` (Parquet). */
+async function writeStreamFile<T>(
+  cursor: ItemCursor<T>,
+  progress: PartitionProgress,
+  options: PartitionWriterOptions<T> & { format: StreamFormat<T> },
+  key: string,
+): Promise<{ file: ExportedFile; position: ScanPosition }> {
+  const { format, limits, signal } = options;
+  let count = 0;
+  let bytes = 0;
+  let position = progress.position;
+  // Pulls items until a limit is reached; `cursor.next` always holds the first item of the following file.
+  const fileValues = async function* () {
+    while (!cursor.next.done && count < limits.records) {
+      const { value, key: itemKey, scanned, count: itemCount = 1 } = cursor.next.value;
+      const size = format.bytes(value);
+      if (count > 0 && bytes + size > limits.bytes) return;
+      signal?.throwIfAborted();
+      yield value;
+      count += itemCount;
+      bytes += size;
+      position = { lastKey: itemKey, scanned };
+      progress.wrote(itemCount);
+      await cursor.advance();
+    }
+  };
+  const { body, encoded } = format.encode(fileValues());
+  const upload = options.objects.put(key, body, format.contentType).catch((error: unknown) => {
+    // An encoder waiting for the upload to read on would wait forever: fail it too.
+    body.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  });
+  const [{ size }] = await Promise.all([upload, encoded]);
+  return { file: exportedFile(options, key, count, size), position };
 }

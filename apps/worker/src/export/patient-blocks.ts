@@ -3,7 +3,7 @@ import { type ResourceDocument, type StreamOptions, streamMatcher } from '@fhir-
 import type { PartitionDeps } from './deps';
 import { partitionQuery } from './partition-query';
 import type { SourceDocument } from './partition-source';
-import type { OutputLine } from './partition-writer';
+import type { OutputLine } from './file-formats';
 import { withProvenanceTargets } from './provenance-targets';
 
 /** Patients whose compartments are gathered at once: bounds memory (about 25 resources each) and scans per type. */

@@ -1,4 +1,4 @@
-import { CSV, type ExportJobInput, type ExportView, ndjsonChunks, PARQUET } from '@fhir-bulk/export';
+import { CSV, type ExportJobInput, type ExportView, PARQUET } from '@fhir-bulk/export';
 import { ParquetValueError, writeParquet } from '@fhir-bulk/parquet';
 import {
   compileView,
@@ -9,9 +9,9 @@ import {
   type ViewEvaluator,
   type ViewRow,
 } from '@fhir-bulk/view-definition';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import type { OutputItem, PartitionOutput } from './file-formats';
 import type { SourceDocument } from './partition-source';
-import type { OutputItem, PartitionOutput } from './partition-writer';
 import { exportError } from './plan-export';
 
 /** Rows per Parquet row group: bounds the writer's memory (one group's cells and its encoded bytes). */
@@ -26,22 +26,18 @@ const PARQUET_ROW_GROUP = 50_000;
 export function viewOutput(
   job: Pick<ExportJobInput, 'outputFormat'>,
   view: ExportView,
-  documents: AsyncIterable<SourceDocument>,
   maxRowsPerResource: number,
 ): PartitionOutput<unknown> {
   const evaluator = compileView(view.definition, {}, { maxRowsPerResource });
-  if (job.outputFormat === PARQUET) return parquetOutput(view, evaluator, documents);
-  return textOutput(view, evaluator, job.outputFormat === CSV ? 'csv' : 'ndjson', documents);
+  if (job.outputFormat === PARQUET) return parquetOutput(view, evaluator) as PartitionOutput<unknown>;
+  return textOutput(view, evaluator, job.outputFormat === CSV ? 'csv' : 'ndjson') as PartitionOutput<unknown>;
 }
 
-function parquetOutput(
-  view: ExportView,
-  evaluator: ViewEvaluator,
-  documents: AsyncIterable<SourceDocument>,
-): PartitionOutput<RowValues[]> {
+function parquetOutput(view: ExportView, evaluator: ViewEvaluator): PartitionOutput<RowValues[]> {
   return {
-    items: rowItems(view, documents, (resource) => evaluator.tuples(resource)),
+    items: (documents) => rowItems(view, documents, (resource) => evaluator.tuples(resource)),
     format: {
+      kind: 'stream',
       contentType: PARQUET,
       bytes: () => 0,
       encode: (values) => {
@@ -54,24 +50,12 @@ function parquetOutput(
 }
 
 /** NDJSON (one JSON object per row) or CSV (a header row in every file, so each file stands alone). */
-function textOutput(
-  view: ExportView,
-  evaluator: ViewEvaluator,
-  format: 'ndjson' | 'csv',
-  documents: AsyncIterable<SourceDocument>,
-): PartitionOutput<string> {
+function textOutput(view: ExportView, evaluator: ViewEvaluator, format: 'ndjson' | 'csv'): PartitionOutput<string> {
   const encoder = rowEncoder(format, evaluator.columns);
   const text = (rows: ViewRow[]) => rows.map((row) => encoder.row(row, 0)).join('');
   return {
-    items: rowItems(view, documents, (resource) => evaluator.rows(resource), text),
-    format: {
-      contentType: encoder.contentType,
-      bytes: (text) => Buffer.byteLength(text),
-      encode: (texts) => ({
-        body: Readable.from(ndjsonChunks(withHead(encoder.head, texts))),
-        encoded: Promise.resolve(),
-      }),
-    },
+    items: (documents) => rowItems(view, documents, (resource) => evaluator.rows(resource), text),
+    format: { kind: 'text', contentType: encoder.contentType, head: encoder.head, text: (rows) => rows },
   };
 }
 
@@ -95,11 +79,6 @@ async function* rowItems<R, T>(
 
 async function* flatten(groups: AsyncIterable<RowValues[]>): AsyncGenerator<RowValues> {
   for await (const rows of groups) yield* rows;
-}
-
-async function* withHead(head: string, texts: AsyncIterable<string>): AsyncGenerator<string> {
-  if (head) yield head;
-  yield* texts;
 }
 
 /** What the view or a Parquet column cannot take is the data's fault, not the worker's: no retry. */

@@ -1,8 +1,10 @@
 import type { MasterKey } from '@fhir-bulk/config';
 import { Readable } from 'node:stream';
 import type { ByteRange, ObjectInfo, ObjectStore } from '../object-store';
+import type { PartUpload, PartUploads, UploadProgress } from '../part-uploads';
 import { ObjectIntegrityError } from './errors';
 import { HEADER_BYTES, newObjectKey, openHeader } from './header';
+import { sealedPartUploads } from './sealed-part-upload';
 import { openSegments, plainSize, sealStream, segmentsCovering, SEGMENT_BYTES } from './segments';
 
 /**
@@ -11,13 +13,33 @@ import { openSegments, plainSize, sealStream, segmentsCovering, SEGMENT_BYTES } 
  * decrypted on the way out. Sizes, ranges and `stat` speak of plaintext; entity tags stay the stored object's, so
  * If-Match works as before. Presigned URLs would serve ciphertext, so there are none (config refuses the mode).
  */
-export class EncryptingObjectStore implements ObjectStore {
+export class EncryptingObjectStore implements ObjectStore, PartUploads {
   /** `keyring`: oldest first; new objects use the last key, reads whichever key an object names. */
   constructor(
-    private readonly stored: ObjectStore,
+    private readonly stored: ObjectStore & Partial<PartUploads>,
     private readonly keyring: readonly MasterKey[],
   ) {
     if (keyring.length === 0) throw new Error('object encryption needs at least one master key');
+  }
+
+  startUpload(key: string, contentType: string): PartUpload {
+    return this.sealedParts().startUpload(key, contentType);
+  }
+
+  resumeUpload(key: string, contentType: string, progress: UploadProgress): Promise<PartUpload | undefined> {
+    return this.sealedParts().resumeUpload(key, contentType, progress);
+  }
+
+  abortUploads(prefix: string): Promise<number> {
+    return this.sealedParts().abortUploads(prefix);
+  }
+
+  /** Part uploads need a store that has them (S3 does; the in-memory stores of some tests do not). */
+  private sealedParts(): PartUploads {
+    const { startUpload, resumeUpload, abortUploads } = this.stored;
+    if (!startUpload || !resumeUpload || !abortUploads)
+      throw new Error('the store under encryption has no part uploads');
+    return sealedPartUploads(this.stored as PartUploads, this.keyring);
   }
 
   async put(key: string, body: Readable | Buffer | string, contentType: string): Promise<{ size: number }> {

@@ -76,6 +76,22 @@ export function segmentsCovering(start: number, end: number, plain: number) {
   };
 }
 
+/**
+ * `plain` sealed as the segments from `first` on, in 64 KiB pieces. With `endsObject` the final piece (empty for an
+ * empty object) is sealed as the last segment; without, `plain` must be whole segments, as every part of a
+ * multipart upload but the last is.
+ */
+export function sealSegments(key: ObjectKey, first: number, plain: Buffer, endsObject: boolean): Buffer[] {
+  if (!endsObject && (plain.length === 0 || plain.length % SEGMENT_BYTES !== 0)) {
+    throw new RangeError(`${plain.length} bytes are not whole segments`);
+  }
+  const count = endsObject ? Math.max(1, Math.ceil(plain.length / SEGMENT_BYTES)) : plain.length / SEGMENT_BYTES;
+  return Array.from({ length: count }, (_, i) => {
+    const piece = plain.subarray(i * SEGMENT_BYTES, (i + 1) * SEGMENT_BYTES);
+    return sealSegment(key, first + i, endsObject && i === count - 1, piece);
+  });
+}
+
 /** Plaintext chunks (of a stream, a string or a Buffer) → the header, then sealed segments, with bounded memory. */
 export async function* sealStream(
   plain: AsyncIterable<Buffer | string>,
