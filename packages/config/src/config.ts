@@ -180,10 +180,11 @@ const schema = z.object({
     .min(5 * 1024 * 1024)
     .default(8 * 1024 * 1024),
   /**
-   * A partition activity silent for this long is presumed dead and retried from its checkpoint elsewhere. Also
-   * bounds how late a cancel reaches a running partition (heartbeats carry it, at most every 0.8 × this).
+   * A partition activity silent for this long is presumed dead and retried from its checkpoint elsewhere: with
+   * part checkpoints, most of what a killed worker costs an export (5, as for imports; it was 10). Also bounds how
+   * late a cancel reaches a running partition (heartbeats carry it, at most every 0.8 × this).
    */
-  EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
+  EXPORT_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(5),
   /** Exports one tenant may run at once; more are refused with 429 at kick-off. */
   EXPORT_MAX_CONCURRENT_PER_TENANT: z.coerce.number().int().min(1).default(3),
   /** An export over this many resources fails with EXCEEDED_SIZE_LIMIT (0: no limit). */

@@ -42,6 +42,19 @@ describe('S3 server-side encryption on every write', () => {
     expect(sent.map(({ command }) => command)).toContain('CompleteMultipartUploadCommand');
   });
 
+  it('asks for it on part uploads too: the single PUT of a one-part file and the multipart upload of a larger one', async () => {
+    const { store, sent } = recordingStore({ serverSideEncryption: 'AES256' });
+    await store.startUpload('small.ndjson', 'application/fhir+ndjson').complete(Buffer.from('x\n'));
+    const large = store.startUpload('large.ndjson', 'application/fhir+ndjson');
+    await large.putPart(Buffer.alloc(5 * 1024 * 1024 + 1, 120));
+    await large.complete(Buffer.from('x\n'));
+    expect(writes(sent).map(({ command, input }) => [command, input.ServerSideEncryption])).toEqual([
+      ['PutObjectCommand', 'AES256'],
+      ['CreateMultipartUploadCommand', 'AES256'],
+    ]);
+    expect(sent.map(({ command }) => command)).toContain('CompleteMultipartUploadCommand');
+  });
+
   it('names the KMS key with aws:kms', async () => {
     const { store, sent } = recordingStore({ serverSideEncryption: 'aws:kms', sseKmsKeyId: 'alias/bulk' });
     await store.put('manifest.json', '{}', 'application/json');

@@ -1,0 +1,154 @@
+import { ListPartsCommand } from '@aws-sdk/client-s3';
+import { type ExportManifest, type OpenFile, type PartitionCheckpoint } from '@fhir-bulk/export';
+import { objectStoreFromConfig, S3ObjectStore } from '@fhir-bulk/object-store';
+import { bulkLoad } from '@fhir-bulk/store';
+import {
+  type BulkStack,
+  exactlyOnce,
+  exportedResourceCounts,
+  freePort,
+  outputCount,
+  pollUntilDone,
+  type ServiceProcess,
+  slowDown,
+  stackEnv,
+  startBulkStack,
+  startService,
+  waitFor,
+} from '@fhir-bulk/test-support';
+import { defaultPayloadConverter } from '@temporalio/common';
+
+/**
+ * A worker SIGKILLed twice while it writes one large file: the retried attempts go on with the same multipart upload
+ * after its last checkpointed part, so the parts completed before a kill are not uploaded again, and the file holds
+ * every resource exactly once, read back whole (also encrypted, whose parts end mid-record on a 64 KiB segment).
+ */
+const OBSERVATIONS = 15_000;
+/** About 1.5 KB per line: 22 MB in one file, five parts of 5 MiB. */
+const NOTE = 'n'.repeat(1_400);
+const KEY_ENTRY = `faults:${Buffer.alloc(32, 5).toString('base64')}`;
+const env = {
+  // One file for the whole type, in the smallest parts S3 takes.
+  EXPORT_FILE_MAX_RECORDS: 'Observation=1000000',
+  EXPORT_PART_BYTES: String(5 * 1024 * 1024),
+  // The default: shorter ones time out spuriously when a slowed worker shares a loaded machine (attempts churn).
+  EXPORT_HEARTBEAT_TIMEOUT_SECONDS: '5',
+};
+
+// Three worker starts and a slowed export of 22 MB per test, on a machine other suites share.
+jest.setTimeout(600_000);
+/** Half speed (SIGSTOP/SIGCONT from outside), so each kill surely lands while the file is being written. */
+const SLOWED = { runMs: 100, stopMs: 100 };
+/** How long a slowed worker may take to reach a checkpoint, on a loaded machine. */
+const WAIT_MS = 240_000;
+
+let stack: BulkStack;
+const expected: string[] = [];
+const processes: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  stack = await startBulkStack({ env, inProcessWorker: false });
+  const observations = Array.from({ length: OBSERVATIONS }, (_, i) => ({
+    resourceType: 'Observation',
+    id: `o${i}`,
+    status: 'final',
+    code: { text: 'heart rate' },
+    note: [{ text: `${i} ${NOTE}` }],
+  }));
+  await bulkLoad(stack.store, 'parts', observations);
+  expected.push(...observations.map((o) => `Observation/${o.id}`));
+});
+
+// Each test's API and workers go with it: a worker left polling would take the next test's tasks with its own
+// settings (an unencrypted one writing the encrypted test's manifest).
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.kill()));
+});
+
+afterAll(() => stack.stop());
+
+function spawn(app: 'worker' | 'api', overrides: Record<string, string>) {
+  const service = startService(app, { ...stackEnv(stack), ...overrides });
+  processes.push(service);
+  return service;
+}
+
+/** The file the running partition is writing, as its last heartbeat (held by Temporal) names it. */
+async function openFile(jobId: string): Promise<OpenFile | undefined> {
+  const description = await stack.client.workflow.getHandle(jobId).describe();
+  if (description.status.name !== 'RUNNING')
+    throw new Error(`job ${jobId} ended (${description.status.name}) too soon`);
+  const payload = description.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
+  return payload && defaultPayloadConverter.fromPayload<PartitionCheckpoint>(payload).open;
+}
+
+/** The parts S3 holds for the open file's upload: number, entity tag and when each was uploaded. */
+async function storedParts({ key, upload }: OpenFile) {
+  const s3 = objectStoreFromConfig({ ...stack.config, OBJECT_ENCRYPTION: 'off' });
+  if (!(s3 instanceof S3ObjectStore)) throw new Error('expected the plain S3 store');
+  const listed = await s3.client.send(new ListPartsCommand({ Bucket: s3.bucket, Key: key, UploadId: upload.uploadId }));
+  return (listed.Parts ?? []).map(({ PartNumber, ETag, LastModified }) => ({ PartNumber, ETag, LastModified }));
+}
+
+describe.each([
+  ['plain', { OBJECT_ENCRYPTION: 'off' }],
+  ['with OBJECT_ENCRYPTION=on', { OBJECT_ENCRYPTION: 'on', OBJECT_ENCRYPTION_KEYS: KEY_ENTRY }],
+])('a worker SIGKILLed twice mid-file, %s', (_name, encryption) => {
+  it('resumes the same upload after its last part: earlier parts are kept, every resource once', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const apiEnv = { ...encryption, API_PORT: String(port), PUBLIC_BASE_URL: baseUrl };
+    spawn('api', apiEnv);
+    await waitFor(
+      () =>
+        fetch(`${baseUrl}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      60_000,
+      'the API',
+    );
+    let worker = spawn('worker', encryption);
+    slowDown(worker, SLOWED);
+    const kickoff = await stack.fetch(`${baseUrl}/tenant/parts/$export?_type=Observation`, {
+      headers: { Prefer: 'respond-async', Accept: 'application/fhir+json' },
+    });
+    expect(kickoff.status).toBe(202);
+    const statusUrl = kickoff.headers.get('content-location')!;
+    const jobId = statusUrl.split('/').pop()!;
+
+    // Kill 1: once a part of the file is checkpointed.
+    await waitFor(async () => ((await openFile(jobId))?.upload.parts ?? 0) >= 1, WAIT_MS, 'a checkpointed part');
+    await worker.kill('SIGKILL');
+    const first = (await openFile(jobId))!;
+    const kept = (await storedParts(first)).slice(0, first.upload.parts);
+
+    // Kill 2: once the retried attempt has checkpointed more parts of the same upload.
+    worker = spawn('worker', encryption);
+    slowDown(worker, SLOWED);
+    await waitFor(
+      async () => ((await openFile(jobId))?.upload.parts ?? 0) > first.upload.parts,
+      WAIT_MS,
+      'a part checkpointed after the first kill',
+    );
+    await worker.kill('SIGKILL');
+    const second = (await openFile(jobId))!;
+    expect(second.upload.uploadId).toBe(first.upload.uploadId);
+    // The parts checkpointed before the first kill were not uploaded again: same entity tags, same times.
+    expect((await storedParts(second)).slice(0, first.upload.parts)).toEqual(kept);
+
+    spawn('worker', encryption);
+    const done = await pollUntilDone(statusUrl, stack.fetch, 180_000);
+    expect(done.status).toBe(200);
+    const manifest = (await done.json()) as ExportManifest;
+    expect(manifest.output).toHaveLength(1);
+    expect(outputCount(manifest)).toBe(OBSERVATIONS);
+    const objects = objectStoreFromConfig({
+      ...stack.config,
+      OBJECT_ENCRYPTION: encryption.OBJECT_ENCRYPTION as 'on' | 'off',
+      OBJECT_ENCRYPTION_KEYS: [KEY_ENTRY],
+    });
+    const counts = await exportedResourceCounts(objects, 'parts', jobId);
+    expect(exactlyOnce(counts, expected)).toEqual({ duplicated: [], missing: [], unexpected: [] });
+  });
+});
