@@ -1,5 +1,6 @@
 /**
- * `npm run bench:export -- [--resources 1000000] [--keep] [--skip-load] [--encryption] [--workers 1]`
+ * `npm run bench:export -- [--resources 1000000] [--keep] [--skip-load] [--encryption] [--workers 1]
+ *   [--kills 0] [--rounds 1]`
  *
  * Loads N resources (Patient, Observation, Condition, MedicationRequest) into tenant `bench` and N/10 into
  * `bench10`, then for each tenant measures (a) the raw baseline, the MongoDB driver draining the same collections
@@ -8,6 +9,7 @@
  * and writes the result to bench/results/. It reports; it fails only when an export fails or its counts are wrong.
  * `--keep` leaves the data in place and a later `--skip-load` reuses it when the counts still match.
  * `--encryption` also measures what OBJECT_ENCRYPTION=on costs the export of N (encryption-cost.ts).
+ * `--kills N` measures instead what N worker crashes cost an export of N resources (kills.ts).
  */
 import type { Db } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,12 +18,13 @@ import { join } from 'node:path';
 import { type BenchServers, connectBenchServers } from '../lib/bench-servers';
 import { BENCH_TYPES, type Dataset, prepareDataset } from '../lib/dataset';
 import { checkExported, measureExport } from '../lib/export-client';
-import { parseOptions } from '../lib/options';
+import { type BenchOptions, parseOptions } from '../lib/options';
 import { type Timing, timing, writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { stopServices } from '../lib/services';
 import { workflowPhases } from '../lib/workflow-phases';
 import { measureEncryptionCost, printEncryptionCost } from './encryption-cost';
+import { killsDataset, measureKills, printKills } from './kills';
 import { drainToNdjson } from './raw-baseline';
 import { benchResult, printReport, printRun, type TenantRun } from './report';
 
@@ -39,7 +42,8 @@ function datasetsFor(resources: number): { full: Dataset; tenth: Dataset } {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const options = parseOptions(process.argv.slice(2), { withEncryption: true, withWorkers: true });
+  const options = parseOptions(process.argv.slice(2), { withEncryption: true, withWorkers: true, withKills: true });
+  if (options.kills > 0) return killedExports(options);
   // The encryption cost is measured against the export of N, on one worker.
   if (options.encryption && options.workers > 1) throw new Error('--encryption compares exports on one worker only');
   const { full, tenth } = datasetsFor(options.resources);
@@ -60,6 +64,21 @@ async function main(): Promise<void> {
   } finally {
     await stopServices();
     if (!options.keep) for (const { database } of [tenth, full]) await mongo.db(database).dropDatabase();
+    await context.close();
+  }
+}
+
+/** `--kills N`: clean and killed exports of N resources, in a dataset of their own. */
+async function killedExports(options: BenchOptions): Promise<void> {
+  if (options.encryption || options.workers > 1) throw new Error('--kills runs on one worker, without --encryption');
+  const context = await connectBenchServers(killsDataset(options.resources), ['export']);
+  try {
+    const result = await measureKills(context, options);
+    printKills(result);
+    console.log(`result written to ${writeResult('export', result)}`);
+  } finally {
+    await stopServices();
+    if (!options.keep) await context.mongo.db(killsDataset(options.resources).database).dropDatabase();
     await context.close();
   }
 }

@@ -22,6 +22,7 @@ import type { Dataset } from '../lib/dataset';
 import { timing, writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { startApi, startWorker, stopServices } from '../lib/services';
+import { evenlyOver, killWorkersAt } from '../lib/worker-kills';
 import { peakRssMb, resetPeakRss } from '../lib/worker-memory';
 import { workflowPhases } from '../lib/workflow-phases';
 import { insertBaseline } from './baseline';
@@ -133,47 +134,34 @@ async function measureImport(
   console.log('starting the API and a worker');
   const baseUrl = apiBaseUrl(apiPort);
   const { api, send } = await startApi(env, baseUrl);
-  let worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
+  const worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
   const startup = peakRssMb(worker.pid);
   resetPeakRss(worker.pid);
   console.log(`$import of ${files.length} files`);
   const job = await kickOffImport(`${baseUrl}/tenant/${TENANT}`, files, send);
-  let finished = false;
-  let restartSeconds = 0;
-  let replacementCrashed: (error: unknown) => void = () => undefined;
-  const replacements = new Promise<never>((_, reject) => (replacementCrashed = reject));
-  const faults = (async () => {
-    for (const [n, at] of killAt.entries()) {
-      await sleep(job.started + at * 1000 - performance.now());
-      if (finished) throw new Error(`the import finished before kill ${n + 1}; use more --resources`);
-      void worker.kill();
-      const killed = performance.now();
-      console.log(`import: worker SIGKILLed at ${at.toFixed(1)} s; starting another`);
-      worker = await startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
-      worker.crashed.catch(replacementCrashed);
-      restartSeconds += (performance.now() - killed) / 1000;
-    }
-  })();
+  const start = () => startWorker(env, temporal, config.TEMPORAL_TASK_QUEUE);
+  const kills = killWorkersAt(worker, start, { started: job.started, killAt, job: 'import' });
   try {
     const { result, seconds } = await Promise.race([
       awaitImportResult(job, (progress) => console.log(`import: ${progress}`), send),
       worker.crashed,
       api.crashed,
-      replacements,
+      kills.crashed,
     ]);
-    finished = true;
-    await faults;
-    const peak = peakRssMb(worker.pid);
-    await Promise.all([worker.stop(), api.stop()]);
+    kills.finish();
+    await kills.done;
+    const peak = peakRssMb(kills.worker.pid);
+    await Promise.all([kills.worker.stop(), api.stop()]);
     checkImportResult(result, files);
     console.log(`counting the resources in ${IMPORT_DATABASE}`);
     await checkStored(db, TENANT, linesByType(files));
     const resources = files.reduce((sum, file) => sum + file.lines, 0);
     const e2e = { ...timing(resources, seconds), jobId: job.jobId, phases: await workflowPhases(temporal, job.jobId) };
     console.log(`e2e: ${e2e.seconds.toFixed(1)} s (${Math.round(e2e.resourcesPerSecond)}/s)`);
-    return { e2e, workerPeakRssMb: { import: peak, startup }, restartSeconds };
+    return { e2e, workerPeakRssMb: { import: peak, startup }, restartSeconds: kills.restartSeconds };
   } finally {
-    finished = true;
+    kills.finish();
+    kills.done.catch(() => undefined); // the import failed first: that is the error to report
     await context.objects.deletePrefix(importPrefix(TENANT, job.jobId));
   }
 }
@@ -207,7 +195,7 @@ async function measureResumedImport(
   cleanSeconds: number,
   kills: number,
 ): Promise<ResumedRun> {
-  const killAt = Array.from({ length: kills }, (_, i) => (cleanSeconds * (i + 1)) / (kills + 1));
+  const killAt = evenlyOver(cleanSeconds, kills);
   console.log(`the same $import, with the worker SIGKILLed at ${killAt.map((s) => `${s.toFixed(1)} s`).join(', ')}`);
   const { e2e, restartSeconds } = await measureImport(context, files, killAt);
   await checkSingleVersions(context.mongo.db(IMPORT_DATABASE), TENANT, linesByType(files).keys());
@@ -220,7 +208,5 @@ async function measureResumedImport(
     phases: e2e.phases,
   };
 }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0, ms)));
 
 runBenchmark(main);

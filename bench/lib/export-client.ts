@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { apiBaseUrl, benchEnv } from './bench-servers';
 import type { Dataset } from './dataset';
 import { type Send, startApi, startWorker } from './services';
+import { killWorkersAt } from './worker-kills';
 import { peakRssMb, resetPeakRss } from './worker-memory';
 
 /**
@@ -64,6 +65,8 @@ export interface MeasuredExport extends ExportResult {
   send: Send;
   /** Peak RSS of the worker while it ran the export (reset after start-up), and during its start-up. */
   workerPeakRssMb: { export: number; startup: number };
+  /** With `killAt`: seconds from each kill until its replacement polled, summed. */
+  restartSeconds: number;
 }
 
 export interface ExportSpec {
@@ -75,6 +78,8 @@ export interface ExportSpec {
   encrypted?: boolean;
   /** Worker processes polling the task queue during the export; 1 by default. */
   workers?: number;
+  /** Seconds after kick-off at which the (one) worker is SIGKILLed and a fresh one started at once. */
+  killAt?: readonly number[];
 }
 
 /**
@@ -85,31 +90,38 @@ export interface ExportSpec {
 export async function measureExport<T>(
   services: ExportServices,
   dataset: Dataset,
-  { query, prepare, encrypted = false, workers: count = 1 }: ExportSpec,
+  { query, prepare, encrypted = false, workers: count = 1, killAt = [] }: ExportSpec,
   check: (run: MeasuredExport) => Promise<T>,
 ): Promise<T> {
+  if (killAt.length > 0 && count > 1) throw new Error('worker kills are staged on one worker only');
   const { tenant } = dataset;
   console.log(`${tenant}: starting the API and a worker`);
   const env = benchEnv(dataset, services.apiPort, encrypted);
   const tenantBaseUrl = `${apiBaseUrl(services.apiPort)}/tenant/${tenant}`;
   const { api, send } = await startApi(env, apiBaseUrl(services.apiPort));
   await prepare?.(tenantBaseUrl, send);
-  const workers = await Promise.all(
-    Array.from({ length: count }, () => startWorker(env, services.temporal, services.taskQueue)),
-  );
+  const start = () => startWorker(env, services.temporal, services.taskQueue);
+  const workers = await Promise.all(Array.from({ length: count }, start));
   const peak = () => Math.max(...workers.map((worker) => peakRssMb(worker.pid)));
   try {
     const startup = peak();
     for (const worker of workers) resetPeakRss(worker.pid);
     console.log(`${tenant}: export${count > 1 ? ` on ${count} workers` : ''}`);
     const job = await kickOff(tenantBaseUrl, query, send);
+    const kills = killWorkersAt(workers[0]!, start, { started: job.started, killAt, job: `${tenant} export` });
     try {
-      const crashed = [...workers.map((worker) => worker.crashed), api.crashed];
+      const crashed = [...workers.map((worker) => worker.crashed), api.crashed, kills.crashed];
       const { manifest, seconds } = await Promise.race([awaitManifest(job, send), ...crashed]);
+      kills.finish();
+      await kills.done;
+      workers[0] = kills.worker;
       const workerPeakRssMb = { export: peak(), startup };
       await Promise.all(workers.map((worker) => worker.stop()));
-      return await check({ job, send, manifest, seconds, workerPeakRssMb });
+      const restartSeconds = kills.restartSeconds;
+      return await check({ job, send, manifest, seconds, workerPeakRssMb, restartSeconds });
     } finally {
+      kills.finish();
+      kills.done.catch(() => undefined); // the export failed first: that is the error to report
       await services.objects.deletePrefix(jobPrefix(tenant, job.jobId));
     }
   } finally {

@@ -18,10 +18,22 @@ export interface BenchOptions {
   encryption: boolean;
   /** Export benchmark only (`--workers N`): worker processes on the task queue during each export. */
   workers: number;
+  /**
+   * Export benchmark only (`--kills N`): instead of the raw and N/10 comparisons, export N cleanly and then with the
+   * worker SIGKILLed N times mid-export (kills.ts), `--rounds` times.
+   */
+  kills: number;
+  rounds: number;
 }
 
-/** `withEncryption`, `withWorkers`: the benchmark takes `--encryption`, `--workers N` (the export one). */
-export function parseOptions(args: string[], { withEncryption = false, withWorkers = false } = {}): BenchOptions {
+/**
+ * `withEncryption`, `withWorkers`, `withKills`: the benchmark takes `--encryption`, `--workers N`, `--kills N` and
+ * `--rounds N` (the export one).
+ */
+export function parseOptions(
+  args: string[],
+  { withEncryption = false, withWorkers = false, withKills = false } = {},
+): BenchOptions {
   const { values } = parseArgs({
     args,
     options: {
@@ -29,6 +41,7 @@ export function parseOptions(args: string[], { withEncryption = false, withWorke
       'skip-load': { type: 'boolean', default: false },
       ...(withEncryption ? { encryption: { type: 'boolean', default: false } } : {}),
       ...(withWorkers ? { workers: { type: 'string', default: '1' } } : {}),
+      ...(withKills ? { kills: { type: 'string', default: '0' }, rounds: { type: 'string', default: '1' } } : {}),
     },
   });
   // Below 10 the tenth-sized tenant would be empty and the RSS comparison meaningless.
@@ -39,6 +52,8 @@ export function parseOptions(args: string[], { withEncryption = false, withWorke
     skipLoad: values['skip-load'],
     encryption: values.encryption === true,
     workers: wholeNumber('workers', typeof values.workers === 'string' ? values.workers : '1', 1),
+    kills: wholeNumber('kills', typeof values.kills === 'string' ? values.kills : '0', 0),
+    rounds: wholeNumber('rounds', typeof values.rounds === 'string' ? values.rounds : '1', 1),
   };
 }
 
