@@ -13,7 +13,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PartitionDeps, PartitionSource } from '../src/export/deps';
 import { exportPartition } from '../src/export/export-partition';
-import { patientExport } from './export-job-input';
+import { patientExport, testExportSettings } from './export-job-input';
 import { MemoryObjects } from './memory-objects';
 
 const tenant = 'clinic';
@@ -65,19 +65,7 @@ function depsOver(objects: MemoryObjects, store: PartitionSource, metrics = new 
     store,
     metrics,
     server: { ferretdb: true, transactions: false, indexedRangeScans: false },
-    settings: {
-      partitionConcurrency: 1,
-      partitionSize: 1_000,
-      recordLimits: { Patient: 2 },
-      maxFileBytes: 1_000_000,
-      partBytes: 5 * 1024 * 1024,
-      heartbeatTimeoutSeconds: 30,
-      retentionHours: 1,
-      recordRetentionDays: 1,
-      timeoutHours: 1,
-      maxResources: 1_000,
-      maxViewRowsPerResource: 10,
-    },
+    settings: testExportSettings(),
     patientSets: { load: async () => new Set() },
   };
   return deps;

@@ -6,7 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
 import type { PartitionDeps, PartitionSource } from '../src/export/deps';
 import { exportPartition } from '../src/export/export-partition';
-import { patientExport } from './export-job-input';
+import { patientExport, testExportSettings } from './export-job-input';
 import { MemoryObjects } from './memory-objects';
 
 /**
@@ -57,19 +57,7 @@ function depsOver(objects: PartitionDeps['objects'], store: PartitionSource, par
     store,
     metrics: new WorkerMetrics(newRegistry()),
     server: { ferretdb: true, transactions: false, indexedRangeScans: false },
-    settings: {
-      partitionConcurrency: 1,
-      partitionSize: 1_000,
-      recordLimits: { Patient: 1_000 },
-      maxFileBytes: 100_000_000,
-      partBytes,
-      heartbeatTimeoutSeconds: 30,
-      retentionHours: 1,
-      recordRetentionDays: 1,
-      timeoutHours: 1,
-      maxResources: 1_000,
-      maxViewRowsPerResource: 10,
-    },
+    settings: testExportSettings({ recordLimits: { Patient: 1_000 }, maxFileBytes: 100_000_000, partBytes }),
     patientSets: { load: async () => new Set() },
   };
 }
