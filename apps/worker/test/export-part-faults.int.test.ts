@@ -10,10 +10,10 @@ import {
   outputCount,
   pollUntilDone,
   type ServiceProcess,
-  slowDown,
   stackEnv,
   startBulkStack,
   startService,
+  stopWhen,
   waitFor,
 } from '@fhir-bulk/test-support';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -37,10 +37,11 @@ const env = {
 
 // Three worker starts and a slowed export of 22 MB per test, on a machine other suites share.
 jest.setTimeout(600_000);
-/** Half speed (SIGSTOP/SIGCONT from outside), so each kill surely lands while the file is being written. */
-const SLOWED = { runMs: 100, stopMs: 100 };
-/** How long a slowed worker may take to reach a checkpoint, on a loaded machine. */
-const WAIT_MS = 240_000;
+/**
+ * Workers run at half speed in bursts (SIGSTOP/SIGCONT from outside, stopWhen), so each kill surely lands while the
+ * file is being written; a slowed worker may take minutes to reach a checkpoint on a loaded machine.
+ */
+const SLOWED = { runMs: 100, stopMs: 100, timeoutMs: 240_000 };
 
 let stack: BulkStack;
 const expected: string[] = [];
@@ -109,7 +110,6 @@ describe.each([
       'the API',
     );
     let worker = spawn('worker', encryption);
-    slowDown(worker, SLOWED);
     const kickoff = await stack.fetch(`${baseUrl}/tenant/parts/$export?_type=Observation`, {
       headers: { Prefer: 'respond-async', Accept: 'application/fhir+json' },
     });
@@ -117,20 +117,17 @@ describe.each([
     const statusUrl = kickoff.headers.get('content-location')!;
     const jobId = statusUrl.split('/').pop()!;
 
-    // Kill 1: once a part of the file is checkpointed.
-    await waitFor(async () => ((await openFile(jobId))?.upload.parts ?? 0) >= 1, WAIT_MS, 'a checkpointed part');
+    // Kill 1: once a part of the file is checkpointed (the worker stopped there, so it cannot finish meanwhile).
+    const checkpointed = async () => ((await openFile(jobId))?.upload.parts ?? 0) >= 1;
+    await stopWhen(worker, checkpointed, 'a checkpointed part', SLOWED);
     await worker.kill('SIGKILL');
     const first = (await openFile(jobId))!;
     const kept = (await storedParts(first)).slice(0, first.upload.parts);
 
     // Kill 2: once the retried attempt has checkpointed more parts of the same upload.
     worker = spawn('worker', encryption);
-    slowDown(worker, SLOWED);
-    await waitFor(
-      async () => ((await openFile(jobId))?.upload.parts ?? 0) > first.upload.parts,
-      WAIT_MS,
-      'a part checkpointed after the first kill',
-    );
+    const more = async () => ((await openFile(jobId))?.upload.parts ?? 0) > first.upload.parts;
+    await stopWhen(worker, more, 'a part checkpointed after the first kill', SLOWED);
     await worker.kill('SIGKILL');
     const second = (await openFile(jobId))!;
     expect(second.upload.uploadId).toBe(first.upload.uploadId);
