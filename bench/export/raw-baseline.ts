@@ -1,4 +1,4 @@
-import type { ResourceDocument } from '@fhir-bulk/store';
+import { currentCollectionName, type StoredDocument } from '@fhir-bulk/store';
 import type { Db } from 'mongodb';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -21,14 +21,14 @@ export async function drainToNdjson(db: Db, tenant: string, types: readonly stri
 
 async function drainType(db: Db, tenant: string, type: string, path: string): Promise<number> {
   const cursor = db
-    .collection<ResourceDocument>(type)
-    .find<Pick<ResourceDocument, 'resource'>>(liveResourcesOf(tenant), { projection: { _id: 0, resource: 1 } })
+    .collection<StoredDocument>(currentCollectionName(tenant, type))
+    .find<Pick<StoredDocument, 'text'>>(liveResourcesOf(tenant), { projection: { _id: 0, text: 1 } })
     .batchSize(BATCH_SIZE);
   let count = 0;
   await pipeline(async function* () {
     for await (const doc of cursor) {
       count++;
-      yield JSON.stringify(doc.resource) + '\n';
+      yield doc.text + '\n';
     }
   }, createWriteStream(path));
   return count;

@@ -1,5 +1,5 @@
 import { parseImportLine } from '@fhir-bulk/import';
-import { type ResourceDocument, ResourceStore, toDocument } from '@fhir-bulk/store';
+import { ResourceStore, type StoredDocument, toDocument, toStored } from '@fhir-bulk/store';
 import type { Db } from 'mongodb';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -26,7 +26,7 @@ export interface BaselineTiming {
 /** Batches are prepared this many at a time, then inserted: memory stays bounded and only inserts are timed. */
 const BATCHES_PER_ROUND = 100;
 
-type Batch = { type: string; docs: ResourceDocument[] };
+type Batch = { type: string; docs: StoredDocument[] };
 
 /**
  * The floor the import is measured against: the MongoDB driver alone inserting the same resources into `db` (fresh)
@@ -43,7 +43,7 @@ export async function insertBaseline(
 ): Promise<BaselineTiming> {
   await db.dropDatabase();
   const store = new ResourceStore(db);
-  for (const type of new Set(files.map((file) => file.type))) await store.prepare(type);
+  for (const type of new Set(files.map((file) => file.type))) await store.prepare(tenant, type);
 
   const timing: BaselineTiming = { seconds: 0, inserted: 0, prepareSeconds: 0 };
   let round: Batch[] = [];
@@ -51,7 +51,7 @@ export async function insertBaseline(
   const insertRound = async () => {
     timing.prepareSeconds += (performance.now() - preparing) / 1000;
     const started = performance.now();
-    timing.inserted += await insertConcurrently(store, round, settings.writers);
+    timing.inserted += await insertConcurrently(store, tenant, round, settings.writers);
     timing.seconds += (performance.now() - started) / 1000;
     round = [];
     preparing = performance.now();
@@ -67,8 +67,8 @@ export async function insertBaseline(
 }
 
 /** The file's lines as documents, `size` at a time; each batch stamped with one instant, as bulkLoad does. */
-async function* documentBatches(tenant: string, file: InputFile, size: number): AsyncGenerator<ResourceDocument[]> {
-  let batch: ResourceDocument[] = [];
+async function* documentBatches(tenant: string, file: InputFile, size: number): AsyncGenerator<StoredDocument[]> {
+  let batch: StoredDocument[] = [];
   let lastUpdated = new Date();
   let line = 0;
   for await (const text of createInterface({ input: createReadStream(file.path), crlfDelay: Infinity })) {
@@ -78,7 +78,7 @@ async function* documentBatches(tenant: string, file: InputFile, size: number): 
       const reason = parsed.problem.issue.map((issue) => issue.diagnostics ?? issue.code).join('; ');
       throw new Error(`${file.path} line ${line} is not a valid ${file.type}: ${reason}`);
     }
-    batch.push(toDocument(tenant, parsed.resource, { versionId: 1, lastUpdated }));
+    batch.push(toStored(toDocument(tenant, parsed.resource, { versionId: 1, lastUpdated })));
     if (batch.length === size) {
       yield batch;
       batch = [];
@@ -89,13 +89,18 @@ async function* documentBatches(tenant: string, file: InputFile, size: number): 
 }
 
 /** Inserts the batches with `writers` insertMany calls in flight; returns how many documents were inserted. */
-async function insertConcurrently(store: ResourceStore, batches: readonly Batch[], writers: number): Promise<number> {
+async function insertConcurrently(
+  store: ResourceStore,
+  tenant: string,
+  batches: readonly Batch[],
+  writers: number,
+): Promise<number> {
   let next = 0;
   let inserted = 0;
   const writer = async () => {
     while (next < batches.length) {
       const { type, docs } = batches[next++]!;
-      const result = await store.collection(type).insertMany(docs, { ordered: false });
+      const result = await store.collection(tenant, type).insertMany(docs, { ordered: false });
       inserted += result.insertedCount;
     }
   };

@@ -1,4 +1,4 @@
-import { historyCollectionName, tenantKeyRange } from '@fhir-bulk/store';
+import { currentCollectionName, historyCollectionName, tenantKeyRange } from '@fhir-bulk/store';
 import type { ImportResult } from '@fhir-bulk/import';
 import type { Db } from 'mongodb';
 import { liveResourcesOf } from '../lib/dataset';
@@ -36,7 +36,10 @@ export function checkImportResult(result: ImportResult, files: readonly Uploaded
 export async function checkStored(db: Db, tenant: string, expected: ReadonlyMap<string, number>): Promise<void> {
   const wrong: string[] = [];
   for (const [type, lines] of expected) {
-    const { n: stored } = (await db.command({ count: type, query: liveResourcesOf(tenant) })) as { n: number };
+    const { n: stored } = (await db.command({
+      count: currentCollectionName(tenant, type),
+      query: liveResourcesOf(tenant),
+    })) as { n: number };
     if (stored !== lines) wrong.push(`${type} ${stored} of ${lines}`);
   }
   if (wrong.length > 0) throw new Error(`${db.databaseName} holds the wrong number of resources: ${wrong.join(', ')}`);
@@ -51,10 +54,10 @@ export async function checkSingleVersions(db: Db, tenant: string, types: Iterabl
   const wrong: string[] = [];
   for (const type of types) {
     const query = { ...liveResourcesOf(tenant), versionId: { $gt: 1 } };
-    const { n: later } = (await db.command({ count: type, query })) as { n: number };
+    const { n: later } = (await db.command({ count: currentCollectionName(tenant, type), query })) as { n: number };
     const range = tenantKeyRange(tenant);
     const { n: history } = (await db.command({
-      count: historyCollectionName(type),
+      count: historyCollectionName(tenant, type),
       query: { _id: { $gte: range.gte, $lt: range.lt } },
     })) as { n: number };
     if (later > 0 || history > 0) wrong.push(`${type}: ${later} with versionId > 1, ${history} history documents`);

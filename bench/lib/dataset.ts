@@ -1,5 +1,5 @@
 import { type FhirResource, generatePopulation } from '@fhir-bulk/sample-data';
-import { bulkLoad, type ResourceDocument, ResourceStore, tenantKeyRange } from '@fhir-bulk/store';
+import { bulkLoad, currentCollectionName, ResourceStore, type StoredDocument, tenantKeyRange } from '@fhir-bulk/store';
 import type { Db, Filter } from 'mongodb';
 
 /** The types the benchmarks load and export: the four the issue names. */
@@ -17,7 +17,7 @@ const BATCH_SIZE = 1_000;
 const PROGRESS_EVERY = 100_000;
 
 /** The filter the export applies (packages/store streamCurrent): the tenant's key range, live resources only. */
-export function liveResourcesOf(tenant: string): Filter<ResourceDocument> {
+export function liveResourcesOf(tenant: string): Filter<StoredDocument> {
   const range = tenantKeyRange(tenant);
   return { _id: { $gte: range.gte, $lt: range.lt }, deleted: false };
 }
@@ -30,6 +30,8 @@ export interface DatasetOptions {
    * again (deterministic) without being stored. For figures the export's output is checked against.
    */
   onResource?: (resource: FhirResource) => void;
+  /** Keep the database's other tenants: a fresh load replaces only this tenant's collections. */
+  beside?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function prepareDataset(
   db: Db,
   dataset: Dataset,
   reuse: boolean,
-  { types = BENCH_TYPES, onResource }: DatasetOptions = {},
+  { types = BENCH_TYPES, onResource, beside = false }: DatasetOptions = {},
 ): Promise<number | null> {
   if (reuse) {
     const count = await countDataset(db, dataset.tenant, types);
@@ -52,7 +54,8 @@ export async function prepareDataset(
     }
     console.log(`${dataset.tenant}: holds ${count} resources, not ${dataset.resources}; loading again`);
   }
-  await db.dropDatabase();
+  if (beside) await new ResourceStore(db).deleteTenant(dataset.tenant);
+  else await db.dropDatabase();
   const started = performance.now();
   await loadDataset(new ResourceStore(db), dataset, types, onResource);
   const seconds = (performance.now() - started) / 1000;
@@ -68,7 +71,10 @@ export async function prepareDataset(
 async function countDataset(db: Db, tenant: string, types: readonly string[]): Promise<number> {
   let total = 0;
   for (const type of types) {
-    const { n } = (await db.command({ count: type, query: liveResourcesOf(tenant) })) as { n: number };
+    const { n } = (await db.command({
+      count: currentCollectionName(tenant, type),
+      query: liveResourcesOf(tenant),
+    })) as { n: number };
     total += n;
   }
   return total;

@@ -75,8 +75,8 @@ async function finalStatus(statusUrl: string): Promise<Response> {
 const jobRecords = () => stack.mongo.db(stack.config.MONGODB_DB).collection(IMPORT_JOBS_COLLECTION);
 
 async function stored(tenant: string, type: string) {
-  const docs = await stack.store.collection(type).find({ tenant }).toArray();
-  const history = await stack.store.history(type).countDocuments({ tenant });
+  const docs = await stack.store.collection(tenant, type).find({ tenant }).toArray();
+  const history = await stack.store.history(tenant, type).countDocuments({ tenant });
   return { count: docs.length, versions: new Set(docs.map((d) => d.versionId)), history };
 }
 

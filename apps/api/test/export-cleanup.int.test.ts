@@ -215,7 +215,7 @@ describe('retention', () => {
     expect(await stack.store.db.collection('import_jobs').findOne({ _id: jobId as never })).toMatchObject({
       status: 'expired',
     });
-    expect(await stack.store.collection('Patient').countDocuments({ tenant })).toBe(18);
+    expect(await stack.store.collection(tenant, 'Patient').countDocuments({ tenant })).toBe(18);
   });
 
   it('is scheduled in Temporal by the worker, once per task queue', async () => {

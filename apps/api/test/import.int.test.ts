@@ -52,8 +52,8 @@ async function importAndWait(tenant: string, body: unknown): Promise<{ result: I
 }
 
 async function storedVersions(tenant: string, type: string) {
-  const docs = await stack.store.collection(type).find({ tenant }).toArray();
-  const history = await stack.store.history(type).countDocuments({ tenant });
+  const docs = await stack.store.collection(tenant, type).find({ tenant }).toArray();
+  const history = await stack.store.history(tenant, type).countDocuments({ tenant });
   return { ids: docs.map((d) => d.id).sort(), versions: new Set(docs.map((d) => d.versionId)), history };
 }
 

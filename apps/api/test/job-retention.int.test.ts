@@ -174,7 +174,7 @@ describe('import error files', () => {
     await runRetention();
     expect(await importRecord()).toBeNull();
     expect((await stack.fetch(statusUrl)).status).toBe(404);
-    expect(await stack.store.collection('Patient').countDocuments({ tenant })).toBe(18);
+    expect(await stack.store.collection(tenant, 'Patient').countDocuments({ tenant })).toBe(18);
   });
 });
 

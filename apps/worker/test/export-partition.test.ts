@@ -29,6 +29,7 @@ function patient(id: string, lastUpdated = '2025-06-01T00:00:00.000Z', deleted =
     lastUpdated: new Date(lastUpdated),
     deleted,
     resource: { resourceType: 'Patient', id },
+    text: JSON.stringify({ resourceType: 'Patient', id }),
     search: {},
     compartments: [`Patient/${id}`],
   };

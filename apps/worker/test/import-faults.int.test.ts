@@ -118,10 +118,10 @@ describe('a worker SIGKILLed mid-file', () => {
     expect(result.output).toEqual([{ type: 'Patient', inputUrl: url, count: file.goodIds.length }]);
     expect(result.error[0]!.count).toBe(file.badLines.length);
 
-    const docs = await stack.store.collection('Patient').find({ tenant: 'kill' }).toArray();
+    const docs = await stack.store.collection('kill', 'Patient').find({ tenant: 'kill' }).toArray();
     expect(docs.map((d) => d.id).sort()).toEqual([...file.goodIds].sort());
     expect(new Set(docs.map((d) => d.versionId))).toEqual(new Set([1]));
-    expect(await stack.store.history('Patient').countDocuments({ tenant: 'kill' })).toBe(0);
+    expect(await stack.store.history('kill', 'Patient').countDocuments({ tenant: 'kill' })).toBe(0);
 
     const errors = ndjsonLines(await (await stack.fetch(result.error[0]!.url!)).text());
     const lines = errors.map((o) => (o.extension as Array<{ valueInteger?: number }>)[0]!.valueInteger);
@@ -166,7 +166,7 @@ describe('a resumed attempt', () => {
     await waitFor(async () => ((await resumePoint(jobId))?.count ?? 0) > after, 120_000, `${after} resources`);
     await worker.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // a write the dead worker sent lands meanwhile
-    const stored = await stack.store.collection('Patient').countDocuments({ tenant });
+    const stored = await stack.store.collection(tenant, 'Patient').countDocuments({ tenant });
     const resume = (await resumePoint(jobId))!;
     return { stored, resume, redo: stored - resume.count };
   }
@@ -189,10 +189,10 @@ describe('a resumed attempt', () => {
     const result = (await done.json()) as ImportResult;
     expect(result.output).toEqual([{ type: 'Patient', inputUrl: url, count: CLEAN_LINES }]);
     expect(result.error).toEqual([]);
-    const docs = await stack.store.collection('Patient').find({ tenant }).toArray();
+    const docs = await stack.store.collection(tenant, 'Patient').find({ tenant }).toArray();
     expect(docs.map((d) => d.id).sort()).toEqual([...file.goodIds].sort());
     expect(new Set(docs.map((d) => d.versionId))).toEqual(new Set([1]));
-    expect(await stack.store.history('Patient').countDocuments({ tenant })).toBe(0);
+    expect(await stack.store.history(tenant, 'Patient').countDocuments({ tenant })).toBe(0);
     // The job's checkpoint records go with it.
     expect(await new ImportCheckpointRecords(stack.store.db).load(jobId, 0)).toBeUndefined();
   }, 600_000);
@@ -205,7 +205,7 @@ describe('a source withdrawn from the worker policy mid-file', () => {
     await waitFor(async () => ((await checkpoint(jobId))?.count ?? 0) > 0, 120_000, 'a first checkpoint');
     await worker.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const stored = await stack.store.collection('Patient').countDocuments({ tenant });
+    const stored = await stack.store.collection(tenant, 'Patient').countDocuments({ tenant });
     expect(stored).toBeLessThan(CLEAN_LINES);
 
     // The replacement runs under a policy without the input bucket (an operator withdrew it).
@@ -218,7 +218,7 @@ describe('a source withdrawn from the worker policy mid-file', () => {
     expect(outcome.resourceType).toBe('OperationOutcome');
     expect(outcome.issue[0]!.diagnostics).toContain(url);
     expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('FAILED');
-    expect(await stack.store.collection('Patient').countDocuments({ tenant })).toBe(stored);
+    expect(await stack.store.collection(tenant, 'Patient').countDocuments({ tenant })).toBe(stored);
   }, 600_000);
 });
 
@@ -253,10 +253,10 @@ describe('cancel', () => {
     const record = await stack.store.db.collection('import_jobs').findOne({ _id: jobId as never });
     expect(record?.status).toBe('cancelled');
     // Fewer resources than the file holds: the import really stopped early, and nothing is written once it ended.
-    const imported = await stack.store.collection('Patient').countDocuments({ tenant: 'cancel' });
+    const imported = await stack.store.collection('cancel', 'Patient').countDocuments({ tenant: 'cancel' });
     expect(imported).toBeLessThan(LINES * 0.9);
     await new Promise((done) => setTimeout(done, 3_000));
-    expect(await stack.store.collection('Patient').countDocuments({ tenant: 'cancel' })).toBe(imported);
+    expect(await stack.store.collection('cancel', 'Patient').countDocuments({ tenant: 'cancel' })).toBe(imported);
   }, 300_000);
 
   it('ends cancelled, not failed, when the cancel lands while the worker is dead', async () => {

@@ -79,7 +79,7 @@ it('logs a stalled file and says so in X-Progress, then finishes once it moves a
   // Only ids and positions are logged, never content.
   expect(JSON.stringify(warning)).not.toContain('"resourceType"');
   // Stalled halfway: some but not all of the file is in.
-  const partial = await stack.store.collection('Patient').countDocuments({ tenant: 'stall' });
+  const partial = await stack.store.collection('stall', 'Patient').countDocuments({ tenant: 'stall' });
   expect(partial).toBeGreaterThan(0);
   expect(partial).toBeLessThan(LINES);
 
@@ -88,6 +88,6 @@ it('logs a stalled file and says so in X-Progress, then finishes once it moves a
   expect(done.status).toBe(200);
   const result = (await done.json()) as ImportResult;
   expect(result.output).toEqual([{ type: 'Patient', inputUrl: url, count: LINES }]);
-  const ids = await stack.store.collection('Patient').distinct('id', { tenant: 'stall' });
+  const ids = await stack.store.collection('stall', 'Patient').distinct('id', { tenant: 'stall' });
   expect(ids.sort()).toEqual([...file.goodIds].sort());
 }, 240_000);

@@ -26,6 +26,17 @@ export function resourceLine<T extends { meta?: { tag?: unknown[] } }>(resource:
   return JSON.stringify(kept ? subsetResource(resource, kept) : resource) + '\n';
 }
 
+/**
+ * A stored resource's NDJSON line: the stored JSON text as it is (no parse, no stringify) unless `_elements` asks
+ * for a subset, which needs the object (`resource`, parsed on first use by the store).
+ */
+export function storedLine<T extends { meta?: { tag?: unknown[] } }>(
+  doc: { text: string; resource: T },
+  kept: Set<string> | undefined,
+): string {
+  return kept ? resourceLine(doc.resource, kept) : doc.text + '\n';
+}
+
 /** A copy of `resource` with only the kept top-level elements (and their `_element` extensions), tagged. */
 export function subsetResource<T extends { meta?: { tag?: unknown[] } }>(resource: T, kept: Set<string>): T {
   const subset: Record<string, unknown> = {};

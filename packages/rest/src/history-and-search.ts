@@ -1,6 +1,6 @@
 import { badRequest, notSupported } from '@fhir-bulk/fhir';
 import { toMongoFilter } from '@fhir-bulk/search';
-import type { ResourceDocument } from '@fhir-bulk/store';
+import type { StoredDocument } from '@fhir-bulk/store';
 import type { Filter } from 'mongodb';
 import { checkId, versionUrl } from './crud';
 import { etag, type FhirResponse } from './fhir-response';
@@ -92,7 +92,7 @@ function summaryCount(ctx: RestContext, params: Array<[string, string]>): 0 | un
 }
 
 export interface SearchPageRequest {
-  filter: Filter<ResourceDocument> | undefined;
+  filter: Filter<StoredDocument> | undefined;
   /** The search's own parameters, repeated in the page links. */
   criteria: Array<[string, string]>;
   /** Resources per page; 0 for the total alone. */

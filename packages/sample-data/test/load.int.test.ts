@@ -28,6 +28,6 @@ describe('loadPopulation on FerretDB', () => {
 
     await loadPopulation(services.store, 'pop', { patients: 40, seed: 7, batchSize: 100 });
     expect(await services.store.countCurrent('pop', 'Observation')).toBe(expected.Observation);
-    expect(await services.store.history('Observation').countDocuments({ tenant: 'pop' })).toBe(0);
+    expect(await services.store.history('pop', 'Observation').countDocuments({ tenant: 'pop' })).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
-import type { Collection, MongoBulkWriteError } from 'mongodb';
-import { isMongoUnreachable } from './errors';
-import { type ResourceDocument, sameContent, toDocument } from './resource-document';
+import type { Collection } from 'mongodb';
+import { isMongoUnreachable, writeErrorsOf } from './errors';
+import { sameContent, type StoredDocument, toDocument, toStored } from './resource-document';
 import type { ResourceStore } from './resource-store';
 
 export interface BulkLoadResult {
@@ -40,9 +40,9 @@ export async function bulkLoad(
   const result: BulkLoadResult = { created: 0, updated: 0, unchanged: 0, rejected: [], unstorable: [] };
   const lastUpdated = store.clock();
   for (const [type, group] of groupByType(resources)) {
-    await store.prepare(type);
-    const docs = group.map((resource) => toDocument(tenant, withId(resource), { versionId: 1, lastUpdated }));
-    const inserted = await insertNew(store.collection(type), docs);
+    await store.prepare(tenant, type);
+    const docs = group.map((resource) => toStored(toDocument(tenant, withId(resource), { versionId: 1, lastUpdated })));
+    const inserted = await insertNew(store.collection(tenant, type), docs);
     const existing = [...inserted.existing];
     for (const [index, reason] of inserted.unstorable) result.unstorable.push({ resource: group[index]!, reason });
     result.created += docs.length - existing.length - inserted.unstorable.size;
@@ -82,15 +82,15 @@ interface Inserted {
  * that names none is split in halves until the documents at fault stand alone. An unreachable database is no
  * document's fault: it is thrown, and the batch is retried.
  */
-async function insertNew(collection: Collection<ResourceDocument>, docs: ResourceDocument[]): Promise<Inserted> {
+async function insertNew(collection: Collection<StoredDocument>, docs: StoredDocument[]): Promise<Inserted> {
   const inserted: Inserted = { existing: new Set(), unstorable: new Map() };
   if (docs.length > 0) await insertSome(collection, docs, [...docs.keys()], inserted);
   return inserted;
 }
 
 async function insertSome(
-  collection: Collection<ResourceDocument>,
-  docs: ResourceDocument[],
+  collection: Collection<StoredDocument>,
+  docs: StoredDocument[],
   indexes: number[],
   inserted: Inserted,
 ): Promise<void> {
@@ -118,13 +118,6 @@ async function insertSome(
     await insertSome(collection, docs, indexes.slice(0, half), inserted);
     await insertSome(collection, docs, indexes.slice(half), inserted);
   }
-}
-
-/** The per-document errors of an unordered bulk insert (the driver gives one or a list). */
-function writeErrorsOf(error: unknown): Array<{ index: number; code: unknown; errmsg?: string }> {
-  const writeErrors = (error as Partial<MongoBulkWriteError>).writeErrors;
-  if (writeErrors === undefined) return [];
-  return Array.isArray(writeErrors) ? [...writeErrors] : [writeErrors as { index: number; code: unknown }];
 }
 
 /** The database's reason, short: its messages can quote the whole document. */

@@ -1,4 +1,5 @@
 import {
+  type MongoBulkWriteError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerSelectionError,
@@ -29,3 +30,10 @@ export const isMongoUnreachable = (error: unknown): boolean =>
   error instanceof MongoServerSelectionError ||
   error instanceof MongoNotConnectedError ||
   error instanceof MongoTopologyClosedError;
+
+/** The per-document errors of an unordered bulk insert (the driver gives one or a list). */
+export function writeErrorsOf(error: unknown): Array<{ index: number; code: unknown; errmsg?: string }> {
+  const writeErrors = (error as Partial<MongoBulkWriteError>).writeErrors;
+  if (writeErrors === undefined) return [];
+  return Array.isArray(writeErrors) ? [...writeErrors] : [writeErrors as { index: number; code: unknown }];
+}

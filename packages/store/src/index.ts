@@ -7,3 +7,4 @@ export * from './stream-query';
 export * from './transaction';
 export * from './server-kind';
 export * from './purge-older';
+export * from './tenant-collections';

@@ -1,18 +1,22 @@
-import { type FhirResource, isResourceType } from '@fhir-bulk/fhir';
+import type { FhirResource } from '@fhir-bulk/fhir';
 import type { ClientSession, Collection, Db, Document, FindCursor, IndexDescription } from 'mongodb';
 import {
   documentKey,
+  fromStored,
   type HistoryDocument,
-  historyCollectionName,
   historyKey,
   type ResourceDocument,
   sameContent,
+  type StoredDocument,
+  type StoredHistoryDocument,
   tenantKeyRange,
   toDocument,
   toHistory,
+  toStored,
 } from './resource-document';
 import { VersionConflictError } from './errors';
 import { streamFilter, type StreamOptions } from './stream-query';
+import { currentCollection, historyCollection, tenantCollections } from './tenant-collections';
 
 const projectionOf = (omit: StreamOptions['omit'] = []) => Object.fromEntries(omit.map((field) => [field, 0]));
 
@@ -31,8 +35,6 @@ export interface WriteOptions {
   session?: ClientSession;
 }
 
-const DELETE_CHUNK = 500;
-
 /** Reads and writes FHIR resources in MongoDB; knows nothing of HTTP or Temporal. */
 export class ResourceStore {
   constructor(
@@ -43,33 +45,34 @@ export class ResourceStore {
   private readonly indexed = new Map<string, Promise<void>>();
 
   /**
-   * Creates a type's indexes the first time this process writes it (146 types × 2 collections at every start
-   * would be slow and mostly useless).
+   * Creates a tenant's type's indexes the first time this process writes it (every tenant's 146 types × 2
+   * collections at every start would be slow and mostly useless).
    */
-  prepare(type: string): Promise<void> {
-    let done = this.indexed.get(type);
+  prepare(tenant: string, type: string): Promise<void> {
+    const key = `${tenant}/${type}`;
+    let done = this.indexed.get(key);
     if (!done) {
       done = (async () => {
-        await createMissingIndexes(this.collection(type), [
-          { key: { tenant: 1, lastUpdated: 1, _id: 1 }, name: 'tenant_lastUpdated' },
-          { key: { tenant: 1, compartments: 1 }, name: 'tenant_compartments' },
+        await createMissingIndexes(this.collection(tenant, type), [
+          { key: { lastUpdated: 1, _id: 1 }, name: 'lastUpdated' },
+          { key: { compartments: 1 }, name: 'compartments' },
         ]);
-        await createMissingIndexes(this.history(type), [
-          { key: { tenant: 1, id: 1, versionId: 1 }, name: 'tenant_id_version' },
-        ]);
+        await createMissingIndexes(this.history(tenant, type), [{ key: { id: 1, versionId: 1 }, name: 'id_version' }]);
       })();
-      this.indexed.set(type, done);
-      done.catch(() => this.indexed.delete(type));
+      this.indexed.set(key, done);
+      done.catch(() => this.indexed.delete(key));
     }
     return done;
   }
 
-  collection(type: string): Collection<ResourceDocument> {
-    return this.db.collection<ResourceDocument>(type);
+  /** The tenant's current versions of a type, as stored (tenant-collections.ts). */
+  collection(tenant: string, type: string): Collection<StoredDocument> {
+    return currentCollection(this.db, tenant, type);
   }
 
-  history(type: string): Collection<HistoryDocument> {
-    return this.db.collection<HistoryDocument>(historyCollectionName(type));
+  /** The tenant's earlier versions of a type, as stored. */
+  history(tenant: string, type: string): Collection<StoredHistoryDocument> {
+    return historyCollection(this.db, tenant, type);
   }
 
   clock(): Date {
@@ -77,7 +80,8 @@ export class ResourceStore {
   }
 
   async read(tenant: string, type: string, id: string, session?: ClientSession): Promise<ResourceDocument | null> {
-    return this.collection(type).findOne({ _id: documentKey(tenant, id) }, { session });
+    const stored = await this.collection(tenant, type).findOne({ _id: documentKey(tenant, id) }, { session });
+    return stored && fromStored(stored);
   }
 
   /**
@@ -86,7 +90,7 @@ export class ResourceStore {
    */
   async compartmentsOf(tenant: string, type: string, id: string): Promise<string[]> {
     const projection = { compartments: 1, deleted: 1 };
-    const doc = await this.collection(type).findOne({ _id: documentKey(tenant, id) }, { projection });
+    const doc = await this.collection(tenant, type).findOne({ _id: documentKey(tenant, id) }, { projection });
     return doc && !doc.deleted ? doc.compartments : [];
   }
 
@@ -94,7 +98,8 @@ export class ResourceStore {
     const current = await this.read(tenant, type, id);
     if (!current || versionId > current.versionId) return null;
     if (versionId === current.versionId) return current;
-    return this.history(type).findOne({ _id: historyKey(tenant, id, versionId) });
+    const stored = await this.history(tenant, type).findOne({ _id: historyKey(tenant, id, versionId) });
+    return stored && fromStored(stored);
   }
 
   /** All versions of one resource, newest first (tombstones included). */
@@ -103,10 +108,11 @@ export class ResourceStore {
     if (!current) return [];
     if (limit <= 1) return [current]; // limit(0) would mean "no limit" to MongoDB
     // Below the current version only: a write that died after archiving may have left a copy of the current one.
-    const older = await this.history(type)
-      .find({ tenant, id, versionId: { $lt: current.versionId } })
+    const older = await this.history(tenant, type)
+      .find({ id, versionId: { $lt: current.versionId } })
       .sort({ versionId: -1 })
       .limit(limit - 1)
+      .map(fromStored)
       .toArray();
     return [current, ...older];
   }
@@ -148,22 +154,22 @@ export class ResourceStore {
     deleted: boolean,
     session?: ClientSession,
   ): Promise<WriteResult> {
-    await this.prepare(resource.resourceType);
+    await this.prepare(tenant, resource.resourceType);
     const stamp = { versionId: (current?.versionId ?? 0) + 1, lastUpdated: this.now(), deleted };
     const doc = toDocument(tenant, resource, stamp, current ?? undefined);
-    const collection = this.collection(resource.resourceType);
+    const collection = this.collection(tenant, resource.resourceType);
     if (current) {
       const archived = toHistory(current);
       // Replace, not insert: the leftover of a write that died right after this step is simply overwritten.
-      await this.history(resource.resourceType).replaceOne({ _id: archived._id }, archived, { upsert: true, session });
-      const { matchedCount } = await collection.replaceOne({ _id: doc._id, versionId: current.versionId }, doc, {
-        session,
-      });
+      const history = this.history(tenant, resource.resourceType);
+      await history.replaceOne({ _id: archived._id }, archived, { upsert: true, session });
+      const filter = { _id: doc._id, versionId: current.versionId };
+      const { matchedCount } = await collection.replaceOne(filter, toStored(doc), { session });
       if (matchedCount === 0) {
         throw new VersionConflictError(resource.resourceType, resource.id, current.versionId, undefined, false);
       }
     } else {
-      await collection.insertOne(doc, { session }).catch((error: { code?: number }) => {
+      await collection.insertOne(toStored(doc), { session }).catch((error: { code?: number }) => {
         if (error.code === 11000)
           throw new VersionConflictError(resource.resourceType, resource.id, 0, undefined, false);
         throw error;
@@ -174,10 +180,11 @@ export class ResourceStore {
 
   /** A cursor over a tenant's current (not deleted) resources of one type, in key order. */
   streamCurrent(tenant: string, type: string, options: StreamOptions = {}): FindCursor<ResourceDocument> {
-    return this.collection(type)
+    return this.collection(tenant, type)
       .find(streamFilter(tenant, options), { projection: projectionOf(options.omit) })
       .sort({ _id: 1 })
-      .batchSize(options.batchSize ?? 1_000);
+      .batchSize(options.batchSize ?? 1_000)
+      .map(fromStored);
   }
 
   /**
@@ -192,10 +199,11 @@ export class ResourceStore {
     options: Pick<StreamOptions, 'fromKey' | 'beforeKey' | 'batchSize' | 'omit'> & { skip?: number },
   ): FindCursor<ResourceDocument> {
     const { _id } = streamFilter(tenant, options);
-    return this.collection(type)
+    return this.collection(tenant, type)
       .find({ _id }, { projection: projectionOf(options.omit) })
       .skip(options.skip ?? 0)
-      .batchSize(options.batchSize ?? 1_000);
+      .batchSize(options.batchSize ?? 1_000)
+      .map(fromStored);
   }
 
   /**
@@ -207,7 +215,7 @@ export class ResourceStore {
     const range = tenantKeyRange(tenant);
     const keys: string[] = [];
     for (;;) {
-      const [doc] = await this.collection(type)
+      const [doc] = await this.collection(tenant, type)
         .find({ _id: { $gt: keys.at(-1) ?? range.gte, $lt: range.lt } }, { projection: { _id: 1 } })
         .sort({ _id: 1 })
         .skip(keys.length === 0 ? every : every - 1)
@@ -219,33 +227,28 @@ export class ResourceStore {
     return keys;
   }
 
-  /** The resource types that have a collection (were ever written, by any tenant). */
-  async storedTypes(): Promise<Set<string>> {
-    const collections = await this.db.listCollections({}, { nameOnly: true }).toArray();
-    return new Set(collections.map((c) => c.name).filter((name) => isResourceType(name)));
+  /** The resource types the tenant has a collection of (ever wrote). */
+  async storedTypes(tenant: string): Promise<Set<string>> {
+    const collections = await tenantCollections(this.db);
+    return new Set(collections.filter((c) => c.tenant === tenant && !c.history).map((c) => c.type));
   }
 
   /** Counts what streamCurrent with the same options would return. */
   countCurrent(tenant: string, type: string, options: StreamOptions = {}): Promise<number> {
-    return this.collection(type).countDocuments(streamFilter(tenant, options));
+    return this.collection(tenant, type).countDocuments(streamFilter(tenant, options));
   }
 
-  /** Removes every resource of a tenant, in every collection (sample reloads and tests; never a FHIR operation). */
+  /**
+   * Removes every resource of a tenant (sample reloads and tests; never a FHIR operation): drops its collections,
+   * which costs the tenant's size in files, not a delete per document.
+   */
   async deleteTenant(tenant: string): Promise<void> {
-    const range = tenantKeyRange(tenant);
-    for (const { name } of await this.db.listCollections({}, { nameOnly: true }).toArray()) {
-      const collection = this.db.collection<{ _id: string }>(name);
-      // FerretDB/SQLite deletes by listing ids as SQL variables and fails past a few thousand, so delete
-      // contiguous key ranges of at most DELETE_CHUNK documents each.
-      for (;;) {
-        const keys = await collection
-          .find({ _id: { $gte: range.gte, $lt: range.lt } }, { projection: { _id: 1 } })
-          .sort({ _id: 1 })
-          .limit(DELETE_CHUNK)
-          .toArray();
-        if (keys.length === 0) break;
-        await collection.deleteMany({ _id: { $gte: keys[0]!._id, $lte: keys.at(-1)!._id } });
-      }
+    for (const { name, tenant: owner, type } of await tenantCollections(this.db)) {
+      if (owner !== tenant) continue;
+      await this.db.dropCollection(name).catch((error: { code?: number }) => {
+        if (error.code !== 26) throw error; // NamespaceNotFound: dropped meanwhile
+      });
+      this.indexed.delete(`${tenant}/${type}`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { toMongoFilter } from '@fhir-bulk/search';
 import type { Filter } from 'mongodb';
 import sift from 'sift';
-import { type ResourceDocument, tenantKeyRange } from './resource-document';
+import { type StoredDocument, tenantKeyRange } from './resource-document';
 
 /** What a stream of one tenant's current resources of one type holds: its key range, time window and conditions. */
 export interface StreamOptions {
@@ -20,7 +20,7 @@ export interface StreamOptions {
   /** Only resources in one of these compartments (`Patient/{id}`). */
   compartments?: readonly string[];
   /** Extra conditions: a translated FHIR search (packages/rest), or `anyOfSearches` (an export's `_typeFilter`). */
-  filter?: Filter<ResourceDocument>;
+  filter?: Filter<StoredDocument>;
   /** Mongo cursor batch size: how many documents travel per round trip. */
   batchSize?: number;
   /** Derived fields the caller does not need; leaving them on the server saves decoding (export reads millions). */
@@ -31,7 +31,7 @@ export interface StreamOptions {
  * The query behind streamCurrent: a key range of one tenant, live or tombstones, within a time window. The tenant
  * condition beside the compartments lets MongoDB use its `(tenant, compartments)` index.
  */
-export function streamFilter(tenant: string, options: StreamOptions): Filter<ResourceDocument> {
+export function streamFilter(tenant: string, options: StreamOptions): Filter<StoredDocument> {
   const range = tenantKeyRange(tenant);
   const from = options.fromKey && options.fromKey > range.gte ? options.fromKey : range.gte;
   const before = options.beforeKey && options.beforeKey < range.lt ? options.beforeKey : range.lt;
@@ -56,10 +56,10 @@ export function streamFilter(tenant: string, options: StreamOptions): Filter<Res
 export function anyOfSearches(
   type: string,
   searches: ReadonlyArray<Array<[name: string, value: string]>>,
-): Filter<ResourceDocument> | undefined {
+): Filter<StoredDocument> | undefined {
   if (searches.length === 0) return undefined;
   const filters = searches.map((parameters) => toMongoFilter(type, parameters).filter);
-  return (filters.length === 1 ? filters[0] : { $or: filters }) as Filter<ResourceDocument>;
+  return (filters.length === 1 ? filters[0] : { $or: filters }) as Filter<StoredDocument>;
 }
 
 /**
@@ -67,7 +67,7 @@ export function anyOfSearches(
  * a predicate over documents: what a storage-order scan (`scanRange`) evaluates in the caller instead of in the
  * database, with MongoDB's semantics (sift).
  */
-export function streamMatcher(tenant: string, options: StreamOptions): (doc: ResourceDocument) => boolean {
+export function streamMatcher(tenant: string, options: StreamOptions): (doc: StoredDocument) => boolean {
   const { _id: _range, ...conditions } = streamFilter(tenant, options);
-  return sift<ResourceDocument>(conditions as Parameters<typeof sift<ResourceDocument>>[0]);
+  return sift<StoredDocument>(conditions as Parameters<typeof sift<StoredDocument>>[0]);
 }

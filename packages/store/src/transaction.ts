@@ -1,7 +1,7 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
 import type { ClientSession, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { toDocument } from './resource-document';
+import { toDocument, toStored } from './resource-document';
 import type { ResourceDocument } from './resource-document';
 import type { ResourceStore } from './resource-store';
 import { detectServer } from './server-kind';
@@ -130,17 +130,17 @@ export class TransactionRunner {
     for (const op of [...journal.ops].reverse()) {
       const current = await this.store.read(journal.tenant, op.type, op.id);
       if (current && current.versionId > op.from) {
-        const previous =
-          op.from > 0 ? await this.store.history(op.type).findOne({ _id: `${current._id}/${op.from}` }) : null;
+        const previous = op.from > 0 ? await this.store.readVersion(journal.tenant, op.type, op.id, op.from) : null;
+        const collection = this.store.collection(journal.tenant, op.type);
         if (previous) {
           const restored = toDocument(journal.tenant, { ...previous.resource, id: op.id }, previous);
-          await this.store.collection(op.type).replaceOne({ _id: current._id, versionId: current.versionId }, restored);
+          await collection.replaceOne({ _id: current._id, versionId: current.versionId }, toStored(restored));
         } else {
-          await this.store.collection(op.type).deleteOne({ _id: current._id, versionId: current.versionId });
+          await collection.deleteOne({ _id: current._id, versionId: current.versionId });
         }
       }
       // Every archived version from `from` on was archived by this transaction (`from` is current again).
-      await this.store.history(op.type).deleteMany({ tenant: journal.tenant, id: op.id, versionId: { $gte: op.from } });
+      await this.store.history(journal.tenant, op.type).deleteMany({ id: op.id, versionId: { $gte: op.from } });
     }
     await this.journal().deleteOne({ _id: journal._id });
   }

@@ -1,7 +1,7 @@
 import { connectTestServices, type TestServices } from '@fhir-bulk/test-support';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { type TransactionOp, TransactionRunner } from '../src';
+import { fromStored, type TransactionOp, TransactionRunner } from '../src';
 
 let services: TestServices;
 beforeAll(async () => {
@@ -16,8 +16,13 @@ const put = (id: string, gender: string): TransactionOp => ({
 });
 
 async function snapshot(tenant: string) {
-  const current = await services.store.collection('Patient').find({ tenant }).sort({ _id: 1 }).toArray();
-  const history = await services.store.history('Patient').find({ tenant }).sort({ _id: 1 }).toArray();
+  const current = await services.store
+    .collection(tenant, 'Patient')
+    .find({ tenant })
+    .sort({ _id: 1 })
+    .map(fromStored)
+    .toArray();
+  const history = await services.store.history(tenant, 'Patient').find({ tenant }).sort({ _id: 1 }).toArray();
   return { current: current.map((d) => [d.id, d.versionId, d.resource.gender]), history: history.map((d) => d._id) };
 }
 

@@ -16,10 +16,10 @@ import type { BulkStack } from './bulk-stack';
  */
 export async function storedAuditEvents(stack: Pick<BulkStack, 'store' | 'audit'>, tenant: string) {
   await stack.audit.flush();
-  const documents = await stack.store.collection('AuditEvent').find({ tenant }).toArray();
+  const documents = await stack.store.collection(tenant, 'AuditEvent').find({}).toArray();
   return documents
     .filter((document) => !document.deleted)
-    .map((document) => document.resource as AuditEvent)
+    .map((document) => JSON.parse(document.text) as AuditEvent)
     .sort((a, b) => a.recorded.localeCompare(b.recorded));
 }
 

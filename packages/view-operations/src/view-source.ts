@@ -27,10 +27,10 @@ export async function* storedResources(
   const query = streamFilter(tenant, { since, ...(compartments.length > 0 ? { compartments } : {}) });
   // Returning early (a `_limit` reached, the client gone) closes the cursor on the server.
   for await (const doc of store
-    .collection(type)
-    .find(query, { projection: { resource: 1 } })
+    .collection(tenant, type)
+    .find(query, { projection: { text: 1 } })
     .batchSize(1_000)) {
-    yield doc.resource;
+    yield JSON.parse(doc.text) as FhirJson;
   }
 }
 

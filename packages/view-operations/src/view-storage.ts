@@ -1,6 +1,6 @@
 import { badRequest, type FhirResource, isObject, notSupported } from '@fhir-bulk/fhir';
 import { checkId, type FhirResponse, parseCountValue, type RestContext, save, searchPage } from '@fhir-bulk/rest';
-import type { ResourceDocument } from '@fhir-bulk/store';
+import type { StoredDocument } from '@fhir-bulk/store';
 import type { Filter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { validateView } from '@fhir-bulk/view-definition';
@@ -54,7 +54,7 @@ const DEFAULT_COUNT = 100;
  */
 export async function searchViews(ctx: RestContext, params: Array<[string, string]>): Promise<FhirResponse> {
   ctx.authorize(VIEW_DEFINITION, 'search-type');
-  const conditions: Array<Filter<ResourceDocument>> = [];
+  const conditions: Array<Filter<StoredDocument>> = [];
   let count = DEFAULT_COUNT;
   let cursor: string | undefined;
   const criteria: Array<[string, string]> = [];
@@ -76,7 +76,7 @@ export async function searchViews(ctx: RestContext, params: Array<[string, strin
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Each parameter as a condition on one value; the FHIR string search matches from the start, ignoring case. */
-const SEARCH_PARAMETERS = new Map<string, (value: string) => Filter<ResourceDocument>>([
+const SEARCH_PARAMETERS = new Map<string, (value: string) => Filter<StoredDocument>>([
   ['name', (value) => ({ 'resource.name': { $regex: `^${escapeRegExp(value)}`, $options: 'i' } })],
   ['name:exact', (value) => ({ 'resource.name': value })],
   ['url', (value) => ({ 'resource.url': value })],

@@ -7,8 +7,8 @@ import {
   needsTargetCompartments,
   outputKey,
   type PartitionCheckpoint,
-  resourceLine,
   type ScanPosition,
+  storedLine,
 } from '@fhir-bulk/export';
 import type { PatientSetRef } from '@fhir-bulk/jobs';
 import type { ResourceDocument } from '@fhir-bulk/store';
@@ -109,9 +109,7 @@ async function* outputLines(
   const kept = keptElements(partition.type, job.elements);
   for await (const { doc, scanned } of documents) {
     const line =
-      partition.kind === 'deleted'
-        ? deletedBundleLine(partition.type, doc.id, doc.lastUpdated)
-        : resourceLine(doc.resource, kept);
+      partition.kind === 'deleted' ? deletedBundleLine(partition.type, doc.id, doc.lastUpdated) : storedLine(doc, kept);
     yield { value: line, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };
   }
 }

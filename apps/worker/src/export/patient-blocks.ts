@@ -1,4 +1,4 @@
-import { type ExportJobInput, keptElements, PROVENANCE, resourceLine } from '@fhir-bulk/export';
+import { type ExportJobInput, keptElements, PROVENANCE, storedLine } from '@fhir-bulk/export';
 import { type ResourceDocument, type StreamOptions, streamMatcher } from '@fhir-bulk/store';
 import type { PartitionDeps } from './deps';
 import { partitionQuery } from './partition-query';
@@ -45,13 +45,13 @@ async function* blockLines(
     const kept = keptElements(type, job.elements);
     for await (const doc of compartmentDocuments(deps, job, type, [...lines.keys()])) {
       const owner = doc.compartments.filter((c) => !scope || scope.has(c)).sort()[0];
-      lines.get(owner ?? '')?.push(resourceLine(doc.resource, kept));
+      lines.get(owner ?? '')?.push(storedLine(doc, kept));
     }
   }
   const keptPatient = keptElements('Patient', job.elements);
   for (const { doc, scanned } of block) {
     const ref = `Patient/${doc.id}`;
-    const resources = [resourceLine(doc.resource, keptPatient), ...(lines.get(ref) ?? [])];
+    const resources = [storedLine(doc, keptPatient), ...(lines.get(ref) ?? [])];
     // The manifest's count is of resources (IG 3.0.0); the header is not one, and clients check the count.
     const value = header(ref) + resources.join('');
     yield { value, count: resources.length, key: doc._id, ...(scanned !== undefined ? { scanned } : {}) };

@@ -30,7 +30,7 @@ export async function planExport(deps: ExportDeps, input: ExportJobInput): Promi
   const patientSet = await resolvePatients(deps, input);
   const partitions: ExportPartition[] = [];
   let total = 0;
-  const stored = await store.storedTypes();
+  const stored = await store.storedTypes(input.tenant);
   // A type never written has no collection: nothing to export, so no partition (an all-types export is 146 types).
   const types = input.types.filter((t) => stored.has(t));
   for (const type of types) {
