@@ -2,7 +2,7 @@ import { AuditTrail, storeAuditSink } from '@fhir-bulk/audit';
 import { loadConfig, renamedSettingWarnings } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
-import { connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
+import { assertMigrated, connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
 import { warmUpSchema } from '@fhir-bulk/validation';
 import { Client, Connection } from '@temporalio/client';
 import { createApiMetrics } from './api-metrics';
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
       : undefined;
   const server = createApiServer(tls);
   const mongo = await connectMongo(config.MONGODB_URL);
+  // Data in the layout before issue 18 would be invisible to this code: refuse it until `npm run migrate` ran.
+  await assertMigrated(mongo.db(config.MONGODB_DB));
   const objects = objectStoreFromConfig(config);
   await objects.ensureBucket();
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });

@@ -2,7 +2,7 @@ import { loadConfig, renamedSettingWarnings } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { newRegistry, serveMetrics, WorkerMetrics } from '@fhir-bulk/metrics';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
-import { connectMongo, ResourceStore } from '@fhir-bulk/store';
+import { assertMigrated, connectMongo, ResourceStore } from '@fhir-bulk/store';
 import { warmUpSchema } from '@fhir-bulk/validation';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   const metrics = new WorkerMetrics(newRegistry());
   const metricsServer = await serveMetrics(metrics.registry, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT);
   const mongo = await connectMongo(config.MONGODB_URL);
+  // Data in the layout before issue 18 would be invisible to this code: refuse it until `npm run migrate` ran.
+  await assertMigrated(mongo.db(config.MONGODB_DB));
   const objects = objectStoreFromConfig(config);
   await objects.ensureBucket();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

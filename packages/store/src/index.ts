@@ -8,3 +8,4 @@ export * from './transaction';
 export * from './server-kind';
 export * from './purge-older';
 export * from './tenant-collections';
+export * from './migrate';

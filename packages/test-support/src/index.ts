@@ -10,3 +10,4 @@ export * from './status-poll';
 export * from './audit-events';
 export * from './test-certificates';
 export * from './metrics-text';
+export * from './legacy-store';
