@@ -1,6 +1,6 @@
 /**
  * `npm run bench:export -- [--resources 1000000] [--keep] [--skip-load] [--encryption] [--workers 1]
- *   [--kills 0] [--rounds 1]`
+ *   [--kills 0] [--rounds 1] [--neighbour K]`
  *
  * Loads N resources (Patient, Observation, Condition, MedicationRequest) into tenant `bench` and N/10 into
  * `bench10`, then for each tenant measures (a) the raw baseline, the MongoDB driver draining the same collections
@@ -10,6 +10,8 @@
  * `--keep` leaves the data in place and a later `--skip-load` reuses it when the counts still match.
  * `--encryption` also measures what OBJECT_ENCRYPTION=on costs the export of N (encryption-cost.ts).
  * `--kills N` measures instead what N worker crashes cost an export of N resources (kills.ts).
+ * `--neighbour K` measures instead what a K times larger tenant in the same database costs the export of N
+ * (neighbour.ts).
  */
 import type { Db } from 'mongodb';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,6 +27,7 @@ import { stopServices } from '../lib/services';
 import { workflowPhases } from '../lib/workflow-phases';
 import { measureEncryptionCost, printEncryptionCost } from './encryption-cost';
 import { killsDataset, measureKills, printKills } from './kills';
+import { measureNeighbour } from './neighbour';
 import { drainToNdjson } from './raw-baseline';
 import { benchResult, printReport, printRun, type TenantRun } from './report';
 
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   if (options.kills > 0) return killedExports(options);
   // The encryption cost is measured against the export of N, on one worker.
   if (options.encryption && options.workers > 1) throw new Error('--encryption compares exports on one worker only');
+  if (options.neighbour > 0) return measureNeighbour(options);
   const { full, tenth } = datasetsFor(options.resources);
   // Server addresses, bucket and task queue are the same for both datasets.
   const context = await connectBenchServers(full, ['export']);

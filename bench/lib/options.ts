@@ -24,6 +24,11 @@ export interface BenchOptions {
    */
   kills: number;
   rounds: number;
+  /**
+   * Export benchmark only (`--neighbour K`): instead of N and N/10, export a tenant of N alone, then again beside a
+   * tenant K times its size in the same database, and print the ratio of the two times; 0 for the usual run.
+   */
+  neighbour: number;
 }
 
 /**
@@ -40,7 +45,9 @@ export function parseOptions(
       ...SIZE_OPTIONS,
       'skip-load': { type: 'boolean', default: false },
       ...(withEncryption ? { encryption: { type: 'boolean', default: false } } : {}),
-      ...(withWorkers ? { workers: { type: 'string', default: '1' } } : {}),
+      ...(withWorkers
+        ? { workers: { type: 'string', default: '1' }, neighbour: { type: 'string', default: '0' } }
+        : {}),
       ...(withKills ? { kills: { type: 'string', default: '0' }, rounds: { type: 'string', default: '1' } } : {}),
     },
   });
@@ -54,6 +61,7 @@ export function parseOptions(
     workers: wholeNumber('workers', typeof values.workers === 'string' ? values.workers : '1', 1),
     kills: wholeNumber('kills', typeof values.kills === 'string' ? values.kills : '0', 0),
     rounds: wholeNumber('rounds', typeof values.rounds === 'string' ? values.rounds : '1', 1),
+    neighbour: wholeNumber('neighbour', typeof values.neighbour === 'string' ? values.neighbour : '0', 0),
   };
 }
 
