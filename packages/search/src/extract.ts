@@ -13,6 +13,8 @@
  *   date codes that have any value: absent fields alone could not tell "open" from "no value".
  * - string `search.<code>`: string[] normalized by normalizeString; a HumanName contributes family, each given,
  *   prefix, suffix and text, an Address its line, city, district, state, postalCode, country and text.
+ * - ViewDefinition (SQL on FHIR, no R4 type): `search.name`, `search.url`, `search.status`, each its value as it is
+ *   (packages/view-operations searches them with its own semantics: name from the start in any case, or exact).
  */
 import type { FhirResource } from '@fhir-bulk/fhir';
 import { parseDateRange } from './dates';
@@ -28,6 +30,7 @@ export const dateStartKey = (code: string) => `${code}__start`;
 export const dateEndKey = (code: string) => `${code}__end`;
 
 export function extractSearchKeys(resource: FhirResource): SearchKeys {
+  if (resource.resourceType === 'ViewDefinition') return viewDefinitionKeys(resource);
   const keys: SearchKeys = {};
   const dated: string[] = [];
   for (const [code, definition] of searchParameters(resource.resourceType)) {
@@ -49,6 +52,17 @@ export function extractSearchKeys(resource: FhirResource): SearchKeys {
     if (strings.length > 0) keys[code] = [...new Set(strings)];
   }
   if (dated.length > 0) keys[DATES_PRESENT] = dated;
+  return keys;
+}
+
+const VIEW_DEFINITION_KEYS = ['name', 'url', 'status'] as const;
+
+function viewDefinitionKeys(view: FhirResource): SearchKeys {
+  const keys: SearchKeys = {};
+  for (const key of VIEW_DEFINITION_KEYS) {
+    const value = (view as Record<string, unknown>)[key];
+    if (typeof value === 'string') keys[key] = [value];
+  }
   return keys;
 }
 

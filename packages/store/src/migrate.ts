@@ -1,4 +1,5 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
+import { extractSearchKeys } from '@fhir-bulk/search';
 import type { Collection, Db } from 'mongodb';
 import { isMongoUnreachable, writeErrorsOf } from './errors';
 import type { StoredDocument, StoredHistoryDocument } from './resource-document';
@@ -50,7 +51,8 @@ export async function migrateStore(db: Db, options: MigrateOptions = {}): Promis
       for (const [tenant, docs] of byTenant(batch)) {
         await store.prepare(tenant, type);
         const target = history ? store.history(tenant, type) : store.collection(tenant, type);
-        await insertMissing(target as unknown as Collection<Record<string, unknown>>, docs.map(toText));
+        const moved = docs.map((doc) => toText(doc, history));
+        await insertMissing(target as unknown as Collection<Record<string, unknown>>, moved);
       }
       await options.onStep?.({ collection: name, phase: 'copied', moved });
       const deletes = batch.map(({ _id }) => ({ deleteOne: { filter: { _id } } }));
@@ -65,10 +67,14 @@ export async function migrateStore(db: Db, options: MigrateOptions = {}): Promis
   return { moved };
 }
 
-/** The new form of an old document: the same fields, the resource as its JSON text (key order kept). */
-function toText(doc: LegacyDocument): Record<string, unknown> {
+/**
+ * The new form of an old document: the same fields, the resource as its JSON text (key order kept). A live
+ * ViewDefinition also gets the search keys its search used to read from the nested resource (extractSearchKeys).
+ */
+function toText(doc: LegacyDocument, history: boolean): Record<string, unknown> {
   const { resource, ...rest } = doc;
-  return { ...rest, text: JSON.stringify(resource) };
+  const view = !history && !doc.deleted && resource.resourceType === 'ViewDefinition';
+  return { ...rest, ...(view ? { search: extractSearchKeys(resource) } : {}), text: JSON.stringify(resource) };
 }
 
 function byTenant(docs: LegacyDocument[]): Map<string, LegacyDocument[]> {

@@ -45,9 +45,12 @@ export async function legacyCollections(db: Db): Promise<string[]> {
   const collections = await db.listCollections({}, { nameOnly: true }).toArray();
   return collections
     .map(({ name }) => name)
-    .filter((name) => isResourceType(name.replace(/_history$/, '')))
+    .filter((name) => isStoredType(name.replace(/_history$/, '')))
     .sort();
 }
+
+/** The types stored as resources: R4's, and ViewDefinition (SQL on FHIR's logical model, stored all the same). */
+const isStoredType = (type: string) => isResourceType(type) || type === 'ViewDefinition';
 
 /** Thrown at start by the API and the worker when the store still holds data in the old layout. */
 export class StoreNeedsMigrationError extends Error {

@@ -52,6 +52,21 @@ describe('npm run migrate', () => {
     expect(await migrateStore(db)).toEqual({ moved: 0 });
   });
 
+  it('gives a ViewDefinition the search keys its search read from the nested resource before', async () => {
+    const db = services.mongo.db(`${services.config.MONGODB_DB}_views`);
+    const view = { resourceType: 'ViewDefinition', id: 'v1', name: 'patient_names', status: 'active', url: 'u:1' };
+    const old = { _id: 'clinic/v1', tenant: 'clinic', id: 'v1', versionId: 1, lastUpdated: new Date(), deleted: false };
+    await db.collection('ViewDefinition').insertOne({ ...old, resource: view, search: {}, compartments: [] } as never);
+    try {
+      await migrateStore(db);
+      const stored = await new ResourceStore(db).collection('clinic', 'ViewDefinition').findOne({ _id: 'clinic/v1' });
+      expect(stored?.search).toEqual({ name: ['patient_names'], url: ['u:1'], status: ['active'] });
+      expect(JSON.parse(stored!.text)).toEqual(view);
+    } finally {
+      await db.dropDatabase();
+    }
+  });
+
   it('moves an old store into per-tenant collections as text, converging after kills midway', async () => {
     const db = services.store.db;
     for (const [t, tenant] of TENANTS.entries()) {

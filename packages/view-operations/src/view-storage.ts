@@ -77,8 +77,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 /** Each parameter as a condition on one value; the FHIR string search matches from the start, ignoring case. */
 const SEARCH_PARAMETERS = new Map<string, (value: string) => Filter<StoredDocument>>([
-  ['name', (value) => ({ 'resource.name': { $regex: `^${escapeRegExp(value)}`, $options: 'i' } })],
-  ['name:exact', (value) => ({ 'resource.name': value })],
-  ['url', (value) => ({ 'resource.url': value })],
-  ['status', (value) => ({ 'resource.status': value })],
+  ['name', (value) => ({ 'search.name': { $regex: `^${escapeRegExp(value)}`, $options: 'i' } })],
+  ['name:exact', (value) => ({ 'search.name': value })],
+  ['url', (value) => ({ 'search.url': value })],
+  ['status', (value) => ({ 'search.status': value })],
 ]);
