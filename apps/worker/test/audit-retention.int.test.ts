@@ -1,5 +1,5 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
-import { bulkLoad } from '@fhir-bulk/store';
+import { bulkLoad, tenantCollections } from '@fhir-bulk/store';
 import { bulkSubtype } from '@fhir-bulk/audit';
 import {
   type BulkStack,
@@ -36,15 +36,16 @@ const events = (prefix: string, count: number, recorded: string): StoredAuditFac
     recorded,
   }));
 
-const idsIn = async (collection: string) =>
-  (
-    await stack.store.db
-      .collection<{ _id: string }>(collection)
-      .find({}, { projection: { _id: 1 } })
-      .toArray()
-  )
-    .map((doc) => doc._id)
-    .sort();
+/** The `_id`s stored in `collection` (`AuditEvent`, `AuditEvent_history`…) of every tenant. */
+async function idsIn(collection: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const { name } of await tenantCollections(stack.store.db)) {
+    if (!name.endsWith(`.${collection}`)) continue;
+    const docs = stack.store.db.collection<{ _id: string }>(name).find({}, { projection: { _id: 1 } });
+    for await (const doc of docs) ids.push(doc._id);
+  }
+  return ids.sort();
+}
 
 const runRetention = () =>
   stack.client.workflow.execute<() => Promise<number>>(RETENTION_WORKFLOW, {
