@@ -30,6 +30,7 @@ const patients = (count: number, padding: number, version = 'v1') =>
       lastUpdated: new Date('2025-06-01T00:00:00.000Z'),
       deleted: false,
       resource: { resourceType: 'Patient', id, text: { div: `${version}${'x'.repeat(padding)}` } },
+      text: JSON.stringify({ resourceType: 'Patient', id, text: { div: `${version}${'x'.repeat(padding)}` } }),
       search: {},
       compartments: [`Patient/${id}`],
     };
