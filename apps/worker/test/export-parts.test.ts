@@ -119,6 +119,8 @@ describe('a partition file written in checkpointed upload parts', () => {
     const retried = await attempt(depsOver(objects, scan(documents), 600), failed.last);
 
     expect(retried.files).toEqual([expect.objectContaining({ key, count: 30 })]);
+    // Its progress goes on from the records those parts hold (a status poll never sees it go back).
+    expect(Math.min(...retried.beats.map((beat) => beat.written))).toBeGreaterThanOrEqual(open.records);
     // The retry's first part follows the checkpointed ones.
     expect(objects.partsPut[partsBefore]).toBe(`${key}#${open.upload.parts + 1}`);
     expect(ids(await objects.getText(key))).toEqual(allIds(documents));

@@ -42,9 +42,10 @@ export class PartitionProgress {
   ) {
     this.files = [...resumed.files];
     this.position = { lastKey: resumed.lastKey, scanned: resumed.scanned };
-    this.written = this.files.reduce((sum, f) => sum + f.count, 0);
-    this.reported = this.written;
     this.open = resumed.open;
+    // The open file's parts count too, so a resumed attempt's progress goes on from where the last one left it.
+    this.written = this.files.reduce((sum, f) => sum + f.count, 0) + (this.open?.records ?? 0);
+    this.reported = this.written;
   }
 
   /** Counts records written; heartbeats every `progressEvery` of them. */

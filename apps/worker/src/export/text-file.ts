@@ -32,8 +32,9 @@ export async function writeTextFile<T>(
     signal?.throwIfAborted();
     records += count;
     position = scanned === undefined ? { lastKey: itemKey } : { lastKey: itemKey, scanned };
-    await parts.append(text, bytes, { records, position });
+    // Counted first: the append may complete a part, whose checkpoint then counts this record too.
     progress.wrote(count);
+    await parts.append(text, bytes, { records, position });
     await cursor.advance();
   }
   const { size } = await parts.finish();
