@@ -65,7 +65,7 @@ function depsOver(objects: MemoryObjects, store: PartitionSource, metrics = new 
     objects,
     store,
     metrics,
-    server: { ferretdb: true, transactions: false, indexedRangeScans: false },
+    server: { ferretdb: true, transactions: false, indexedRangeScans: false, indexedCompareAndSwap: false },
     settings: testExportSettings(),
     patientSets: { load: async () => new Set() },
   };

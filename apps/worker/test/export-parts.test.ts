@@ -57,7 +57,7 @@ function depsOver(objects: PartitionDeps['objects'], store: PartitionSource, par
     objects,
     store,
     metrics: new WorkerMetrics(newRegistry()),
-    server: { ferretdb: true, transactions: false, indexedRangeScans: false },
+    server: { ferretdb: true, transactions: false, indexedRangeScans: false, indexedCompareAndSwap: false },
     settings: testExportSettings({ recordLimits: { Patient: 1_000 }, maxFileBytes: 100_000_000, partBytes }),
     patientSets: { load: async () => new Set() },
   };

@@ -9,3 +9,4 @@ export * from './server-kind';
 export * from './purge-older';
 export * from './tenant-collections';
 export * from './migrate';
+export * from './version-claims';

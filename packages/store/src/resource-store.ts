@@ -15,8 +15,10 @@ import {
   toStored,
 } from './resource-document';
 import { VersionConflictError } from './errors';
+import { detectServer } from './server-kind';
 import { streamFilter, type StreamOptions } from './stream-query';
 import { currentCollection, historyCollection, tenantCollections } from './tenant-collections';
+import { CLAIM_LEASE_MS, claimKey, VersionClaims } from './version-claims';
 
 const projectionOf = (omit: StreamOptions['omit'] = []) => Object.fromEntries(omit.map((field) => [field, 0]));
 
@@ -35,12 +37,39 @@ export interface WriteOptions {
   session?: ClientSession;
 }
 
+/** A change of a resource's current document that happens only if it is still `expected`. */
+export interface CurrentSwap {
+  expected: ResourceDocument;
+  /** Its successor; none deletes the current document (a transaction's create rolled back). */
+  replacement?: ResourceDocument;
+  /**
+   * Runs before the current document changes (archiving it). With compare-and-swap filters it runs also when the
+   * swap then fails, so it must be harmless to repeat.
+   */
+  before?: () => Promise<void>;
+}
+
+export interface ResourceStoreOptions {
+  /**
+   * How a write makes sure it moves the version it read: `filter` (`replaceOne({_id, versionId})`, by index on
+   * MongoDB) or `claim` (version-claims.ts: `_id` operations only, for FerretDB). By default, the server decides.
+   */
+  compareAndSwap?: 'filter' | 'claim';
+}
+
 /** Reads and writes FHIR resources in MongoDB; knows nothing of HTTP or Temporal. */
 export class ResourceStore {
+  private readonly claims: VersionClaims;
+  private compareAndSwap?: Promise<'filter' | 'claim'>;
+
   constructor(
     readonly db: Db,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    options: ResourceStoreOptions = {},
+  ) {
+    this.claims = new VersionClaims(db);
+    if (options.compareAndSwap) this.compareAndSwap = Promise.resolve(options.compareAndSwap);
+  }
 
   private readonly indexed = new Map<string, Promise<void>>();
 
@@ -160,15 +189,22 @@ export class ResourceStore {
     const collection = this.collection(tenant, resource.resourceType);
     if (current) {
       const archived = toHistory(current);
-      // Replace, not insert: the leftover of a write that died right after this step is simply overwritten.
-      const history = this.history(tenant, resource.resourceType);
-      await history.replaceOne({ _id: archived._id }, archived, { upsert: true, session });
-      const filter = { _id: doc._id, versionId: current.versionId };
-      const { matchedCount } = await collection.replaceOne(filter, toStored(doc), { session });
-      if (matchedCount === 0) {
+      // Replace, not insert: the leftover of a write that died right after this step is simply overwritten. Two
+      // writers upserting the same version at once (compare-and-swap filters) can meet on the unique key: the
+      // version is archived either way, and the swap decides which writer wins.
+      const archive = async () => {
+        await this.history(tenant, resource.resourceType)
+          .replaceOne({ _id: archived._id }, archived, { upsert: true, session })
+          .catch((error: { code?: number }) => {
+            if (error.code !== 11000) throw error;
+          });
+      };
+      const swap = { expected: current, replacement: doc, before: archive };
+      if (!(await this.swapCurrent(resource.resourceType, swap, { session }))) {
         throw new VersionConflictError(resource.resourceType, resource.id, current.versionId, undefined, false);
       }
     } else {
+      // A create needs no claim: the unique `_id` already lets only one insert through.
       await collection.insertOne(toStored(doc), { session }).catch((error: { code?: number }) => {
         if (error.code === 11000)
           throw new VersionConflictError(resource.resourceType, resource.id, 0, undefined, false);
@@ -176,6 +212,56 @@ export class ResourceStore {
       });
     }
     return { doc, created: !current || current.deleted, changed: true };
+  }
+
+  /**
+   * Replaces (or deletes) a resource's current document if it is still the `expected` version; false when another
+   * writer moved it first. `now` decides which claims have expired (recovery passes its own).
+   */
+  async swapCurrent(
+    type: string,
+    swap: CurrentSwap,
+    { now = this.now(), session }: { now?: Date; session?: ClientSession } = {},
+  ): Promise<boolean> {
+    const { _id, tenant } = swap.expected;
+    const collection = this.collection(tenant, type);
+    const replacement = swap.replacement && toStored(swap.replacement);
+    if ((await this.compareAndSwapMode()) === 'filter') {
+      await swap.before?.();
+      const filter = { _id, versionId: swap.expected.versionId };
+      const result = replacement
+        ? (await collection.replaceOne(filter, replacement, { session })).matchedCount
+        : (await collection.deleteOne(filter, { session })).deletedCount;
+      return result > 0;
+    }
+    const claimedAt = performance.now();
+    const claim = await this.claims.take(claimKey(type, _id, swap.expected.versionId + 1), now);
+    if (!claim) return false;
+    try {
+      const current = await this.read(tenant, type, swap.expected.id);
+      // lastUpdated too: a rolled-back transaction can leave the same version number with other content.
+      const unchanged =
+        current?.versionId === swap.expected.versionId &&
+        current.lastUpdated.getTime() === swap.expected.lastUpdated.getTime();
+      if (!unchanged) return false;
+      await swap.before?.();
+      // Past its lease the claim may have been taken over: replacing now could undo the other writer's version.
+      if (performance.now() - claimedAt >= CLAIM_LEASE_MS) return false;
+      if (replacement) await collection.replaceOne({ _id }, replacement);
+      else await collection.deleteOne({ _id });
+      return true;
+    } finally {
+      await this.claims.release(claim);
+    }
+  }
+
+  private compareAndSwapMode(): Promise<'filter' | 'claim'> {
+    if (!this.compareAndSwap) {
+      const mode = detectServer(this.db).then((server) => (server.indexedCompareAndSwap ? 'filter' : 'claim'));
+      mode.catch(() => (this.compareAndSwap = undefined)); // asked again by the next write
+      this.compareAndSwap = mode;
+    }
+    return this.compareAndSwap;
   }
 
   /** A cursor over a tenant's current (not deleted) resources of one type, in key order. */

@@ -11,6 +11,11 @@ export interface ServerKind {
    * `{_id: <string>}` equality, so there every range query scans the whole collection (docs/decisions.md).
    */
   indexedRangeScans: boolean;
+  /**
+   * Whether an update's compare-and-swap filter `{_id, versionId}` is answered through the `_id` index. FerretDB v1
+   * scans the collection for it, so writes there claim versions instead (version-claims.ts).
+   */
+  indexedCompareAndSwap: boolean;
 }
 
 export async function detectServer(db: Db): Promise<ServerKind> {
@@ -21,5 +26,6 @@ export async function detectServer(db: Db): Promise<ServerKind> {
     ferretdb,
     transactions: !ferretdb && (typeof hello.setName === 'string' || hello.msg === 'isdbgrid'),
     indexedRangeScans: !ferretdb,
+    indexedCompareAndSwap: !ferretdb,
   };
 }

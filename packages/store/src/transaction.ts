@@ -1,7 +1,8 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
 import type { ClientSession, MongoClient } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { toDocument, toStored } from './resource-document';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { historyKey, toDocument } from './resource-document';
 import type { ResourceDocument } from './resource-document';
 import type { ResourceStore } from './resource-store';
 import { detectServer } from './server-kind';
@@ -42,6 +43,13 @@ export interface TransactionOptions {
 }
 
 const JOURNAL = 'transaction_journal';
+
+/**
+ * A rollback waits for other writers of a resource to finish (each holds it for one write, milliseconds) this many
+ * times, this long apart, before it leaves the journal to a later `recover`.
+ */
+const RESTORE_ATTEMPTS = 20;
+const RESTORE_RETRY_MS = 50;
 
 /**
  * All-or-nothing multi-resource writes (transaction Bundles). On MongoDB replica sets and mongos this is a real
@@ -96,7 +104,7 @@ export class TransactionRunner {
       if (deletedCount === 0) throw new Error('transaction took longer than its lease and was rolled back');
       return outcomes;
     } catch (error) {
-      await this.rollback(journal);
+      await this.rollback(journal, new Date());
       throw error;
     }
   }
@@ -106,7 +114,7 @@ export class TransactionRunner {
     const expired = await this.journal()
       .find({ expiresAt: { $lt: now } })
       .toArray();
-    for (const journal of expired) await this.rollback(journal);
+    for (const journal of expired) await this.rollback(journal, now);
     return expired.length;
   }
 
@@ -126,23 +134,34 @@ export class TransactionRunner {
   }
 
   /** Puts every journaled resource back at its `from` version, newest op first, then drops the journal. */
-  private async rollback(journal: Journal): Promise<void> {
-    for (const op of [...journal.ops].reverse()) {
-      const current = await this.store.read(journal.tenant, op.type, op.id);
-      if (current && current.versionId > op.from) {
-        const previous = op.from > 0 ? await this.store.readVersion(journal.tenant, op.type, op.id, op.from) : null;
-        const collection = this.store.collection(journal.tenant, op.type);
-        if (previous) {
-          const restored = toDocument(journal.tenant, { ...previous.resource, id: op.id }, previous);
-          await collection.replaceOne({ _id: current._id, versionId: current.versionId }, toStored(restored));
-        } else {
-          await collection.deleteOne({ _id: current._id, versionId: current.versionId });
-        }
-      }
-      // Every archived version from `from` on was archived by this transaction (`from` is current again).
-      await this.store.history(journal.tenant, op.type).deleteMany({ id: op.id, versionId: { $gte: op.from } });
-    }
+  private async rollback(journal: Journal, now: Date): Promise<void> {
+    for (const op of [...journal.ops].reverse()) await this.restore(journal.tenant, op, now);
     await this.journal().deleteOne({ _id: journal._id });
+  }
+
+  /**
+   * Puts one resource back at its `from` version and drops every version archived since (all of them this
+   * transaction's, or written over it), all by `_id`: the versions above `from` while the current document still
+   * names the newest, `from` itself last, once it is current again. A rollback cut short anywhere is redone whole.
+   */
+  private async restore(tenant: string, op: JournalOp, now: Date): Promise<void> {
+    const history = this.store.history(tenant, op.type);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.read(tenant, op.type, op.id);
+      if (!current || current.versionId <= op.from) break;
+      const previous = op.from > 0 ? await this.store.readVersion(tenant, op.type, op.id, op.from) : null;
+      const restored = previous ? toDocument(tenant, { ...previous.resource, id: op.id }, previous) : undefined;
+      const dropNewer = async () => {
+        for (let version = current.versionId; version > op.from; version--) {
+          await history.deleteOne({ _id: historyKey(tenant, op.id, version) });
+        }
+      };
+      const swap = { expected: current, replacement: restored, before: dropNewer };
+      if (await this.store.swapCurrent(op.type, swap, { now })) break;
+      if (attempt === RESTORE_ATTEMPTS) throw new Error(`${op.type}/${op.id}: other writers kept it from rollback`);
+      await sleep(RESTORE_RETRY_MS);
+    }
+    if (op.from > 0) await history.deleteOne({ _id: historyKey(tenant, op.id, op.from) });
   }
 
   private journal() {
