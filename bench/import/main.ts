@@ -1,5 +1,5 @@
 /**
- * `npm run bench:import -- [--resources 1000000] [--kills 2] [--rounds 1] [--keep]`
+ * `npm run bench:import -- [--resources 1000000] [--kills 2] [--rounds 1] [--reimport] [--keep]`
  *
  * Generates N resources as NDJSON (Patient, Observation, Condition, MedicationRequest; several files per type when
  * large) and uploads them to the import-input bucket, then measures (a) the raw baseline, the MongoDB driver
@@ -8,9 +8,10 @@
  * resources/s of both, their ratio and the worker's peak RSS. Then (c) the same $import on a fresh database with
  * the worker SIGKILLed `--kills` times, spread evenly over the clean import's time so each lands mid-file, and a
  * fresh worker started at once each time: prints its time over the clean import's. With `--rounds N`, (c) is run
- * N times, each after a clean import of its own, and the verdict takes the median ratio. Writes the result to
+ * N times, each after a clean import of its own, and the verdict takes the median ratio. With `--reimport`, (b) is
+ * followed by the same $import into the same database: every resource exists unchanged. Writes the result to
  * bench/results/. It fails when an import fails, its counts (result or database) are not N, or a resumed import
- * wrote a second version of anything. `--keep` leaves databases and inputs.
+ * (or a re-import) wrote a second version of anything. `--keep` leaves databases and inputs.
  */
 import { importPrefix } from '@fhir-bulk/import';
 import type { MongoClient } from 'mongodb';
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiBaseUrl, type BenchServers, connectBenchServers } from '../lib/bench-servers';
 import type { Dataset } from '../lib/dataset';
-import { timing, writeResult } from '../lib/report';
+import { type Timing, timing, writeResult } from '../lib/report';
 import { runBenchmark } from '../lib/run-benchmark';
 import { startApi, startWorker, stopServices } from '../lib/services';
 import { evenlyOver, killWorkersAt } from '../lib/worker-kills';
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     console.log(`raw baseline: insertMany into ${RAW_DATABASE}`);
     const raw = await measureRaw(mongo, files, settings.batchSize, settings.baselineWriters);
     const { e2e, workerPeakRssMb } = await measureImport(context, files);
+    const reimport = options.reimport ? await measureReimport(context, files) : undefined;
     const resumed = options.kills > 0 ? await measureResumedRounds(context, files, e2e.seconds, options) : [];
 
     const result = importBenchResult({
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
       raw,
       e2e,
       workerPeakRssMb,
+      ...(reimport ? { reimport } : {}),
       resumed,
     });
     printImportReport(result);
@@ -120,17 +123,19 @@ async function measureRaw(
 }
 
 /**
- * The $import through its own API and a fresh worker on a fresh database, then its counts checked. With `killAt`
- * (seconds after kick-off), the worker is SIGKILLed at each of those moments and a fresh one started at once.
+ * The $import through its own API and a fresh worker on a fresh database (`again`: on the database the previous one
+ * left), then its counts checked. With `killAt` (seconds after kick-off), the worker is SIGKILLed at each of those
+ * moments and a fresh one started at once.
  */
 async function measureImport(
   context: BenchServers,
   files: readonly UploadedFile[],
   killAt: readonly number[] = [],
+  again = false,
 ): Promise<Pick<ImportBenchResult, 'e2e' | 'workerPeakRssMb'> & { restartSeconds: number }> {
   const { config, env, apiPort, mongo, temporal } = context;
   const db = mongo.db(IMPORT_DATABASE);
-  await db.dropDatabase();
+  if (!again) await db.dropDatabase();
   console.log('starting the API and a worker');
   const baseUrl = apiBaseUrl(apiPort);
   const { api, send } = await startApi(env, baseUrl);
@@ -164,6 +169,14 @@ async function measureImport(
     kills.done.catch(() => undefined); // the import failed first: that is the error to report
     await context.objects.deletePrefix(importPrefix(TENANT, job.jobId));
   }
+}
+
+/** The clean import's files imported again over its data: all unchanged, so no resource may get a second version. */
+async function measureReimport(context: BenchServers, files: readonly UploadedFile[]): Promise<Timing> {
+  console.log('the same $import again, over the data it wrote');
+  const { e2e } = await measureImport(context, files, [], true);
+  await checkSingleVersions(context.mongo.db(IMPORT_DATABASE), TENANT, linesByType(files).keys());
+  return { seconds: e2e.seconds, resourcesPerSecond: e2e.resourcesPerSecond };
 }
 
 /**

@@ -13,6 +13,11 @@ export interface ImportBenchOptions {
    * on this machine a clean import's time alone varies by ±8 % between runs, as much as two kills cost.
    */
   rounds: number;
+  /**
+   * After the clean import, the same $import again into the same database (`--reimport`): every resource exists
+   * unchanged, so it must add no version; prints its rate beside the first one's.
+   */
+  reimport: boolean;
 }
 
 export function parseImportOptions(args: string[]): ImportBenchOptions {
@@ -22,6 +27,7 @@ export function parseImportOptions(args: string[]): ImportBenchOptions {
       ...SIZE_OPTIONS,
       kills: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '1' },
+      reimport: { type: 'boolean', default: false },
     },
   });
   return {
@@ -29,5 +35,6 @@ export function parseImportOptions(args: string[]): ImportBenchOptions {
     keep: values.keep,
     kills: wholeNumber('kills', values.kills, 0),
     rounds: wholeNumber('rounds', values.rounds, 1),
+    reimport: values.reimport,
   };
 }

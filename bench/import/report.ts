@@ -44,6 +44,8 @@ export interface ImportBenchResult {
   e2e: Timing & { jobId: string; phases: WorkflowPhases };
   /** e2e resources/s over raw resources/s. */
   ratio: number;
+  /** `--reimport`: the same $import again over the data the clean one wrote (every resource unchanged). */
+  reimport?: Timing;
   /** Peak RSS of the worker while it ran the import (reset after start-up), and during its start-up. */
   workerPeakRssMb: { import: number; startup: number };
   /** One killed import per round; the verdict takes the median of their ratios. */
@@ -90,6 +92,8 @@ export function printImportReport(result: ImportBenchResult): void {
   console.log(`raw insertMany (${result.settings.baselineWriters} writers): ${rate(raw)}`);
   console.log(`$import e2e: ${rate(e2e)}`);
   console.log(`workflow ${e2e.phases.workflowSeconds.toFixed(1)} s: ${phaseText(e2e.phases)}`);
+  if (result.reimport)
+    console.log(`$import again, all unchanged: ${rate(result.reimport)} (first import ${rate(e2e)})`);
   console.log(`throughput e2e/raw: ${result.ratio.toFixed(2)} (target ≥ ${IMPORT_TARGET.minThroughputRatio}) ${pass}`);
   console.log(
     `worker peak RSS: ${result.workerPeakRssMb.import.toFixed(0)} MB during the import ` +

@@ -1,4 +1,5 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
+import { createHash } from 'node:crypto';
 import { compartmentsOf, extractSearchKeys, type SearchKeys } from '@fhir-bulk/search';
 
 /**
@@ -25,6 +26,11 @@ export interface StoredDocument {
   search: SearchKeys;
   /** A tombstone's are those of the version it deleted, so Patient- and Group-level exports can list the deletion. */
   compartments: string[];
+  /**
+   * contentHash(resource), so a write of unchanged content (a re-import) is recognised from a small `_id` read without
+   * the stored resource. Absent on tombstones and on documents written before it existed: those compare content.
+   */
+  contentHash?: string;
 }
 
 /** A stored version as readers see it: `resource` is `text` parsed, on first use (an export may never need it). */
@@ -91,6 +97,7 @@ export function toDocument(
     resource: stored,
     search: deleted ? {} : extractSearchKeys(stored),
     compartments: deleted ? (deletedVersion?.compartments ?? []) : compartmentsOf(stored),
+    ...(deleted ? {} : { contentHash: contentHash(stored) }),
   };
 }
 
@@ -105,18 +112,45 @@ export function sameContent(a: FhirResource, b: FhirResource): boolean {
   return canonical(withoutVersionMeta(a)) === canonical(withoutVersionMeta(b));
 }
 
+/** SHA-256 (base64) of the content as sameContent sees it: equal hashes, same content. */
+export function contentHash(resource: FhirResource): string {
+  return createHash('sha256')
+    .update(canonical(withoutVersionMeta(resource)))
+    .digest('base64');
+}
+
+/**
+ * Whether a stored version holds `resource`'s content: by its hash when it has one, else (written before hashes) by
+ * comparing the content.
+ */
+export function storedSame(
+  stored: Pick<ResourceDocument, 'resource' | 'contentHash'>,
+  resource: FhirResource,
+): boolean {
+  return stored.contentHash === undefined
+    ? sameContent(stored.resource, resource)
+    : stored.contentHash === contentHash(resource);
+}
+
 function withoutVersionMeta(resource: FhirResource): FhirResource {
   const { versionId: _v, lastUpdated: _l, ...meta } = resource.meta ?? {};
   const { meta: _meta, ...rest } = resource;
   return Object.keys(meta).length > 0 ? { ...rest, meta } : (rest as FhirResource);
 }
 
+/** JSON with keys sorted and undefined members left out; built by concatenation, as it runs on every write. */
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i > 0 ? ',' : ''}${canonical(value[i])}`;
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonical(record[key])}`;
+  }
+  return `${out}}`;
 }

@@ -6,9 +6,9 @@ import {
   type HistoryDocument,
   historyKey,
   type ResourceDocument,
-  sameContent,
   type StoredDocument,
   type StoredHistoryDocument,
+  storedSame,
   tenantKeyRange,
   toDocument,
   toHistory,
@@ -160,7 +160,7 @@ export class ResourceStore {
     if (options.ifMatch !== undefined && (current?.versionId ?? 0) !== options.ifMatch) {
       throw new VersionConflictError(resource.resourceType, resource.id, options.ifMatch, current?.versionId, true);
     }
-    if (current && !current.deleted && sameContent(current.resource, resource)) {
+    if (current && !current.deleted && storedSame(current, resource)) {
       return { doc: current, created: false, changed: false };
     }
     return this.putVersion(tenant, resource, current, false, options.session);
