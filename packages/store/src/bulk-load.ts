@@ -1,6 +1,7 @@
 import type { FhirResource } from '@fhir-bulk/fhir';
 import type { Collection } from 'mongodb';
 import { isMongoUnreachable, writeErrorsOf } from './errors';
+import { groupBy } from './group-by';
 import { contentHash, documentKey, type StoredDocument, storedSame, toDocument, toStored } from './resource-document';
 import type { ResourceStore } from './resource-store';
 
@@ -42,7 +43,7 @@ export async function bulkLoad(
 ): Promise<BulkLoadResult> {
   const result: BulkLoadResult = { created: 0, updated: 0, unchanged: 0, rejected: [], unstorable: [] };
   const lastUpdated = store.clock();
-  for (const [type, group] of groupByType(resources)) {
+  for (const [type, group] of groupBy(resources, (resource) => resource.resourceType)) {
     await store.prepare(tenant, type);
     const collection = store.collection(tenant, type);
     const batch = group.map(withId);
@@ -195,16 +196,6 @@ async function insertSome(
 /** The database's reason, short: its messages can quote the whole document. */
 const refusal = (code: unknown, message = '') =>
   `the database refused it (code ${String(code)}): ${message.length > 200 ? `${message.slice(0, 200)}…` : message}`;
-
-function groupByType(resources: readonly FhirResource[]): Map<string, FhirResource[]> {
-  const byType = new Map<string, FhirResource[]>();
-  for (const resource of resources) {
-    const group = byType.get(resource.resourceType) ?? [];
-    group.push(resource);
-    byType.set(resource.resourceType, group);
-  }
-  return byType;
-}
 
 function withId(resource: FhirResource): FhirResource & { id: string } {
   if (!resource.id) throw new Error(`bulk load needs ids; got a ${resource.resourceType} without one`);

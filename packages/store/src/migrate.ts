@@ -2,6 +2,7 @@ import type { FhirResource } from '@fhir-bulk/fhir';
 import { extractSearchKeys } from '@fhir-bulk/search';
 import type { Collection, Db } from 'mongodb';
 import { isMongoUnreachable, writeErrorsOf } from './errors';
+import { groupBy } from './group-by';
 import type { StoredDocument, StoredHistoryDocument } from './resource-document';
 import { ResourceStore } from './resource-store';
 import { legacyCollections } from './tenant-collections';
@@ -48,7 +49,7 @@ export async function migrateStore(db: Db, options: MigrateOptions = {}): Promis
     for (;;) {
       const batch = await legacy.find({}).limit(batchSize).toArray();
       if (batch.length === 0) break;
-      for (const [tenant, docs] of byTenant(batch)) {
+      for (const [tenant, docs] of groupBy(batch, (doc) => doc.tenant)) {
         await store.prepare(tenant, type);
         const target = history ? store.history(tenant, type) : store.collection(tenant, type);
         const moved = docs.map((doc) => toText(doc, history));
@@ -75,16 +76,6 @@ function toText(doc: LegacyDocument, history: boolean): Record<string, unknown> 
   const { resource, ...rest } = doc;
   const view = !history && !doc.deleted && resource.resourceType === 'ViewDefinition';
   return { ...rest, ...(view ? { search: extractSearchKeys(resource) } : {}), text: JSON.stringify(resource) };
-}
-
-function byTenant(docs: LegacyDocument[]): Map<string, LegacyDocument[]> {
-  const groups = new Map<string, LegacyDocument[]>();
-  for (const doc of docs) {
-    const group = groups.get(doc.tenant) ?? [];
-    group.push(doc);
-    groups.set(doc.tenant, group);
-  }
-  return groups;
 }
 
 /** Inserts the documents, skipping those whose `_id` is already there (copied by a run killed before its delete). */
