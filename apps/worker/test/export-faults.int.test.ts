@@ -6,19 +6,17 @@ import {
   exactlyOnce,
   exportedResourceCounts,
   freePort,
+  heartbeatsOf,
   outputCount,
   pollsTaskQueue,
   pollUntilDone,
-  type ServiceProcess,
-  stackEnv,
+  StackProcesses,
   startBulkStack,
-  startService,
   stopWhen,
   startTemporalServer,
   waitFor,
 } from '@fhir-bulk/test-support';
 import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +40,7 @@ jest.setTimeout(300_000);
 
 let stack: BulkStack;
 const expected: string[] = [];
-const processes: ServiceProcess[] = [];
+const processes = new StackProcesses(() => stack);
 
 beforeAll(async () => {
   stack = await startBulkStack({ env, inProcessWorker: false });
@@ -65,22 +63,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(processes.map((p) => p.kill()));
+  await processes.killAll();
   await stack.stop();
 });
-
-function spawnService(app: 'worker' | 'api', overrides: Record<string, string> = {}) {
-  const service = startService(app, { ...stackEnv(stack), ...overrides });
-  processes.push(service);
-  return service;
-}
 
 /**
  * A worker started at full speed, returned polling and stopped (SIGSTOP): a job started next waits for stopWhen's
  * bursts, which slow the job and not the worker's start.
  */
 async function pollingWorker(client = stack.client, overrides: Record<string, string> = {}) {
-  const worker = spawnService('worker', overrides);
+  const worker = processes.spawn('worker', overrides);
   const polling = () => pollsTaskQueue(client, stack.config.TEMPORAL_TASK_QUEUE, worker, ['workflow', 'activity']);
   await waitFor(polling, 120_000, 'the worker polling');
   worker.child.kill('SIGSTOP');
@@ -98,17 +90,6 @@ async function kickoff(
   expect(response.status).toBe(202);
   const statusUrl = response.headers.get('content-location')!;
   return { statusUrl, jobId: statusUrl.split('/').pop()! };
-}
-
-/** The checkpoints running partitions last heartbeated, as Temporal holds them; fails if the job has ended. */
-async function checkpoints(client: Client, jobId: string): Promise<PartitionCheckpoint[]> {
-  const description = await client.workflow.getHandle(jobId).describe();
-  if (description.status.name !== 'RUNNING')
-    throw new Error(`job ${jobId} ended (${description.status.name}) too soon`);
-  return (description.raw.pendingActivities ?? []).flatMap((activity) => {
-    const payload = activity.heartbeatDetails?.payloads?.[0];
-    return payload ? [defaultPayloadConverter.fromPayload<PartitionCheckpoint>(payload)] : [];
-  });
 }
 
 async function expectExactlyOnce(tenant: string, jobId: string, manifest: ExportManifest) {
@@ -143,10 +124,11 @@ async function exportThroughTwoKills(tenant: string, query: string) {
   let worker = await pollingWorker();
   const { statusUrl, jobId } = await kickoff(stack.baseUrl, tenant, query);
   await stopWhen(worker, async () => (await fileCount(tenant, jobId)) > 0, 'a completed file');
-  const heartbeated = async () => (await checkpoints(stack.client, jobId)).some((c) => c.files.length > 0);
+  const heartbeated = async () =>
+    (await heartbeatsOf<PartitionCheckpoint>(stack.client, jobId)).some((c) => c.files.length > 0);
   await stopWhen(worker, heartbeated, 'its checkpoint', { runMs: 50, stopMs: 300 });
   await worker.kill('SIGKILL');
-  const kept = (await checkpoints(stack.client, jobId)).flatMap((c) => c.files);
+  const kept = (await heartbeatsOf<PartitionCheckpoint>(stack.client, jobId)).flatMap((c) => c.files);
   expect(kept.length).toBeGreaterThan(0);
   const before = new Map(
     await Promise.all(kept.map(async (f) => [f.key, (await stack.objects.stat(f.key))?.etag] as const)),
@@ -156,12 +138,12 @@ async function exportThroughTwoKills(tenant: string, query: string) {
   // Kill 2: once the resumed attempt has completed a file of its own (perhaps before heartbeating it). This worker
   // starts in bursts: the retried partitions wait for it, and at full speed it could finish them before a check.
   const filesAtKill = await fileCount(tenant, jobId);
-  worker = spawnService('worker');
+  worker = processes.spawn('worker');
   await stopWhen(worker, async () => (await fileCount(tenant, jobId)) > filesAtKill, 'a file after the restart');
   await worker.kill('SIGKILL');
   expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
 
-  const last = spawnService('worker');
+  const last = processes.spawn('worker');
   const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
   expect(done.status).toBe(200);
   // Files completed before the first kill were not written again.
@@ -231,7 +213,7 @@ describe('the API killed and restarted mid-export', () => {
   it('answers the same job from the new process, which completes exactly once', async () => {
     const port = await freePort();
     const apiEnv = { API_PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` };
-    const api = spawnService('api', apiEnv);
+    const api = processes.spawn('api', apiEnv);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitFor(() => ready(baseUrl), 60_000, 'the API');
     const worker = await pollingWorker();
@@ -241,7 +223,7 @@ describe('the API killed and restarted mid-export', () => {
     await api.kill('SIGKILL');
     expect((await stack.client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
 
-    spawnService('api', apiEnv);
+    processes.spawn('api', apiEnv);
     await waitFor(() => ready(baseUrl), 60_000, 'the restarted API');
     resume();
     const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
@@ -254,12 +236,12 @@ describe('the Temporal server killed and restarted mid-export', () => {
   it('continues from its persistent state and completes exactly once', async () => {
     const dbFile = join(mkdtempSync(join(tmpdir(), 'fhir-bulk-temporal-')), 'temporal.db');
     let temporal = await startTemporalServer(dbFile);
-    processes.push(temporal.service);
+    processes.adopt(temporal.service);
     const port = Number(temporal.address.split(':')[1]);
     const overrides = { TEMPORAL_ADDRESS: temporal.address };
     const apiPort = await freePort();
     const baseUrl = `http://127.0.0.1:${apiPort}`;
-    spawnService('api', { ...overrides, API_PORT: String(apiPort), PUBLIC_BASE_URL: baseUrl });
+    processes.spawn('api', { ...overrides, API_PORT: String(apiPort), PUBLIC_BASE_URL: baseUrl });
     await waitFor(() => ready(baseUrl), 60_000, 'the API');
     const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     try {
@@ -269,7 +251,7 @@ describe('the Temporal server killed and restarted mid-export', () => {
       expect((await client.workflow.getHandle(jobId).describe()).status.name).toBe('RUNNING');
       await temporal.service.kill('SIGKILL');
       temporal = await startTemporalServer(dbFile, port);
-      processes.push(temporal.service);
+      processes.adopt(temporal.service);
       resume();
 
       const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);

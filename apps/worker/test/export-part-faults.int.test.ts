@@ -7,16 +7,14 @@ import {
   exactlyOnce,
   exportedResourceCounts,
   freePort,
+  heartbeatsOf,
   outputCount,
   pollUntilDone,
-  type ServiceProcess,
-  stackEnv,
+  StackProcesses,
   startBulkStack,
-  startService,
   stopWhen,
   waitFor,
 } from '@fhir-bulk/test-support';
-import { defaultPayloadConverter } from '@temporalio/common';
 
 /**
  * A worker SIGKILLed twice while it writes one large file: the retried attempts go on with the same multipart upload
@@ -50,7 +48,7 @@ const UNTIL_HEARTBEAT = { runMs: 50, stopMs: 200, timeoutMs: 240_000 };
 
 let stack: BulkStack;
 const expected: string[] = [];
-const processes: ServiceProcess[] = [];
+const processes = new StackProcesses(() => stack);
 
 beforeAll(async () => {
   stack = await startBulkStack({ env, inProcessWorker: false });
@@ -68,24 +66,14 @@ beforeAll(async () => {
 // Each test's API and workers go with it: a worker left polling would take the next test's tasks with its own
 // settings (an unencrypted one writing the encrypted test's manifest).
 afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.kill()));
+  await processes.killAll();
 });
 
 afterAll(() => stack.stop());
 
-function spawn(app: 'worker' | 'api', overrides: Record<string, string>) {
-  const service = startService(app, { ...stackEnv(stack), ...overrides });
-  processes.push(service);
-  return service;
-}
-
 /** The file the running partition is writing, as its last heartbeat (held by Temporal) names it. */
 async function openFile(jobId: string): Promise<OpenFile | undefined> {
-  const description = await stack.client.workflow.getHandle(jobId).describe();
-  if (description.status.name !== 'RUNNING')
-    throw new Error(`job ${jobId} ended (${description.status.name}) too soon`);
-  const payload = description.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
-  return payload && defaultPayloadConverter.fromPayload<PartitionCheckpoint>(payload).open;
+  return (await heartbeatsOf<PartitionCheckpoint>(stack.client, jobId))[0]?.open;
 }
 
 /** The parts S3 holds for the open file's upload: number, entity tag and when each was uploaded. */
@@ -104,7 +92,7 @@ describe.each([
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const apiEnv = { ...encryption, API_PORT: String(port), PUBLIC_BASE_URL: baseUrl };
-    spawn('api', apiEnv);
+    processes.spawn('api', apiEnv);
     await waitFor(
       () =>
         fetch(`${baseUrl}/readyz`).then(
@@ -114,7 +102,7 @@ describe.each([
       60_000,
       'the API',
     );
-    let worker = spawn('worker', encryption);
+    let worker = processes.spawn('worker', encryption);
     const kickoff = await stack.fetch(`${baseUrl}/tenant/parts/$export?_type=Observation`, {
       headers: { Prefer: 'respond-async', Accept: 'application/fhir+json' },
     });
@@ -132,14 +120,14 @@ describe.each([
     // Kill 2: once the retried attempt has uploaded another part of the same upload, as S3 lists it (a heartbeat
     // could come too late: see UNTIL_HEARTBEAT). An attempt that gave the upload up would make the listing fail.
     const partsAtKill = (await storedParts(first)).length;
-    worker = spawn('worker', encryption);
+    worker = processes.spawn('worker', encryption);
     const more = async () => (await storedParts(first)).length > partsAtKill;
     await stopWhen(worker, more, 'a part uploaded after the first kill', SLOWED);
     await worker.kill('SIGKILL');
     // The parts checkpointed before the first kill were not uploaded again: same entity tags, same times.
     expect((await storedParts(first)).slice(0, first.upload.parts)).toEqual(kept);
 
-    spawn('worker', encryption);
+    processes.spawn('worker', encryption);
     const done = await pollUntilDone(statusUrl, stack.fetch, 180_000);
     expect(done.status).toBe(200);
     const manifest = (await done.json()) as ExportManifest;

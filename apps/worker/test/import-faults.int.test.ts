@@ -7,6 +7,7 @@ import {
 } from '@fhir-bulk/import';
 import {
   type BulkStack,
+  heartbeatsOf,
   importFile,
   ndjsonLines,
   pollProgressUntil,
@@ -15,13 +16,11 @@ import {
   type ServiceProcess,
   pollsActivities,
   slowDown,
-  stackEnv,
+  StackProcesses,
   startBulkStack,
   startImport,
-  startService,
   waitFor,
 } from '@fhir-bulk/test-support';
-import { defaultPayloadConverter } from '@temporalio/common';
 
 /**
  * $import under faults: the worker SIGKILLed mid-file, twice, and restarted. Every good resource must exist exactly
@@ -39,7 +38,7 @@ const CLEAN_LINES = 60_000;
 const VERY_SLOW = { runMs: 30, stopMs: 270 };
 
 let stack: BulkStack;
-const processes: ServiceProcess[] = [];
+const processes = new StackProcesses(() => stack);
 
 beforeAll(async () => {
   stack = await startBulkStack({ env, inProcessWorker: false });
@@ -47,33 +46,23 @@ beforeAll(async () => {
 
 // A worker a test leaves (it failed early) must not serve the next test's job under its own settings.
 afterEach(async () => {
-  await Promise.all(processes.splice(0).map((p) => p.kill()));
+  await processes.killAll();
 });
 
 afterAll(async () => {
   await stack.stop();
 });
 
-function spawnWorker() {
-  const worker = startService('worker', stackEnv(stack));
-  processes.push(worker);
-  return worker;
-}
-
 /** The checkpoint the running file activity last heartbeated, as Temporal holds it; fails if the job ended. */
 async function checkpoint(jobId: string): Promise<ImportCheckpoint | undefined> {
-  const description = await stack.client.workflow.getHandle(jobId).describe();
-  if (description.status.name !== 'RUNNING')
-    throw new Error(`job ${jobId} ended (${description.status.name}) too soon`);
-  const payload = description.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
-  return payload ? defaultPayloadConverter.fromPayload<ImportCheckpoint>(payload) : undefined;
+  return (await heartbeatsOf<ImportCheckpoint>(stack.client, jobId))[0];
 }
 
 describe('a worker SIGKILLed mid-file', () => {
   it('resumes from the checkpoint: every good resource once with one version, every bad line reported once', async () => {
     const file = importFile('Patient', LINES, { prefix: 'k' });
     const url = await putInput(stack.inputs, 'kill/patients.ndjson', file.text);
-    let worker = spawnWorker();
+    let worker = processes.spawn('worker');
     slowDown(worker);
     const { statusUrl, jobId } = await startImport(
       `${stack.baseUrl}/tenant/kill`,
@@ -87,7 +76,7 @@ describe('a worker SIGKILLed mid-file', () => {
     await worker.kill('SIGKILL');
 
     // Kill 2: after the resumed attempt has moved on, mid-file.
-    worker = spawnWorker();
+    worker = processes.spawn('worker');
     slowDown(worker);
     await waitFor(
       async () => ((await checkpoint(jobId))?.offset ?? 0) > first.offset,
@@ -109,7 +98,7 @@ describe('a worker SIGKILLed mid-file', () => {
     expect(second.offset).toBeLessThan(Buffer.byteLength(file.text));
     await worker.kill('SIGKILL');
 
-    spawnWorker();
+    processes.spawn('worker');
     // Slow on FerretDB: a resumed attempt rewrites the batches after its checkpoint, and every id that exists
     // costs a read by _id (about 7-10 ms there) to compare content.
     const done = await pollUntilDone(statusUrl, stack.fetch, 300_000);
@@ -141,7 +130,7 @@ describe('a worker SIGKILLed mid-file', () => {
 async function importCleanFileSlowly(tenant: string) {
   const file = importFile('Patient', CLEAN_LINES, { prefix: tenant, badEvery: 0 });
   const url = await putInput(stack.inputs, `${tenant}/patients.ndjson`, file.text);
-  const worker = spawnWorker();
+  const worker = processes.spawn('worker');
   slowDown(worker, VERY_SLOW);
   const { statusUrl, jobId } = await startImport(
     `${stack.baseUrl}/tenant/${tenant}`,
@@ -181,7 +170,7 @@ describe('a resumed attempt', () => {
       expect(stored).toBeLessThan(CLEAN_LINES); // mid-file
       expect(resume.count).toBeLessThanOrEqual(stored); // a checkpoint never passes what was written
       expect(redo).toBeLessThanOrEqual(bound);
-      worker = spawnWorker();
+      worker = processes.spawn('worker');
       slowDown(worker, VERY_SLOW);
     }
     const done = await pollUntilDone(statusUrl, stack.fetch, 300_000);
@@ -209,8 +198,7 @@ describe('a source withdrawn from the worker policy mid-file', () => {
     expect(stored).toBeLessThan(CLEAN_LINES);
 
     // The replacement runs under a policy without the input bucket (an operator withdrew it).
-    const replacement = startService('worker', { ...stackEnv(stack), IMPORT_S3_BUCKETS: 'another-import-bucket' });
-    processes.push(replacement);
+    processes.spawn('worker', { IMPORT_S3_BUCKETS: 'another-import-bucket' });
     const done = await pollUntilDone(statusUrl, stack.fetch, 120_000);
     expect(done.status).toBeGreaterThanOrEqual(400);
     expect(done.status).toBeLessThan(500);
@@ -229,7 +217,7 @@ describe('cancel', () => {
     const url = await putInput(stack.inputs, 'cancel/patients.ndjson', importFile('Patient', LINES).text);
     // Slowed only once it polls: a worker slowed from its start bundles its workflow code at a quarter speed, which
     // on a machine busy with the other fault suites took longer than the test allows.
-    const worker = spawnWorker();
+    const worker = processes.spawn('worker');
     await waitFor(() => pollsActivities(stack, worker), 120_000, 'the worker to poll');
     const release = slowDown(worker);
     const { statusUrl, jobId } = await startImport(
@@ -261,7 +249,7 @@ describe('cancel', () => {
 
   it('ends cancelled, not failed, when the cancel lands while the worker is dead', async () => {
     const url = await putInput(stack.inputs, 'cancel-dead/patients.ndjson', importFile('Patient', LINES).text);
-    const worker = spawnWorker();
+    const worker = processes.spawn('worker');
     await waitFor(() => pollsActivities(stack, worker), 120_000, 'the worker to poll');
     slowDown(worker);
     const { statusUrl, jobId } = await startImport(
@@ -275,7 +263,7 @@ describe('cancel', () => {
     // Nobody can acknowledge the cancel: the file's attempt ends by heartbeat timeout, the cleanup runs on the next
     // worker, and the job must still end as what its client asked for.
     expect((await stack.fetch(statusUrl, { method: 'DELETE' })).status).toBe(202);
-    spawnWorker();
+    processes.spawn('worker');
     await waitFor(
       async () => (await stack.client.workflow.getHandle(jobId).describe()).status.name !== 'RUNNING',
       120_000,

@@ -11,3 +11,5 @@ export * from './audit-events';
 export * from './test-certificates';
 export * from './metrics-text';
 export * from './legacy-store';
+export * from './heartbeats';
+export * from './stack-processes';
