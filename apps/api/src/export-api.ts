@@ -5,6 +5,7 @@ import type { ObjectStore } from '@fhir-bulk/object-store';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { presignManifest } from './manifest-urls';
+import { statusSharing } from './async-jobs/status-snapshots';
 import { PollThrottle } from './poll-throttle';
 import type { ExportStatusDeps } from './routes/export-status';
 import { TemporalExportJobs } from './temporal-export-jobs';
@@ -15,6 +16,7 @@ export type ExportApiConfig = Pick<
   | 'EXPORT_MAX_CONCURRENT_PER_TENANT'
   | 'JOB_TIMEOUT_HOURS'
   | 'JOB_STATUS_MIN_INTERVAL_SECONDS'
+  | 'JOB_STATUS_SHARE_SECONDS'
   | 'EXPORT_MANIFEST_PAGE_SIZE'
   | 'EXPORT_FILE_ACCESS'
   | 'EXPORT_PRESIGNED_URL_TTL_SECONDS'
@@ -49,6 +51,7 @@ export function createExportApi(
     ),
     objects,
     throttle: new PollThrottle(config.JOB_STATUS_MIN_INTERVAL_SECONDS * 1000),
+    statusSharing: statusSharing(config.JOB_STATUS_SHARE_SECONDS),
     publicBaseUrl,
     retryAfterSeconds,
     manifestPageSize: config.EXPORT_MANIFEST_PAGE_SIZE,

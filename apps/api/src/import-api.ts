@@ -12,6 +12,7 @@ import {
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { InputChecks } from '@fhir-bulk/import';
+import { statusSharing } from './async-jobs/status-snapshots';
 import { PollThrottle } from './poll-throttle';
 import type { SubmissionStore } from './job-interfaces';
 import type { ImportStatusDeps } from './routes/import-status';
@@ -22,6 +23,7 @@ export type ImportApiConfig = Pick<
   | 'TEMPORAL_TASK_QUEUE'
   | 'JOB_TIMEOUT_HOURS'
   | 'JOB_STATUS_MIN_INTERVAL_SECONDS'
+  | 'JOB_STATUS_SHARE_SECONDS'
   | 'IMPORT_S3_BUCKETS'
   | 'IMPORT_HTTP_ALLOWED_PREFIXES'
   | 'IMPORT_TENANT_ALLOWED_PREFIXES'
@@ -63,6 +65,7 @@ export function createImportApi(
     ),
     objects,
     throttle: new PollThrottle(config.JOB_STATUS_MIN_INTERVAL_SECONDS * 1000),
+    statusSharing: statusSharing(config.JOB_STATUS_SHARE_SECONDS),
     retryAfterSeconds: Math.max(1, Math.ceil(config.JOB_STATUS_MIN_INTERVAL_SECONDS)),
     checks,
     submissions: new SubmissionRecords(db),

@@ -60,6 +60,38 @@ describe('status of a running export', () => {
   });
 });
 
+describe('polls sharing status lookups (JOB_STATUS_SHARE_SECONDS)', () => {
+  let shared: RouteApp;
+  let token: string;
+  beforeAll(async () => {
+    shared = await startRouteApp({ statusShareSeconds: 60 });
+    token = shared.tokens.issue();
+  });
+  afterAll(() => shared.stop());
+
+  async function sharedKickoff() {
+    const kicked = await shared.request('/$export', token, { headers: { Prefer: 'respond-async' } });
+    const statusPath = kicked.headers.get('content-location')!.slice(shared.baseUrl.length);
+    return { statusPath, jobId: statusPath.split('/').pop()! };
+  }
+
+  it('answers polls within the interval from the last lookup', async () => {
+    const { statusPath, jobId } = await sharedKickoff();
+    shared.exports.answer(jobId, { state: 'running', progress: { phase: 'planning', total: 0, byType: {} } });
+    expect((await shared.request(statusPath, token)).headers.get('x-progress')).toBe('Planning');
+    shared.exports.answer(jobId, { state: 'running', progress: { phase: 'exporting', total: 10, byType: {} } });
+    const polls = await Promise.all([1, 2, 3].map(() => shared.request(statusPath, token)));
+    expect(polls.map((p) => p.headers.get('x-progress'))).toEqual(['Planning', 'Planning', 'Planning']);
+  });
+
+  it('still answers 404 at once after a cancel: ownership and cancellation are checked on every poll', async () => {
+    const { statusPath } = await sharedKickoff();
+    expect((await shared.request(statusPath, token)).status).toBe(202);
+    expect((await shared.request(statusPath, token, { method: 'DELETE' })).status).toBe(202);
+    expect((await outcomeIssue(await shared.request(statusPath, token), 404)).code).toBe('not-found');
+  });
+});
+
 describe('status of a finished export', () => {
   const files = [
     { type: 'Patient', key: 'default/export/x/Patient-0-0.ndjson', count: 2, size: 100, kind: 'output' as const },

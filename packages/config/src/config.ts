@@ -240,6 +240,12 @@ const schema = z.object({
    * EXPORT_STATUS_MIN_INTERVAL_SECONDS.
    */
   JOB_STATUS_MIN_INTERVAL_SECONDS: z.coerce.number().min(0).default(1),
+  /**
+   * Polls of one job within this many seconds of a status lookup are answered from it, and up to 5 times this from
+   * it while it is refreshed in the background (apps/api/src/async-jobs/status-snapshots.ts). 0: every poll looks
+   * the job up.
+   */
+  JOB_STATUS_SHARE_SECONDS: z.coerce.number().min(0).default(1),
 
   /** Input files one import reads at once (`MaxConcurrentFiles` in the import settings this mirrors). */
   IMPORT_MAX_CONCURRENT_FILES: z.coerce.number().int().min(1).max(256).default(2),

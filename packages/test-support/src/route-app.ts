@@ -1,6 +1,7 @@
 import { createApp } from '@fhir-bulk/api/src/app';
 import type { AuthApi } from '@fhir-bulk/api/src/auth-api';
 import { answerClientErrors } from '@fhir-bulk/api/src/client-errors';
+import { statusSharing } from '@fhir-bulk/api/src/async-jobs/status-snapshots';
 import { PollThrottle } from '@fhir-bulk/api/src/poll-throttle';
 import { buildManifest, type ExportedFile, type ExportManifest, manifestKey } from '@fhir-bulk/export';
 import type { InputChecks } from '@fhir-bulk/import';
@@ -50,12 +51,15 @@ export interface RouteAppOptions {
   retryAfterSeconds?: number;
   /** Files per page of a paged manifest. */
   manifestPageSize?: number;
+  /** JOB_STATUS_SHARE_SECONDS: polls of a job sharing status lookups (0, none, by default). */
+  statusShareSeconds?: number;
 }
 
 export async function startRouteApp({
   pollIntervalMs = 0,
   retryAfterSeconds = 5,
   manifestPageSize = 1000,
+  statusShareSeconds = 0,
 }: RouteAppOptions = {}): Promise<RouteApp> {
   // Listen first: the app needs its public URL, which holds the port the OS picked.
   const server = createServer();
@@ -75,7 +79,12 @@ export async function startRouteApp({
     checkJwksUri: unreachable('jwks_uri checks'),
     principal: (token) => tokens.principal(token),
   };
-  const status = { objects, throttle: new PollThrottle(pollIntervalMs), retryAfterSeconds };
+  const status = {
+    objects,
+    throttle: new PollThrottle(pollIntervalMs),
+    statusSharing: statusSharing(statusShareSeconds),
+    retryAfterSeconds,
+  };
   // Import inputs and submitted manifests are read from the same objects, as `{bucket}/{key}`.
   const checks: InputChecks = {
     sources: { s3Buckets: [IMPORT_BUCKET], httpPrefixes: [], tenantPrefixes: new Map() },

@@ -34,6 +34,8 @@ export async function connectTestServices(env: Record<string, string> = {}): Pro
     LOG_LEVEL: 'silent',
     // Tests poll fast; the suite that checks the 429 sets its own interval.
     JOB_STATUS_MIN_INTERVAL_SECONDS: '0',
+    // Every poll sees the job as it is now (a shared lookup can be a second old); route tests cover the sharing.
+    JOB_STATUS_SHARE_SECONDS: '0',
     // Workers stopped with activities still running cancel them at once, as before the grace time existed: suites
     // end sooner. The drain test sets its own.
     WORKER_SHUTDOWN_GRACE_SECONDS: '0',

@@ -6,6 +6,7 @@ import type { Response, Router } from 'express';
 import { exportFailed, exportTypesUnreadable, jobNotFound } from '../async-jobs/job-outcomes';
 import { jobRoutes, type PollContext, stillRunning } from '../async-jobs/job-routes';
 import type { ExportJobs, ExportJobStatus, JobRecordReader } from '../job-interfaces';
+import type { StatusSharing } from '../async-jobs/status-snapshots';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface ExportStatusDeps {
@@ -14,6 +15,8 @@ export interface ExportStatusDeps {
   records: JobRecordReader;
   objects: ObjectStore;
   throttle: PollThrottle;
+  /** How polls of one job share status lookups (JOB_STATUS_SHARE_SECONDS); none when absent. */
+  statusSharing?: StatusSharing;
   publicBaseUrl: string;
   /** Seconds a client should wait between polls (Retry-After). */
   retryAfterSeconds: number;
@@ -50,6 +53,7 @@ export function exportJobRoutes(
     records: deps.records,
     authorize: readsEveryType,
     throttle: deps.throttle,
+    ...(deps.statusSharing ? { sharing: deps.statusSharing } : {}),
     publicBaseUrl: deps.publicBaseUrl,
     status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
     answer: (res, status, poll) => answer(deps, body, res, status, poll),

@@ -5,6 +5,7 @@ import type { Response, Router } from 'express';
 import { importFailed, importGone } from '../async-jobs/job-outcomes';
 import { jobRoutes, stillRunning } from '../async-jobs/job-routes';
 import type { ImportJobs, ImportJobStatus, JobRecordReader } from '../job-interfaces';
+import type { StatusSharing } from '../async-jobs/status-snapshots';
 import type { PollThrottle } from '../poll-throttle';
 
 export interface ImportStatusDeps {
@@ -13,6 +14,8 @@ export interface ImportStatusDeps {
   records: JobRecordReader;
   objects: ObjectStore;
   throttle: PollThrottle;
+  /** How polls of one job share status lookups (JOB_STATUS_SHARE_SECONDS); none when absent. */
+  statusSharing?: StatusSharing;
   /** Seconds a client should wait between polls (Retry-After). */
   retryAfterSeconds: number;
 }
@@ -28,6 +31,7 @@ export function importStatusRoutes(deps: ImportStatusDeps, publicBaseUrl: string
     path: JOB_PATHS.import,
     records: deps.records,
     throttle: deps.throttle,
+    ...(deps.statusSharing ? { sharing: deps.statusSharing } : {}),
     publicBaseUrl,
     status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
     answer: (res, status, poll) => answer(deps, res, poll.jobId, status),
