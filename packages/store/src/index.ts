@@ -10,3 +10,4 @@ export * from './purge-older';
 export * from './tenant-collections';
 export * from './migrate';
 export * from './version-claims';
+export * from './read-ahead';

@@ -1,5 +1,5 @@
 import type { ExportJobInput, ExportPartition, ScanPosition } from '@fhir-bulk/export';
-import { type ResourceDocument, streamMatcher } from '@fhir-bulk/store';
+import { readAhead, type ResourceDocument, streamMatcher } from '@fhir-bulk/store';
 import type { PartitionDeps } from './deps';
 import { partitionQuery } from './partition-query';
 
@@ -8,6 +8,12 @@ export interface SourceDocument {
   doc: ResourceDocument;
   scanned?: number;
 }
+
+/**
+ * Documents asked of the database before the writer takes them: one cursor batch, so the database reads the next
+ * batch while the writer serialises and uploads this one (memory: one batch more).
+ */
+const READ_AHEAD = 1_000;
 
 /**
  * The documents of one partition, from `from` on (where a previous attempt's checkpoint left off). Two strategies, chosen by
@@ -28,13 +34,15 @@ export async function* partitionDocuments(
 ): AsyncGenerator<SourceDocument> {
   if (deps.server.indexedRangeScans) {
     const query = partitionQuery(job, partition, from.lastKey);
-    for await (const doc of deps.store.streamCurrent(job.tenant, partition.type, query)) yield { doc };
+    const docs = deps.store.streamCurrent(job.tenant, partition.type, query);
+    for await (const doc of readAhead(docs, READ_AHEAD)) yield { doc };
     return;
   }
   const query = partitionQuery(job, partition);
   const matches = streamMatcher(job.tenant, query);
   let scanned = from.scanned ?? 0;
-  for await (const doc of deps.store.scanRange(job.tenant, partition.type, { ...query, skip: scanned })) {
+  const docs = deps.store.scanRange(job.tenant, partition.type, { ...query, skip: scanned });
+  for await (const doc of readAhead(docs, READ_AHEAD)) {
     scanned++;
     if (matches(doc)) yield { doc, scanned };
   }
