@@ -12,11 +12,14 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-/** Kicks off an export as `owner`; its status URL and job id. */
-async function kickoff(path = '/$export?_type=Patient,Observation'): Promise<{ statusPath: string; jobId: string }> {
-  const response = await app.request(path, owner, { headers: { Prefer: 'respond-async' } });
+/** Kicks off an export as `owner` (or `token` on another app); its status URL and job id. */
+async function kickoff(
+  path = '/$export?_type=Patient,Observation',
+  on: { app: RouteApp; token: string } = { app, token: owner },
+): Promise<{ statusPath: string; jobId: string }> {
+  const response = await on.app.request(path, on.token, { headers: { Prefer: 'respond-async' } });
   expect(response.status).toBe(202);
-  const statusPath = response.headers.get('content-location')!.slice(app.baseUrl.length);
+  const statusPath = response.headers.get('content-location')!.slice(on.app.baseUrl.length);
   return { statusPath, jobId: statusPath.split('/').pop()! };
 }
 
@@ -69,11 +72,7 @@ describe('polls sharing status lookups (JOB_STATUS_SHARE_SECONDS)', () => {
   });
   afterAll(() => shared.stop());
 
-  async function sharedKickoff() {
-    const kicked = await shared.request('/$export', token, { headers: { Prefer: 'respond-async' } });
-    const statusPath = kicked.headers.get('content-location')!.slice(shared.baseUrl.length);
-    return { statusPath, jobId: statusPath.split('/').pop()! };
-  }
+  const sharedKickoff = () => kickoff('/$export', { app: shared, token });
 
   it('answers polls within the interval from the last lookup', async () => {
     const { statusPath, jobId } = await sharedKickoff();

@@ -14,6 +14,17 @@ function clock() {
 }
 
 const SHARING = { shareMs: 1_000, maxAgeMs: 5_000 };
+
+/** Snapshots whose job 't/job' has been looked up once ('running 10%'), at the clock's start. */
+async function primed() {
+  const { calls, lookup } = lookups();
+  const time = clock();
+  const snapshots = new StatusSnapshots(lookup, SHARING, time.now);
+  const first = snapshots.status('t', 'job');
+  calls[0]!.settle('running 10%');
+  await first;
+  return { calls, time, snapshots };
+}
 /** Lets settled lookups' callbacks run. */
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -41,12 +52,7 @@ describe('StatusSnapshots', () => {
   });
 
   it('after shareMs answers from the last lookup while one refresh runs, then from the refresh', async () => {
-    const { calls, lookup } = lookups();
-    const time = clock();
-    const snapshots = new StatusSnapshots(lookup, SHARING, time.now);
-    const first = snapshots.status('t', 'job');
-    calls[0]!.settle('running 10%');
-    await first;
+    const { calls, time, snapshots } = await primed();
     time.advance(1_500);
     expect(await snapshots.status('t', 'job')).toBe('running 10%');
     expect(await snapshots.status('t', 'job')).toBe('running 10%');
@@ -58,12 +64,7 @@ describe('StatusSnapshots', () => {
   });
 
   it('waits for a new lookup once the last one is maxAgeMs old', async () => {
-    const { calls, lookup } = lookups();
-    const time = clock();
-    const snapshots = new StatusSnapshots(lookup, SHARING, time.now);
-    const first = snapshots.status('t', 'job');
-    calls[0]!.settle('running 10%');
-    await first;
+    const { calls, time, snapshots } = await primed();
     time.advance(5_000);
     const poll = snapshots.status('t', 'job');
     expect(calls).toHaveLength(2);
@@ -84,12 +85,7 @@ describe('StatusSnapshots', () => {
   });
 
   it('drops a snapshot whose background refresh failed, so the next poll waits for a lookup', async () => {
-    const { calls, lookup } = lookups();
-    const time = clock();
-    const snapshots = new StatusSnapshots(lookup, SHARING, time.now);
-    const first = snapshots.status('t', 'job');
-    calls[0]!.settle('running 10%');
-    await first;
+    const { calls, time, snapshots } = await primed();
     time.advance(2_000);
     expect(await snapshots.status('t', 'job')).toBe('running 10%');
     calls[1]!.fail(new Error('Temporal unreachable'));
