@@ -21,8 +21,12 @@ import {
  * after its last checkpointed part, so the parts completed before a kill are not uploaded again, and the file holds
  * every resource exactly once, read back whole (also encrypted, whose parts end mid-record on a 64 KiB segment).
  */
-const OBSERVATIONS = 15_000;
-/** About 1.5 KB per line: 22 MB in one file, five parts of 5 MiB. */
+/**
+ * About 1.5 KB per line: 58 MB in one file, eleven parts of 5 MiB. Large enough that writing it takes several
+ * heartbeat intervals even when the worker is slowed: stopping the worker does not stop FerretDB from reading the
+ * batch the export asked for ahead, so a slowed worker still writes at about FerretDB's pace.
+ */
+const OBSERVATIONS = 40_000;
 const NOTE = 'n'.repeat(1_400);
 const KEY_ENTRY = `faults:${Buffer.alloc(32, 5).toString('base64')}`;
 const env = {
@@ -33,7 +37,7 @@ const env = {
   EXPORT_HEARTBEAT_TIMEOUT_SECONDS: '5',
 };
 
-// Three worker starts and a slowed export of 22 MB per test, on a machine other suites share.
+// Three worker starts and a slowed export of 58 MB per test, on a machine other suites share.
 jest.setTimeout(600_000);
 /**
  * Workers run at half speed in bursts (SIGSTOP/SIGCONT from outside, stopWhen), so each kill surely lands while the
@@ -84,6 +88,17 @@ async function storedParts({ key, upload }: OpenFile) {
   return (listed.Parts ?? []).map(({ PartNumber, ETag, LastModified }) => ({ PartNumber, ETag, LastModified }));
 }
 
+/** Whether the file's upload is still open (neither completed nor aborted). */
+function stillOpen(file: OpenFile): Promise<boolean> {
+  return storedParts(file).then(
+    () => true,
+    (error: unknown) => {
+      if ((error as Error).name === 'NoSuchUpload') return false;
+      throw error;
+    },
+  );
+}
+
 describe.each([
   ['plain', { OBJECT_ENCRYPTION: 'off' }],
   ['with OBJECT_ENCRYPTION=on', { OBJECT_ENCRYPTION: 'on', OBJECT_ENCRYPTION_KEYS: KEY_ENTRY }],
@@ -111,7 +126,11 @@ describe.each([
     const jobId = statusUrl.split('/').pop()!;
 
     // Kill 1: once a part of the file is checkpointed (the worker stopped there, so it cannot finish meanwhile).
-    const checkpointed = async () => ((await openFile(jobId))?.upload.parts ?? 0) >= 1;
+    // The upload must still be open: Temporal may hold a heartbeat older than the file's completion.
+    const checkpointed = async () => {
+      const open = await openFile(jobId);
+      return (open?.upload.parts ?? 0) >= 1 && (await stillOpen(open!));
+    };
     await stopWhen(worker, checkpointed, 'a checkpointed part', UNTIL_HEARTBEAT);
     await worker.kill('SIGKILL');
     const first = (await openFile(jobId))!;
