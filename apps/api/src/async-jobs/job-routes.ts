@@ -45,8 +45,8 @@ export interface JobRoutesOptions<S> {
   /** Checks the token of each request under the job's URL, once ownership is settled (see jobAccess). */
   authorize?: (principal: Principal, record: JobRecord) => void;
   throttle: PollThrottle;
-  /** How polls of one job share status lookups (none when absent). */
-  sharing?: StatusSharing;
+  /** How polls of one job share status lookups (JOB_STATUS_SHARE_SECONDS). */
+  sharing: StatusSharing;
   publicBaseUrl: string;
   status(tenant: string, jobId: string): Promise<S>;
   /** Answers a poll from the job's status (or throws its OperationOutcomeError). */
@@ -60,14 +60,15 @@ export interface JobRoutesOptions<S> {
 /**
  * The asynchronous request pattern shared by every bulk operation (export, import, view export): under
  * `[base]/{path}/{jobId}`, ownership first (only the job's client or an admin; 404 for anyone else), then the
- * status poll (429 + Retry-After when polled too often; lookups shared as `sharing` says), DELETE to cancel, and the job's files.
+ * status poll (429 + Retry-After when polled too often; lookups shared as `sharing` says), DELETE to cancel, and
+ * the job's files.
  */
 export function jobRoutes<S>(options: JobRoutesOptions<S>): Router {
   const { kind, path, aliases = [], records, throttle } = options;
   const router = Router({ mergeParams: true });
   router.use(jobAccess([path, ...aliases], records, kind, options.authorize));
   const jobIdOf = (req: Request) => (req.params as { jobId: string }).jobId;
-  const snapshots = new StatusSnapshots(options.status, options.sharing ?? { shareMs: 0, maxAgeMs: 0 });
+  const snapshots = new StatusSnapshots(options.status, options.sharing);
 
   const poll = async (req: Request, res: Response) => {
     const jobId = jobIdOf(req);

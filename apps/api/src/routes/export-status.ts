@@ -15,8 +15,8 @@ export interface ExportStatusDeps {
   records: JobRecordReader;
   objects: ObjectStore;
   throttle: PollThrottle;
-  /** How polls of one job share status lookups (JOB_STATUS_SHARE_SECONDS); none when absent. */
-  statusSharing?: StatusSharing;
+  /** How polls of one job share status lookups (JOB_STATUS_SHARE_SECONDS). */
+  statusSharing: StatusSharing;
   publicBaseUrl: string;
   /** Seconds a client should wait between polls (Retry-After). */
   retryAfterSeconds: number;
@@ -53,7 +53,7 @@ export function exportJobRoutes(
     records: deps.records,
     authorize: readsEveryType,
     throttle: deps.throttle,
-    ...(deps.statusSharing ? { sharing: deps.statusSharing } : {}),
+    sharing: deps.statusSharing,
     publicBaseUrl: deps.publicBaseUrl,
     status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
     answer: (res, status, poll) => answer(deps, body, res, status, poll),

@@ -14,8 +14,8 @@ export interface ImportStatusDeps {
   records: JobRecordReader;
   objects: ObjectStore;
   throttle: PollThrottle;
-  /** How polls of one job share status lookups (JOB_STATUS_SHARE_SECONDS); none when absent. */
-  statusSharing?: StatusSharing;
+  /** How polls of one job share status lookups (JOB_STATUS_SHARE_SECONDS). */
+  statusSharing: StatusSharing;
   /** Seconds a client should wait between polls (Retry-After). */
   retryAfterSeconds: number;
 }
@@ -31,7 +31,7 @@ export function importStatusRoutes(deps: ImportStatusDeps, publicBaseUrl: string
     path: JOB_PATHS.import,
     records: deps.records,
     throttle: deps.throttle,
-    ...(deps.statusSharing ? { sharing: deps.statusSharing } : {}),
+    sharing: deps.statusSharing,
     publicBaseUrl,
     status: (tenant, jobId) => deps.jobs.status(tenant, jobId),
     answer: (res, status, poll) => answer(deps, res, poll.jobId, status),
