@@ -28,12 +28,12 @@ export interface BulkLoadOptions {
  *
  * It inserts optimistically, because a bulk load is mostly new resources and `insertMany` is one round trip per
  * batch (FerretDB v1 does not push `$in` down, so reading the batch's current versions first would scan the
- * collection). After a batch that mostly existed (a re-import), the next of its tenant and type is read first instead,
- * one `_id` read each: on FerretDB v1 a failed insert costs about as much as that read (it retries the batch one
- * document at a time). Ids that
- * exist are settled by the stored content hash, so an unchanged resource costs one small read; the others (changed,
- * deleted, or written before hashes) take the per-resource path, which adds a version when content changed and
- * nothing when it did not, so a batch retried after a crash converges on exactly one version per content.
+ * collection). After a batch that mostly existed (a re-import), the next of its tenant and type is read first
+ * instead, one `_id` read each: on FerretDB v1 a failed insert costs about as much as that read (it retries the
+ * batch one document at a time). Ids that exist are settled by the stored content hash, so an unchanged resource
+ * costs one small read; the others (changed, deleted, or written before hashes) take the per-resource path, which
+ * adds a version when content changed and nothing when it did not, so a batch retried after a crash converges on
+ * exactly one version per content.
  */
 export async function bulkLoad(
   store: ResourceStore,
@@ -139,7 +139,10 @@ async function settleExisting(
   }
 }
 
-/** Stored resources are read (and the changed ones written) this many at once, which hides latency (on FerretDB, 1,000 reads by _id: 1.5 s 16 at a time, 1.0 s 64 at a time). */
+/**
+ * Stored resources are read (and the changed ones written) this many at once, which hides latency (on FerretDB,
+ * 1,000 reads by _id: 1.5 s 16 at a time, 1.0 s 64 at a time).
+ */
 const EXISTING_IN_FLIGHT = 64;
 
 interface Inserted {
