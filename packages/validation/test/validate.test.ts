@@ -202,3 +202,68 @@ describe('assertValidResource', () => {
     ]);
   });
 });
+
+describe('validateResource of FHIR R5 (5.0.0)', () => {
+  const r5 = { fhirVersion: '5.0.0' } as const;
+  const r5Encounter = {
+    resourceType: 'Encounter',
+    id: 'enc-1',
+    status: 'completed',
+    class: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }] }],
+    subject: { reference: 'Patient/pat-1' },
+    actualPeriod: { start: '2026-01-01T10:00:00Z', end: '2026-01-01T11:00:00Z' },
+  };
+  const r5MedicationRequest = {
+    resourceType: 'MedicationRequest',
+    id: 'mr-1',
+    status: 'active',
+    intent: 'order',
+    medication: { concept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361' }] } },
+    subject: { reference: 'Patient/pat-1' },
+  };
+
+  it.each([
+    ['Encounter', r5Encounter],
+    ['MedicationRequest', r5MedicationRequest],
+    ['Patient', patient],
+    ['Observation', observation],
+  ])('accepts a realistic R5 %s against the R5 schema and StructureDefinitions', (type, resource) => {
+    expect(validateResource(resource, { ...r5, expectedType: type, requireId: true })).toEqual([]);
+  });
+
+  it('refuses the R4 shapes R5 changed, naming the element', () => {
+    const issues = validateResource(encounter, r5); // R4: class is one Coding, period not actualPeriod
+    expect(issues.map((i) => i.expression)).toEqual(expect.arrayContaining(['Encounter.class']));
+    const medication = validateResource(medicationRequest, r5); // R4: medicationCodeableConcept
+    expect(medication.map((i) => i.expression)).toEqual(
+      expect.arrayContaining(['MedicationRequest.medication', 'MedicationRequest.medicationCodeableConcept']),
+    );
+    // And the other way round: an R5 Encounter is not an R4 one (R4 has no actualPeriod, nor status `completed`).
+    expect(validateResource(r5Encounter).map((i) => i.expression)).toEqual(
+      expect.arrayContaining(['Encounter.actualPeriod', 'Encounter.status']),
+    );
+  });
+
+  it('knows each version by its own types: R4-only and R5-only types are unknown in the other', () => {
+    const deviceUseStatement = {
+      resourceType: 'DeviceUseStatement',
+      status: 'active',
+      subject: { reference: 'Patient/pat-1' },
+      device: { reference: 'Device/d-1' },
+    };
+    expect(validateResource(deviceUseStatement)).toEqual([]);
+    expect(single(validateResource(deviceUseStatement, r5))).toMatchObject({
+      code: 'value',
+      expression: 'resourceType',
+      diagnostics: "Unknown resource type 'DeviceUseStatement' in FHIR 5.0.0",
+    });
+    const deviceUsage = {
+      resourceType: 'DeviceUsage',
+      status: 'active',
+      patient: { reference: 'Patient/pat-1' },
+      device: { reference: { reference: 'Device/d-1' } },
+    };
+    expect(validateResource(deviceUsage, r5)).toEqual([]);
+    expect(single(validateResource(deviceUsage)).diagnostics).toBe("Unknown resource type 'DeviceUsage' in FHIR 4.0.1");
+  });
+});
