@@ -43,10 +43,9 @@ describe('search definitions per FHIR version', () => {
 });
 
 describe('R5 resources keyed and placed in compartments by R5 definitions', () => {
+  // Only what the keys are read from: validity is packages/validation's concern.
   const encounter = {
     resourceType: 'Encounter',
-    id: 'enc-1',
-    status: 'completed',
     class: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }] }],
     subject: { reference: 'Patient/pat-1' },
     actualPeriod: { start: '2026-01-01T10:00:00Z', end: '2026-01-01T11:00:00Z' },
@@ -67,11 +66,7 @@ describe('R5 resources keyed and placed in compartments by R5 definitions', () =
   it('keys an R5 MedicationRequest by the concept of its CodeableReference', () => {
     const request = {
       resourceType: 'MedicationRequest',
-      id: 'mr-1',
-      status: 'active',
-      intent: 'order',
       medication: { concept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361' }] } },
-      subject: { reference: 'Patient/pat-1' },
     } as FhirResource;
     expect(extractSearchKeys(request, '5.0.0').code).toContain('http://www.nlm.nih.gov/research/umls/rxnorm|197361');
     expect(extractSearchKeys(request, '4.0.1').code).toBeUndefined(); // R4 reads medicationCodeableConcept
