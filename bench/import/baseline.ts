@@ -73,12 +73,12 @@ async function* documentBatches(tenant: string, file: InputFile, size: number): 
   let line = 0;
   for await (const text of createInterface({ input: createReadStream(file.path), crlfDelay: Infinity })) {
     line++;
-    const parsed = parseImportLine(text, file.type);
+    const parsed = parseImportLine(text, file.type, '4.0.1');
     if ('problem' in parsed) {
       const reason = parsed.problem.issue.map((issue) => issue.diagnostics ?? issue.code).join('; ');
       throw new Error(`${file.path} line ${line} is not a valid ${file.type}: ${reason}`);
     }
-    batch.push(toStored(toDocument(tenant, parsed.resource, { versionId: 1, lastUpdated })));
+    batch.push(toStored(toDocument(tenant, parsed.resource, { versionId: 1, lastUpdated }, '4.0.1')));
     if (batch.length === size) {
       yield batch;
       batch = [];

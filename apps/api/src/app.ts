@@ -29,6 +29,7 @@ import { viewExportRoutes } from './routes/view-export';
 import { keepViewRunText } from './view-run-body';
 import { requestLog } from './request-log';
 import { strictTransportSecurity } from './transport';
+import { resolveFhirVersion, type TenantVersionLookup } from './tenant-version';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface AppDeps {
@@ -42,6 +43,8 @@ export interface AppDeps {
   /** `[base]/_jobs`: the job records and where the Temporal UI shows each job. */
   jobList: Omit<JobListDeps, 'publicBaseUrl'>;
   rest: Omit<RestDeps, 'publicBaseUrl'>;
+  /** Each tenant's FHIR version (the store's record of it). */
+  tenantVersions: TenantVersionLookup;
   /** Request bodies above this size are refused with 413. */
   bodyLimitBytes?: number;
   publicBaseUrl: string;
@@ -61,6 +64,7 @@ export function createApp({
   imports,
   jobList,
   rest,
+  tenantVersions,
   publicBaseUrl,
   tls = false,
   readiness,
@@ -89,12 +93,12 @@ export function createApp({
   const fhir = express.Router({ mergeParams: true });
   fhir.use(markFhirBase);
   // Open: what a client reads before it has a token.
-  fhir.use(metadataRoutes(publicBaseUrl, startedAt, auth));
+  fhir.use(metadataRoutes(publicBaseUrl, startedAt, auth, tenantVersions));
   fhir.use(smartConfigurationRoutes(auth, publicBaseUrl));
   // Every request from here on is audited once its response ends (the ones above read no data).
   fhir.use(auditRequests(audit, publicBaseUrl));
   // Everything after this needs a token, and a client may act only in its own tenants; bodies must be FHIR JSON.
-  fhir.use(authenticate(auth), requireTenantAccess, checkBodyShape);
+  fhir.use(authenticate(auth), requireTenantAccess, checkBodyShape, resolveFhirVersion(tenantVersions));
   const kickoff = { jobs: exports.jobs, store: rest.store, publicBaseUrl };
   fhir.use(exportKickoffRoutes(kickoff));
   fhir.use(exportStatusRoutes(exports));

@@ -2,7 +2,13 @@ import { AuditTrail, storeAuditSink } from '@fhir-bulk/audit';
 import { loadConfig, renamedSettingWarnings } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
-import { assertMigrated, connectMongo, ResourceStore, TransactionRunner } from '@fhir-bulk/store';
+import {
+  assertMigrated,
+  connectMongo,
+  ResourceStore,
+  tenantVersionSettings,
+  TransactionRunner,
+} from '@fhir-bulk/store';
 import { warmUpSchema } from '@fhir-bulk/validation';
 import { Client, Connection } from '@temporalio/client';
 import { createApiMetrics } from './api-metrics';
@@ -33,7 +39,11 @@ async function main(): Promise<void> {
   await objects.ensureBucket();
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const store = new ResourceStore(mongo.db(config.MONGODB_DB));
+  const store = new ResourceStore(mongo.db(config.MONGODB_DB), undefined, {
+    tenantVersions: tenantVersionSettings(config),
+  });
+  // TENANT_FHIR_VERSIONS recorded, or refused for a tenant that holds resources in another version.
+  await store.tenantVersions.applyConfigured();
   const transactions = await TransactionRunner.create(store, mongo);
   // A transaction Bundle cut off by a crash of this service is rolled back before new requests arrive.
   const recovered = await transactions.recover();
@@ -53,6 +63,7 @@ async function main(): Promise<void> {
     imports: createImportApi(config, { client, db: store.db, objects, metrics }),
     jobList: createJobListApi(config, store.db),
     rest: { store, transactions, viewRunBudget: viewRunBudget(config) },
+    tenantVersions: store.tenantVersions,
     bodyLimitBytes: config.API_BODY_LIMIT_BYTES,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     tls: tls !== undefined,

@@ -6,6 +6,7 @@ import type { RunBudget } from '@fhir-bulk/view-operations';
 import type { Request, Response } from 'express';
 import { principalOf } from './auth/principal-of';
 import { baseUrlOf, tenantOf } from './fhir-base';
+import { fhirVersionOf } from './tenant-version';
 
 /** What the FHIR REST routes need: the stores, and the public URL that resource URLs are built on. */
 export interface RestDeps {
@@ -24,6 +25,7 @@ export const restContext =
   (deps: RestDeps) =>
   (req: Request): RestContext => ({
     tenant: tenantOf(req),
+    fhirVersion: fhirVersionOf(req),
     baseUrl: baseUrlOf(deps.publicBaseUrl, req),
     store: deps.store,
     transactions: deps.transactions,

@@ -2,7 +2,7 @@ import { loadConfig, renamedSettingWarnings } from '@fhir-bulk/config';
 import { createLogger } from '@fhir-bulk/logging';
 import { newRegistry, serveMetrics, WorkerMetrics } from '@fhir-bulk/metrics';
 import { objectStoreFromConfig } from '@fhir-bulk/object-store';
-import { assertMigrated, connectMongo, ResourceStore } from '@fhir-bulk/store';
+import { assertMigrated, connectMongo, ResourceStore, tenantVersionSettings } from '@fhir-bulk/store';
 import { warmUpSchema } from '@fhir-bulk/validation';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   await objects.ensureBucket();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
-    const store = new ResourceStore(mongo.db(config.MONGODB_DB));
+    const store = new ResourceStore(mongo.db(config.MONGODB_DB), undefined, {
+      tenantVersions: tenantVersionSettings(config),
+    });
+    await store.tenantVersions.applyConfigured();
     const bundlePath = config.WORKER_WORKFLOW_BUNDLE ?? DEFAULT_WORKFLOW_BUNDLE;
     const prebuilt = await prebuiltWorkflowBundle(bundlePath);
     const workflowBundle = 'code' in prebuilt ? prebuilt : undefined;

@@ -1,3 +1,4 @@
+import { FHIR_VERSIONS, type FhirVersion, isFhirVersion } from '@fhir-bulk/fhir';
 import { z } from 'zod';
 import { masterKeyProblem } from './master-keys';
 import { withRenamedSettings } from './renamed-settings';
@@ -40,26 +41,51 @@ function tenantPrefixProblem(prefix: string): string | undefined {
 }
 
 /**
- * `tenant=prefix` pairs, comma-separated, a tenant repeated for several: what a tenant may import from besides its
- * own `s3://{bucket}/{tenant}/` (s3:// prefixes of any bucket on the configured storage, or http(s) prefixes). A Map,
- * so a tenant called `__proto__` is just a name.
+ * `tenant=value` pairs, comma-separated, each checked by `problemOf` (which may look at the pairs taken before it),
+ * into `add`. Every bad pair becomes a configuration problem naming it.
  */
-const tenantPrefixes = list.transform((pairs, context) => {
-  const byTenant = new Map<string, string[]>();
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    const [tenant, prefix] = [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
-    const problem =
-      at < 0
-        ? 'is not tenant=prefix'
-        : !TENANT_ID.test(tenant)
-          ? `names ${JSON.stringify(tenant)}, not a tenant id (letters, digits, _ and -)`
-          : tenantPrefixProblem(prefix);
-    if (problem) context.addIssue({ code: 'custom', message: `${JSON.stringify(pair)} ${problem}` });
-    else byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), prefix]);
-  }
-  return byTenant;
-});
+const tenantPairs = <T>(
+  form: string,
+  problemOf: (value: string, tenant: string, taken: Map<string, T>) => string | undefined,
+  add: (taken: Map<string, T>, tenant: string, value: string) => void,
+) =>
+  list.transform((pairs, context) => {
+    // A Map, so a tenant called `__proto__` is just a name.
+    const taken = new Map<string, T>();
+    for (const pair of pairs) {
+      const at = pair.indexOf('=');
+      const [tenant, value] = [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+      const problem =
+        at < 0
+          ? `is not ${form}`
+          : !TENANT_ID.test(tenant)
+            ? `names ${JSON.stringify(tenant)}, not a tenant id (letters, digits, _ and -)`
+            : problemOf(value, tenant, taken);
+      if (problem) context.addIssue({ code: 'custom', message: `${JSON.stringify(pair)} ${problem}` });
+      else add(taken, tenant, value);
+    }
+    return taken;
+  });
+
+/**
+ * `tenant=prefix` pairs, a tenant repeated for several: what a tenant may import from besides its own
+ * `s3://{bucket}/{tenant}/` (s3:// prefixes of any bucket on the configured storage, or http(s) prefixes).
+ */
+const tenantPrefixes = tenantPairs<string[]>('tenant=prefix', tenantPrefixProblem, (taken, tenant, prefix) =>
+  taken.set(tenant, [...(taken.get(tenant) ?? []), prefix]),
+);
+
+/** `tenant=version` pairs: the FHIR version each named tenant speaks from its first use (issue 15). */
+const tenantVersions = tenantPairs<FhirVersion>(
+  'tenant=version',
+  (version, tenant, taken) =>
+    !isFhirVersion(version)
+      ? `names ${JSON.stringify(version)}, not a FHIR version this server speaks (${FHIR_VERSIONS.join(', ')})`
+      : taken.has(tenant) && taken.get(tenant) !== version
+        ? `gives ${tenant} a second version`
+        : undefined,
+  (taken, tenant, version) => taken.set(tenant, version as FhirVersion),
+);
 
 const schema = z.object({
   MONGODB_URL: z
@@ -281,6 +307,14 @@ const schema = z.object({
    * `acme=s3://shared-feeds/acme/,acme=https://files.acme.example/fhir/,beta=s3://beta-drop/`.
    */
   IMPORT_TENANT_ALLOWED_PREFIXES: tenantPrefixes.default(new Map()),
+
+  /** The FHIR version of a tenant used for the first time that TENANT_FHIR_VERSIONS does not name. */
+  DEFAULT_FHIR_VERSION: z.enum(FHIR_VERSIONS).default('4.0.1'),
+  /**
+   * Tenants that speak another FHIR version than the default, e.g. `clinic-r5=5.0.0,lab=4.0.1`. A tenant's version is
+   * recorded at its first use; it can be changed here only while the tenant holds no resources (start-up refuses).
+   */
+  TENANT_FHIR_VERSIONS: tenantVersions.default(new Map()),
   /**
    * A file activity silent for this long is presumed dead and resumed from its checkpoint elsewhere: most of what a
    * killed worker costs an import. It heartbeats every third of this on a timer, so only an event loop blocked

@@ -63,6 +63,28 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads tenant FHIR versions as tenant=version pairs, R4 by default, and names every bad pair', () => {
+    expect(loadConfig({}).DEFAULT_FHIR_VERSION).toBe('4.0.1');
+    expect(loadConfig({}).TENANT_FHIR_VERSIONS).toEqual(new Map());
+    const config = loadConfig({ DEFAULT_FHIR_VERSION: '5.0.0', TENANT_FHIR_VERSIONS: 'clinic-r5=5.0.0, lab=4.0.1' });
+    expect(config.DEFAULT_FHIR_VERSION).toBe('5.0.0');
+    expect(config.TENANT_FHIR_VERSIONS).toEqual(
+      new Map([
+        ['clinic-r5', '5.0.0'],
+        ['lab', '4.0.1'],
+      ]),
+    );
+    expect(() => loadConfig({ DEFAULT_FHIR_VERSION: '4.3.0' })).toThrow('DEFAULT_FHIR_VERSION');
+    for (const [value, why] of [
+      ['clinic-r5', 'not tenant=version'],
+      ['a/b=5.0.0', 'not a tenant id'],
+      ['clinic=5.0', 'not a FHIR version this server speaks (4.0.1, 5.0.0)'],
+      ['clinic=5.0.0,clinic=4.0.1', 'gives clinic a second version'],
+    ]) {
+      expect(() => loadConfig({ TENANT_FHIR_VERSIONS: value })).toThrow(why);
+    }
+  });
+
   it('serves export files through the API unless presigned URLs are asked for', () => {
     const config = loadConfig({});
     expect(config.EXPORT_FILE_ACCESS).toBe('api');

@@ -1,4 +1,4 @@
-import { badRequest, isResourceType } from '@fhir-bulk/fhir';
+import { badRequest, type FhirVersion, isResourceTypeOf } from '@fhir-bulk/fhir';
 import type { Handling } from './handling';
 
 /** The key of elements requested without a type, which apply to every exported type. */
@@ -13,7 +13,11 @@ const ELEMENT = /^(?:([A-Z][A-Za-z]*)\.)?([a-z][A-Za-z0-9]{0,63})$/;
  * elements in a resource are permitted", so a path (`Patient.name.given`) is a 400. Names are checked for shape only:
  * the worker keeps what exists, plus the mandatory elements.
  */
-export function parseElements(values: string[] | undefined, handling: Handling): Record<string, string[]> | undefined {
+export function parseElements(
+  values: string[] | undefined,
+  handling: Handling,
+  version: FhirVersion,
+): Record<string, string[]> | undefined {
   if (values === undefined) return undefined;
   const elements: Record<string, string[]> = {};
   for (const value of values) {
@@ -25,8 +29,12 @@ export function parseElements(values: string[] | undefined, handling: Handling):
       );
     }
     const [, type = ALL_TYPES, element = ''] = match;
-    if (type !== ALL_TYPES && !isResourceType(type)) {
-      handling.unsupported('_elements', `_elements ${value}: ${type} is not a resource type`, badRequest);
+    if (type !== ALL_TYPES && !isResourceTypeOf(version, type)) {
+      handling.unsupported(
+        '_elements',
+        `_elements ${value}: ${type} is not a FHIR ${version} resource type`,
+        badRequest,
+      );
       continue;
     }
     if (!elements[type]?.includes(element)) (elements[type] ??= []).push(element);

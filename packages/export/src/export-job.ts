@@ -1,3 +1,5 @@
+import type { FhirVersion } from '@fhir-bulk/fhir';
+
 export const NDJSON = 'application/fhir+ndjson';
 export const PARQUET = 'application/vnd.apache.parquet';
 /** Rows of views only (`$viewdefinition-export?_format=csv`): CSV has no way to carry FHIR resources. */
@@ -43,8 +45,16 @@ export interface IgnoredParameter {
 }
 
 /** What a client asked for, validated; everything the workflow needs to run without looking back at HTTP. */
+/** The FHIR version a job's resources are of: its tenant's, R4 for a job started before tenants had versions. */
+export const jobFhirVersion = (job: Pick<ExportRequest, 'fhirVersion'>): FhirVersion => job.fhirVersion ?? '4.0.1';
+
 export interface ExportRequest {
   level: ExportLevel;
+  /**
+   * The tenant's FHIR version, set by the API when it starts the job; absent in jobs started before tenants had
+   * versions, which were R4.
+   */
+  fhirVersion?: FhirVersion;
   /** Group level: the Group whose members are exported. */
   groupId?: string;
   /**

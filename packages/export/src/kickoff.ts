@@ -1,4 +1,4 @@
-import { badRequest, FHIR_ID, notSupported, preferHas } from '@fhir-bulk/fhir';
+import { badRequest, FHIR_ID, type FhirVersion, notSupported, preferHas } from '@fhir-bulk/fhir';
 import { parseElements } from './elements';
 import { type ExportLevel, type ExportRequest, NDJSON, type OutputFormat, PARQUET } from './export-job';
 import { parseTypes } from './export-types';
@@ -11,6 +11,8 @@ import { parseViewDefinitions } from './view-requests';
 
 export interface KickoffInput {
   level: ExportLevel;
+  /** The tenant's FHIR version: the types, search parameters and elements the request may name are its. */
+  fhirVersion: FhirVersion;
   /** `Group/{id}/$export`. */
   groupId?: string;
   /** `Patient/{id}/$export` (level `patient`): the export is limited to this patient. */
@@ -42,7 +44,7 @@ export function parseKickoff(input: KickoffInput): ExportRequest {
   if (!handling.lenient && !preferHas(input.prefer, 'respond-async')) {
     throw badRequest('The Prefer header must include respond-async for a bulk export kick-off', 'Prefer');
   }
-  const { level, groupId, patientId } = input;
+  const { level, groupId, patientId, fhirVersion } = input;
   for (const id of [groupId, patientId]) {
     if (id !== undefined && !FHIR_ID.test(id)) throw badRequest(`"${id}" is not a FHIR id`);
   }
@@ -51,14 +53,15 @@ export function parseKickoff(input: KickoffInput): ExportRequest {
   const outputFormat = parseOutputFormat(parameters.one('_outputFormat'));
   const viewRequests = parseViewDefinitions(parameters.list('_viewDefinition'), outputFormat);
   // With views the exported types are theirs, known once the API has read them; a `_type` must then agree.
-  const types = viewRequests && !typeValues ? [] : parseTypes(typeValues, level, handling);
+  const types = viewRequests && !typeValues ? [] : parseTypes(typeValues, level, handling, fhirVersion);
   const window = parseTimeWindow(parameters.one('_since'), parameters.one('_until'));
   const typeFilters = parseTypeFilters(
     parameters.take('_typeFilter').map((p) => p.value),
     types,
     handling,
+    fhirVersion,
   );
-  const elements = parseElements(parameters.list('_elements'), handling);
+  const elements = parseElements(parameters.list('_elements'), handling, fhirVersion);
   if (viewRequests && elements) throw badRequest('_elements cannot subset the rows of a view', '_elements');
   const patients = parsePatients(parameters.take('patient'), level, patientId, handling);
   // IG 3.0.0 on the manifest's `deleted`: "When a _since timestamp is supplied in the export request, this array

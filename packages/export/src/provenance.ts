@@ -1,4 +1,4 @@
-import { type FhirResource, isResourceType } from '@fhir-bulk/fhir';
+import { type FhirResource, type FhirVersion, isResourceTypeOf } from '@fhir-bulk/fhir';
 import { normalizeReference, referenceType } from '@fhir-bulk/search';
 import type { ExportJobInput } from './export-job';
 import type { ExportPartition } from './partition';
@@ -25,14 +25,14 @@ export function needsTargetCompartments(
  * The resources a Provenance is about, as `Type/id`, other than Patients (a Patient target already puts the
  * Provenance in that Patient's compartment). Contained, version-less and non-FHIR references are left out.
  */
-export function provenanceTargets(resource: FhirResource): string[] {
+export function provenanceTargets(resource: FhirResource, version: FhirVersion): string[] {
   const targets = new Set<string>();
   const listed: unknown = resource.resourceType === PROVENANCE ? resource.target : undefined;
   for (const target of Array.isArray(listed) ? listed : []) {
     const reference: unknown = (target as { reference?: unknown } | null)?.reference;
     const ref = typeof reference === 'string' ? normalizeReference(reference) : undefined;
     const type = ref ? referenceType(ref) : undefined;
-    if (ref && type && type !== 'Patient' && isResourceType(type)) targets.add(ref);
+    if (ref && type && type !== 'Patient' && isResourceTypeOf(version, type)) targets.add(ref);
   }
   return [...targets];
 }

@@ -1,3 +1,4 @@
+import type { FhirVersion } from '@fhir-bulk/fhir';
 import { requiredElements } from '@fhir-bulk/validation';
 
 /** The tag `_elements` output carries, as the Bulk Data IG and FHIR search (`_elements`) require. */
@@ -7,17 +8,21 @@ export const SUBSETTED = {
   display: 'subsetted',
 } as const;
 
-/** Kept in every subset: identity, metadata and the elements R4 says a resource of the type must have. */
+/** Kept in every subset: identity, metadata and the elements the version says a resource of the type must have. */
 const ALWAYS = ['resourceType', 'id', 'meta'];
 
 /**
  * The element names `_elements` keeps for one type: those asked for that type, those asked for every type (`*`),
  * and the mandatory ones. `undefined` when the request did not subset this type at all.
  */
-export function keptElements(type: string, elements: Record<string, string[]> | undefined): Set<string> | undefined {
+export function keptElements(
+  type: string,
+  elements: Record<string, string[]> | undefined,
+  version: FhirVersion,
+): Set<string> | undefined {
   const asked = [...(elements?.[type] ?? []), ...(elements?.['*'] ?? [])];
   if (asked.length === 0) return undefined;
-  const mandatory = requiredElements(type).flatMap((e) => e.oneOf ?? [e.name]);
+  const mandatory = requiredElements(type, version).flatMap((e) => e.oneOf ?? [e.name]);
   return new Set([...ALWAYS, ...mandatory, ...asked]);
 }
 

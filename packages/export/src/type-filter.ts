@@ -1,4 +1,4 @@
-import { badRequest, isResourceType, OperationOutcomeError } from '@fhir-bulk/fhir';
+import { badRequest, type FhirVersion, isResourceTypeOf, OperationOutcomeError } from '@fhir-bulk/fhir';
 import { toMongoFilter } from '@fhir-bulk/search';
 import type { Handling } from './handling';
 
@@ -23,15 +23,17 @@ export function parseTypeFilters(
   values: string[],
   types: readonly string[],
   handling: Handling,
+  version: FhirVersion,
 ): Record<string, string[]> {
   const filters: Record<string, string[]> = {};
   const unfiltered = new Set<string>();
   for (const [type, query] of values.flatMap((value) => value.split(NEXT_QUERY)).map(splitTypeFilter)) {
-    if (!isResourceType(type)) {
-      handling.unsupported('_typeFilter', `_typeFilter ${type}?${query}: ${type} is not a resource type`, badRequest);
+    if (!isResourceTypeOf(version, type)) {
+      const message = `_typeFilter ${type}?${query}: ${type} is not a FHIR ${version} resource type`;
+      handling.unsupported('_typeFilter', message, badRequest);
       continue;
     }
-    const problem = problemOf(type, query);
+    const problem = problemOf(type, query, version);
     if (problem) {
       // Strict: the 400 names the query; lenient: the note also says what the server did instead.
       handling.unsupported('_typeFilter', `${problem}; ${type} is exported unfiltered`, () =>
@@ -82,11 +84,11 @@ function decode(text: string): string {
 }
 
 /** Why the server cannot run `type?query`, or undefined. Malformed queries and result parameters throw (400). */
-function problemOf(type: string, query: string): string | undefined {
+function problemOf(type: string, query: string, version: FhirVersion): string | undefined {
   const parameters = typeFilterParameters(query);
   let translation;
   try {
-    translation = toMongoFilter(type, parameters);
+    translation = toMongoFilter(type, parameters, { version });
   } catch (error) {
     if (!(error instanceof OperationOutcomeError)) throw error;
     return `_typeFilter ${type}?${query}: ${error.message}`;

@@ -2,7 +2,12 @@ export { issueOf } from '@fhir-bulk/test-support/src/rejection';
 import { requestParameters } from '@fhir-bulk/fhir';
 import { type ExportRequest, type KickoffInput, kickoffParameters, parseKickoff } from '../src';
 
-const defaults = { level: 'system', prefer: 'respond-async', requestUrl: 'http://x/$export' } as const;
+const defaults = {
+  level: 'system',
+  fhirVersion: '4.0.1',
+  prefer: 'respond-async',
+  requestUrl: 'http://x/$export',
+} as const;
 
 /** A GET kick-off with this query string (URL-encoded as a client would send it). */
 export const get = (query: string, input: Partial<KickoffInput> = {}): ExportRequest =>

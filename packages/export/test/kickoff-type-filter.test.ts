@@ -55,7 +55,7 @@ describe('_typeFilter', () => {
     ['an unknown search parameter', 'Observation?foo=bar', 'foo'],
     ['an unsupported modifier', 'Observation?code:below=x', 'below'],
     ['a bad date', 'Observation?date=gtsoon', 'Observation?date=gtsoon'],
-    ['an unknown type', 'Foo?code=x', 'Foo is not a resource type'],
+    ['an unknown type', 'Foo?code=x', 'Foo is not a FHIR 4.0.1 resource type'],
   ])('answers 400 naming _typeFilter for %s', (_what, query, mention) => {
     expect(issueOf(() => get(`_type=Observation&${typeFilter(query)}`))).toMatchObject({
       status: 400,
@@ -92,6 +92,6 @@ describe('_typeFilter', () => {
   });
 
   it('returns nothing for no queries', () => {
-    expect(parseTypeFilters([], ['Patient'], new Handling(false))).toEqual({});
+    expect(parseTypeFilters([], ['Patient'], new Handling(false), '4.0.1')).toEqual({});
   });
 });

@@ -1,5 +1,5 @@
-import { R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
-import { type KickoffInput, NDJSON, PARQUET, PATIENT_EXPORT_TYPES, parseKickoff } from '../src';
+import { R4_RESOURCE_TYPES, resourceTypesOf } from '@fhir-bulk/fhir';
+import { type KickoffInput, NDJSON, PARQUET, parseKickoff, patientExportTypes } from '../src';
 import { get, issueOf, lenient, post } from './kickoff-helpers';
 
 describe('parseKickoff', () => {
@@ -74,13 +74,18 @@ describe('parseKickoff', () => {
     it('exports the Patient and its compartment at Patient and Group level (AuditEvent only by _type)', () => {
       for (const level of ['patient', 'group'] as const) {
         const { types } = get('', { level, groupId: 'g' });
-        expect(types).toEqual(PATIENT_EXPORT_TYPES.filter(notAudit));
+        expect(types).toEqual(patientExportTypes('4.0.1').filter(notAudit));
         expect(get('_type=AuditEvent', { level, groupId: 'g' }).types).toEqual(['AuditEvent']);
       }
-      expect(PATIENT_EXPORT_TYPES[0]).toBe('Patient');
-      expect(PATIENT_EXPORT_TYPES).toEqual(expect.arrayContaining(['Observation', 'Encounter', 'Condition']));
-      expect(PATIENT_EXPORT_TYPES).not.toContain('Practitioner');
-      expect(PATIENT_EXPORT_TYPES).not.toContain('Organization');
+      for (const version of ['4.0.1', '5.0.0'] as const) {
+        const compartment = patientExportTypes(version);
+        expect(compartment[0]).toBe('Patient');
+        expect(compartment).toEqual(expect.arrayContaining(['Observation', 'Encounter', 'Condition']));
+        expect(compartment).not.toContain('Practitioner');
+        expect(compartment).not.toContain('Organization');
+      }
+      expect(patientExportTypes('5.0.0')).toContain('DeviceUsage');
+      expect(patientExportTypes('4.0.1')).toContain('DeviceUseStatement');
     });
 
     it('hands out a copy, so a caller cannot change the defaults', () => {
@@ -98,7 +103,7 @@ describe('parseKickoff', () => {
       expect(issueOf(() => get('_type=Patient,Foo'))).toMatchObject({
         status: 400,
         code: 'invalid',
-        diagnostics: '_type names unknown resource types: Foo',
+        diagnostics: '_type names types that are not FHIR 4.0.1 resource types: Foo',
         expression: ['_type'],
       });
     });
@@ -116,13 +121,47 @@ describe('parseKickoff', () => {
       const request = get('_type=Observation,Foo,Practitioner', { level: 'group', groupId: 'g', ...lenient });
       expect(request.types).toEqual(['Observation']);
       expect(request.ignored).toEqual([
-        { parameter: '_type', reason: '_type names unknown resource types: Foo' },
+        { parameter: '_type', reason: '_type names types that are not FHIR 4.0.1 resource types: Foo' },
         { parameter: '_type', reason: expect.stringContaining('Practitioner') },
       ]);
     });
 
     it('is a 400 even when lenient if no type is left', () => {
       expect(issueOf(() => get('_type=Foo', lenient))).toMatchObject({ status: 400, expression: ['_type'] });
+    });
+  });
+
+  describe('on an R5 tenant', () => {
+    const r5 = { fhirVersion: '5.0.0' } as const;
+
+    it('exports every R5 type by default, and the R5 compartment at Patient level', () => {
+      expect(get('', r5).types).toEqual(resourceTypesOf('5.0.0').filter((type) => type !== 'AuditEvent'));
+      expect(get('', { ...r5, level: 'patient' }).types).toContain('DeviceUsage');
+    });
+
+    it("refuses R4's types by name (INVALID_TYPE), and R5's on an R4 tenant", () => {
+      expect(issueOf(() => get('_type=Patient,DeviceUseStatement,Media', r5))).toMatchObject({
+        status: 400,
+        code: 'invalid',
+        diagnostics: '_type names types that are not FHIR 5.0.0 resource types: DeviceUseStatement, Media',
+      });
+      expect(get('_type=DeviceUsage', r5).types).toEqual(['DeviceUsage']);
+      expect(issueOf(() => get('_type=DeviceUsage'))).toMatchObject({
+        status: 400,
+        diagnostics: '_type names types that are not FHIR 4.0.1 resource types: DeviceUsage',
+      });
+    });
+
+    it("takes R5's search parameters in _typeFilter and R5's types in _elements", () => {
+      // DeviceUsage?patient exists only in R5.
+      expect(get('_type=DeviceUsage&_typeFilter=DeviceUsage%3Fpatient%3DPatient%2F1', r5).typeFilters).toEqual({
+        DeviceUsage: ['patient=Patient/1'],
+      });
+      expect(get('_type=DeviceUsage&_elements=DeviceUsage.status', r5).elements).toEqual({ DeviceUsage: ['status'] });
+      expect(issueOf(() => get('_type=Patient&_elements=DeviceUseStatement.status', r5))).toMatchObject({
+        status: 400,
+        diagnostics: '_elements DeviceUseStatement.status: DeviceUseStatement is not a FHIR 5.0.0 resource type',
+      });
     });
   });
 
@@ -272,7 +311,13 @@ describe('parseKickoff', () => {
   });
 
   it('rejects a Group or Patient id that is not a FHIR id', () => {
-    const input: KickoffInput = { level: 'group', parameters: [], prefer: 'respond-async', requestUrl: 'x' };
+    const input: KickoffInput = {
+      level: 'group',
+      fhirVersion: '4.0.1',
+      parameters: [],
+      prefer: 'respond-async',
+      requestUrl: 'x',
+    };
     expect(issueOf(() => parseKickoff({ ...input, groupId: 'a b' }))).toMatchObject({ status: 400 });
     expect(issueOf(() => parseKickoff({ ...input, level: 'patient', patientId: 'x'.repeat(65) }))).toMatchObject({
       status: 400,

@@ -14,7 +14,7 @@ describe('provenanceTargets', () => {
       'Condition/c1/_history/2',
       'https://x/fhir/Encounter/e1',
     );
-    expect(provenanceTargets(resource)).toEqual(['Observation/o1', 'Condition/c1', 'Encounter/e1']);
+    expect(provenanceTargets(resource, '4.0.1')).toEqual(['Observation/o1', 'Condition/c1', 'Encounter/e1']);
   });
 
   it('leaves out contained, unknown-type, duplicate and malformed references', () => {
@@ -27,9 +27,11 @@ describe('provenanceTargets', () => {
       'Observation/o1',
       'Observation/o1',
     );
-    expect(provenanceTargets(resource)).toEqual(['Observation/o1']);
-    expect(provenanceTargets({ resourceType: 'Provenance', target: 'Observation/o1' })).toEqual([]);
-    expect(provenanceTargets({ resourceType: 'Observation', target: [{ reference: 'Observation/o1' }] })).toEqual([]);
+    expect(provenanceTargets(resource, '4.0.1')).toEqual(['Observation/o1']);
+    expect(provenanceTargets({ resourceType: 'Provenance', target: 'Observation/o1' }, '4.0.1')).toEqual([]);
+    expect(
+      provenanceTargets({ resourceType: 'Observation', target: [{ reference: 'Observation/o1' }] }, '4.0.1'),
+    ).toEqual([]);
   });
 });
 

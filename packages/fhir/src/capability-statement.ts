@@ -1,6 +1,10 @@
+import type { FhirVersion } from './fhir-versions';
+
 /** Describes the server to clients (`GET [base]/metadata`); lists only what is implemented. */
 export interface CapabilityOptions {
   baseUrl: string;
+  /** The FHIR version of the tenant whose [base] this is. */
+  fhirVersion: FhirVersion;
   software: { name: string; version: string };
   /** When the server started, reported as the statement's date. */
   date: string;
@@ -73,7 +77,7 @@ export function capabilityStatement(options: CapabilityOptions) {
     kind: 'instance',
     software: options.software,
     implementation: { description: 'fhir-bulk FHIR Bulk Data server', url: options.baseUrl },
-    fhirVersion: '4.0.1',
+    fhirVersion: options.fhirVersion,
     format: ['application/fhir+json'],
     instantiates: ['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data'],
     implementationGuide: [BULK_EXPORT_IG, SQL_ON_FHIR_IG],

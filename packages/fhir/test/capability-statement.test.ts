@@ -2,6 +2,7 @@ import { capabilityStatement, type CapabilityOptions } from '../src';
 
 const options = (changes: Partial<CapabilityOptions> = {}): CapabilityOptions => ({
   baseUrl: 'https://fhir.example',
+  fhirVersion: '4.0.1',
   software: { name: 'fhir-bulk', version: '0' },
   date: '2025-01-01T00:00:00.000Z',
   resources: ['Group', 'Observation', 'Patient'].map((type) => ({ type, interaction: [{ code: 'read' }] })),

@@ -1,4 +1,4 @@
-import { type FhirResource, type OperationOutcome, outcome } from '@fhir-bulk/fhir';
+import { type FhirResource, type FhirVersion, type OperationOutcome, outcome } from '@fhir-bulk/fhir';
 import { issuesToOutcome, validateResource } from '@fhir-bulk/validation';
 
 /** Where an error line's problem is, for machines: the line number and the input file it is in. */
@@ -12,14 +12,14 @@ export type ParsedLine = { resource: FhirResource & { id: string } } | { problem
  * because the import writes each resource under its id, which is what lets a resumed file write a line again
  * without creating the resource twice.
  */
-export function parseImportLine(text: string, expectedType: string): ParsedLine {
+export function parseImportLine(text: string, expectedType: string, fhirVersion: FhirVersion): ParsedLine {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     return { problem: outcome('error', 'structure', `Not JSON: ${(error as Error).message}`, expectedType) };
   }
-  const issues = validateResource(value, { expectedType, requireId: true });
+  const issues = validateResource(value, { expectedType, requireId: true, fhirVersion });
   if (issues.length > 0) return { problem: issuesToOutcome(issues) };
   return { resource: value as FhirResource & { id: string } };
 }

@@ -1,7 +1,10 @@
 import {
   badRequest,
-  isResourceType,
+  type FhirVersion,
+  isResourceTypeOf,
   isServerWritten,
+  mediaTypeEssence,
+  mediaTypeFhirVersion,
   type NamedElement,
   notSupported,
   OperationOutcomeError,
@@ -28,16 +31,16 @@ const URI = ['valueUri', 'valueUrl', 'valueString'];
  * job needs. Throws a 400 OperationOutcomeError whose message and expression name the parameter at fault, e.g.
  * `input[2].url`. Input URLs are only read here; whether the server may fetch them is source-policy.ts's question.
  */
-export function parseImportKickoff(body: unknown, prefer: string | undefined): ImportRequest {
+export function parseImportKickoff(body: unknown, prefer: string | undefined, fhirVersion: FhirVersion): ImportRequest {
   if (!preferHas(prefer, 'respond-async')) {
     throw badRequest('The Prefer header must include respond-async for a bulk import kick-off', 'Prefer');
   }
   const parameters = parametersOf(body, 'an $import kick-off');
-  const inputFormat = parseInputFormat(parameters.one('inputFormat'));
+  const inputFormat = parseInputFormat(parameters.one('inputFormat'), fhirVersion);
   const inputSource = parameters.one('inputSource')?.value(URI);
   const storageDetail = parseStorageDetail(parameters.one('storageDetail'));
   const mode = parseMode(parameters.one('mode'));
-  const inputs = parseInputs(parameters.all('input'));
+  const inputs = parseInputs(parameters.all('input'), fhirVersion);
   parameters.refuseRemaining('$import');
   return {
     inputFormat,
@@ -48,11 +51,21 @@ export function parseImportKickoff(body: unknown, prefer: string | undefined): I
   };
 }
 
-function parseInputFormat(parameter: NamedElement | undefined): ImportRequest['inputFormat'] {
+/**
+ * NDJSON, whose `fhirVersion` parameter (`application/fhir+ndjson; fhirVersion=5.0`), when given, must be the
+ * tenant's: the lines are validated as, and stored as, resources of the tenant's version.
+ */
+function parseInputFormat(parameter: NamedElement | undefined, fhirVersion: FhirVersion): ImportRequest['inputFormat'] {
   if (!parameter) throw required('inputFormat');
   const format = parameter.value(CODE);
-  if (IMPORT_INPUT_FORMATS.has(format)) return NDJSON;
-  throw notSupported(`inputFormat ${format} is not supported; use ${NDJSON}`, parameter.at);
+  if (!IMPORT_INPUT_FORMATS.has(mediaTypeEssence(format)))
+    throw notSupported(`inputFormat ${format} is not supported; use ${NDJSON}`, parameter.at);
+  const named = mediaTypeFhirVersion(format);
+  if (named !== undefined && named !== fhirVersion) {
+    const message = `inputFormat ${format} names FHIR ${named}, but this tenant speaks FHIR ${fhirVersion}`;
+    throw badRequest(message, parameter.at);
+  }
+  return NDJSON;
 }
 
 /** Given as a value or, as the Microsoft server has it, as parts of which `type` names the storage. */
@@ -74,7 +87,7 @@ function parseMode(parameter: NamedElement | undefined): ImportMode {
   throw notSupported(`mode ${mode} is not supported; use ${IMPORT_MODES.join(' or ')}`, parameter.at);
 }
 
-function parseInputs(parameters: NamedElement[]): ImportInput[] {
+function parseInputs(parameters: NamedElement[], fhirVersion: FhirVersion): ImportInput[] {
   if (parameters.length === 0) throw required('input');
   if (parameters.length > MAX_IMPORT_INPUTS) {
     const message = `An $import takes at most ${MAX_IMPORT_INPUTS} inputs, not ${parameters.length}`;
@@ -88,7 +101,8 @@ function parseInputs(parameters: NamedElement[]): ImportInput[] {
     const etag = parts.one('etag')?.value(['valueString']);
     parts.refuseRemaining('$import');
     if (type === undefined) throw required(`${at}.type`);
-    if (!isResourceType(type)) throw badRequest(`${at}.type ${type} is not a FHIR R4 resource type`, `${at}.type`);
+    if (!isResourceTypeOf(fhirVersion, type))
+      throw badRequest(`${at}.type ${type} is not a FHIR ${fhirVersion} resource type`, `${at}.type`);
     if (isServerWritten(type)) throw serverWrittenOnly(type, 400, `${at}.type`);
     if (url === undefined) throw required(`${at}.url`);
     return { type, url, ...(etag === undefined ? {} : { etag }) };

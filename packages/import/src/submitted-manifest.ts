@@ -1,7 +1,8 @@
 import {
   badRequest,
   isObject,
-  isResourceType,
+  type FhirVersion,
+  isResourceTypeOf,
   isServerWritten,
   notSupported,
   type OperationOutcomeError,
@@ -35,7 +36,7 @@ export interface ManifestPage {
  * (`output[3].type`) in the message. What this server cannot honour is refused: another format, files organised
  * by a resource (`outputOrganizedBy`), and `deleted` files (deletions are not applied).
  */
-export function manifestPage(manifest: unknown, manifestUrl: string): ManifestPage {
+export function manifestPage(manifest: unknown, manifestUrl: string, fhirVersion: FhirVersion): ManifestPage {
   const invalid = (problem: string) => badRequest(`manifestUrl ${manifestUrl}: ${problem}`, 'manifestUrl');
   if (!isObject(manifest)) throw invalid('the manifest is not a JSON object');
   if (typeof manifest.outputFormat === 'string' && !isNdjson(manifest.outputFormat)) {
@@ -52,8 +53,8 @@ export function manifestPage(manifest: unknown, manifestUrl: string): ManifestPa
   const inputs = output.map((entry: unknown, index): ImportInput => {
     const at = `output[${index}]`;
     if (!isObject(entry)) throw invalid(`${at} must be an object`);
-    if (typeof entry.type !== 'string' || !isResourceType(entry.type)) {
-      throw invalid(`${at}.type must be a FHIR R4 resource type`);
+    if (typeof entry.type !== 'string' || !isResourceTypeOf(fhirVersion, entry.type)) {
+      throw invalid(`${at}.type must be a FHIR ${fhirVersion} resource type (the tenant's version)`);
     }
     if (isServerWritten(entry.type)) throw serverWrittenOnly(entry.type, 400, 'manifestUrl');
     if (typeof entry.url !== 'string' || entry.url.trim() === '') throw invalid(`${at}.url is required`);
@@ -90,6 +91,7 @@ export async function readSubmittedManifest(
   manifestUrl: string,
   tenant: string,
   source: ManifestSource,
+  fhirVersion: FhirVersion,
 ): Promise<ImportInput[]> {
   const inputs: ImportInput[] = [];
   const seen = new Set<string>();
@@ -100,7 +102,7 @@ export async function readSubmittedManifest(
       throw badRequest(`manifestUrl ${manifestUrl}: more than ${MAX_MANIFEST_PAGES} linked pages`, 'manifestUrl');
     }
     seen.add(url);
-    const page = manifestPage(await readJson(url, tenant, source), manifestUrl);
+    const page = manifestPage(await readJson(url, tenant, source), manifestUrl, fhirVersion);
     inputs.push(...page.inputs);
     if (inputs.length > MAX_IMPORT_INPUTS) {
       throw badRequest(`manifestUrl ${manifestUrl}: more than ${MAX_IMPORT_INPUTS} files`, 'manifestUrl');

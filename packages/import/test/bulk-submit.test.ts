@@ -89,6 +89,7 @@ describe('manifestPage', () => {
         link: [{ relation: 'next', url: 'https://provider.example/m1-2.json' }],
       },
       url,
+      '4.0.1',
     );
     expect(page).toEqual({
       inputs: [{ type: 'Patient', url: 's3://b/t/p.ndjson' }],
@@ -104,7 +105,7 @@ describe('manifestPage', () => {
     ['deleted files', { output: [], deleted: [{ type: 'Bundle', url: 's3://b/t/d' }] }],
     ['another format', { outputFormat: 'application/vnd.apache.parquet', output: [] }],
   ])('refuses a manifest with %s, naming manifestUrl', (_, json) => {
-    expect(refusedAt(() => manifestPage(json, url))).toBe('manifestUrl');
+    expect(refusedAt(() => manifestPage(json, url, '4.0.1'))).toBe('manifestUrl');
   });
 });
 

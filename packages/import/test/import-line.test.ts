@@ -1,4 +1,5 @@
-import { type OperationOutcome, outcome } from '@fhir-bulk/fhir';
+import { type FhirVersion, type OperationOutcome, outcome } from '@fhir-bulk/fhir';
+import { r5Encounter } from '@fhir-bulk/test-support/src/r5-resources';
 import {
   errorLine,
   IMPORT_INPUT_EXTENSION,
@@ -10,15 +11,15 @@ import {
 const patient = { resourceType: 'Patient', id: 'p1', gender: 'female', birthDate: '1970-01-01' };
 
 /** The problem of a line that must be refused. */
-function problemOf(text: string, type = 'Patient'): OperationOutcome {
-  const parsed = parseImportLine(text, type);
+function problemOf(text: string, type = 'Patient', version: FhirVersion = '4.0.1'): OperationOutcome {
+  const parsed = parseImportLine(text, type, version);
   if (!('problem' in parsed)) throw new Error(`expected a problem with ${text}`);
   return parsed.problem;
 }
 
 describe('parseImportLine', () => {
   it('answers the resource of a valid line', () => {
-    expect(parseImportLine(JSON.stringify(patient), 'Patient')).toEqual({ resource: patient });
+    expect(parseImportLine(JSON.stringify(patient), 'Patient', '4.0.1')).toEqual({ resource: patient });
   });
 
   it('refuses a line that is not JSON as a structure problem', () => {
@@ -120,5 +121,12 @@ describe('tooLongProblem', () => {
         diagnostics: expect.stringMatching(/9000000.*8388608/),
       }),
     ]);
+  });
+
+  it("validates against the tenant's version: an R5 Encounter is refused by R4 and taken by R5", () => {
+    const line = JSON.stringify(r5Encounter);
+    expect(parseImportLine(line, 'Encounter', '5.0.0')).toEqual({ resource: r5Encounter });
+    const problem = problemOf(line, 'Encounter', '4.0.1');
+    expect(problem.issue.map((i) => i.expression?.[0])).toEqual(expect.arrayContaining(['Encounter.actualPeriod']));
   });
 });

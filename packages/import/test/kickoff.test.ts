@@ -1,4 +1,4 @@
-import { OperationOutcomeError } from '@fhir-bulk/fhir';
+import { type FhirVersion, OperationOutcomeError } from '@fhir-bulk/fhir';
 import { parseImportKickoff } from '../src/kickoff';
 
 const patients = { type: 'Patient', url: 's3://imports/patients.ndjson' };
@@ -16,7 +16,8 @@ const body = (parameter: object[]) => ({ resourceType: 'Parameters', parameter }
 
 const minimal = () => [{ name: 'inputFormat', valueString: 'application/fhir+ndjson' }, input(patients)];
 
-const parse = (parameter: object[], prefer = 'respond-async') => parseImportKickoff(body(parameter), prefer);
+const parse = (parameter: object[], prefer = 'respond-async', fhirVersion: FhirVersion = '4.0.1') =>
+  parseImportKickoff(body(parameter), prefer, fhirVersion);
 
 /** The single issue of the 400 `run` throws, for `toMatchObject`. */
 function issueOf(run: () => unknown) {
@@ -65,6 +66,36 @@ describe('parseImportKickoff', () => {
     expect(parse([{ name: 'inputFormat', valueString: format }, ...rest]).inputFormat).toBe('application/fhir+ndjson');
   });
 
+  describe("the tenant's FHIR version", () => {
+    const format = (valueString: string) => ({ name: 'inputFormat', valueString });
+
+    it('takes a fhirVersion parameter naming the tenant’s version, and refuses another (400)', () => {
+      const r5 = format('application/fhir+ndjson; fhirVersion=5.0');
+      expect(parse([r5, input(patients)], 'respond-async', '5.0.0').inputFormat).toBe('application/fhir+ndjson');
+      expect(issueOf(() => parse([r5, input(patients)]))).toMatchObject({
+        status: 400,
+        code: 'invalid',
+        diagnostics:
+          'inputFormat application/fhir+ndjson; fhirVersion=5.0 names FHIR 5.0.0, but this tenant speaks FHIR 4.0.1',
+      });
+      expect(issueOf(() => parse([format('ndjson;fhirVersion=3.0'), input(patients)]))).toMatchObject({
+        status: 400,
+        diagnostics: expect.stringContaining('names FHIR 3.0'),
+      });
+    });
+
+    it('takes only the version’s types: DeviceUseStatement is R4, DeviceUsage R5', () => {
+      const device = (type: string) => input({ type, url: 's3://imports/devices.ndjson' });
+      expect(parse([format('ndjson'), device('DeviceUsage')], 'respond-async', '5.0.0').inputs).toHaveLength(1);
+      expect(
+        issueOf(() => parse([format('ndjson'), device('DeviceUseStatement')], 'respond-async', '5.0.0')),
+      ).toMatchObject({
+        status: 400,
+        diagnostics: 'input[0].type DeviceUseStatement is not a FHIR 5.0.0 resource type',
+      });
+    });
+  });
+
   it('reads storageDetail given as parts, as the Microsoft server takes it', () => {
     const storageDetail = { name: 'storageDetail', part: [{ name: 'type', valueString: 'aws-s3' }] };
     expect(parse([...minimal(), storageDetail]).storageDetail).toBe('aws-s3');
@@ -97,7 +128,7 @@ describe('parseImportKickoff', () => {
   it.each([undefined, '', 'return=minimal', 'respond-async-ish'])(
     'refuses Prefer %p without respond-async',
     (prefer) => {
-      expect(issueOf(() => parseImportKickoff(body(minimal()), prefer))).toMatchObject({
+      expect(issueOf(() => parseImportKickoff(body(minimal()), prefer, '4.0.1'))).toMatchObject({
         status: 400,
         code: 'invalid',
         diagnostics: expect.stringContaining('respond-async'),
@@ -115,7 +146,7 @@ describe('parseImportKickoff', () => {
     ['an array', [body(minimal())]],
     ['another resource', { resourceType: 'Bundle', parameter: minimal() }],
   ])('refuses %s for a body', (_name, value) => {
-    expect(issueOf(() => parseImportKickoff(value, 'respond-async'))).toMatchObject({
+    expect(issueOf(() => parseImportKickoff(value, 'respond-async', '4.0.1'))).toMatchObject({
       status: 400,
       diagnostics: expect.stringContaining('Parameters'),
     });

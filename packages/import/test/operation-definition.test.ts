@@ -33,7 +33,7 @@ describe('the $import OperationDefinition', () => {
   });
 
   it('declares parameters parseImportKickoff accepts, every one at once', () => {
-    const request = parseImportKickoff(bodyOf(everyDeclared()), 'respond-async');
+    const request = parseImportKickoff(bodyOf(everyDeclared()), 'respond-async', '4.0.1');
     expect(request).toMatchObject({
       inputFormat: 'application/fhir+ndjson',
       inputSource: 'https://ehr.example/fhir',
@@ -45,13 +45,13 @@ describe('the $import OperationDefinition', () => {
 
   it('marks required exactly the parameters whose absence parseImportKickoff refuses', () => {
     for (const declared of definition.parameter) {
-      const run = () => parseImportKickoff(bodyOf(everyDeclared(declared.name)), 'respond-async');
+      const run = () => parseImportKickoff(bodyOf(everyDeclared(declared.name)), 'respond-async', '4.0.1');
       if (declared.min === 0) expect(run).not.toThrow();
       else expect(refusal(run).outcome.issue[0]?.expression).toEqual([declared.name]);
     }
     const input = definition.parameter.find((p) => p.name === 'input')!;
     for (const part of input.part ?? []) {
-      const run = () => parseImportKickoff(bodyOf(everyDeclared(part.name)), 'respond-async');
+      const run = () => parseImportKickoff(bodyOf(everyDeclared(part.name)), 'respond-async', '4.0.1');
       if (part.min === 0) expect(run).not.toThrow();
       else expect(refusal(run).outcome.issue[0]?.expression).toEqual([`input[0].${part.name}`]);
     }
@@ -64,8 +64,8 @@ describe('the $import OperationDefinition', () => {
         { name: 'inputFormat', valueCode: 'ndjson' },
         ...Array.from({ length: count }, () => parameterOf(input)),
       ]);
-    expect(() => parseImportKickoff(inputs(Number(input.max)), 'respond-async')).not.toThrow();
-    const tooMany = refusal(() => parseImportKickoff(inputs(Number(input.max) + 1), 'respond-async'));
+    expect(() => parseImportKickoff(inputs(Number(input.max)), 'respond-async', '4.0.1')).not.toThrow();
+    const tooMany = refusal(() => parseImportKickoff(inputs(Number(input.max) + 1), 'respond-async', '4.0.1'));
     expect(tooMany.outcome.issue[0]).toMatchObject({ code: 'too-costly', expression: ['input'] });
   });
 });

@@ -1,4 +1,4 @@
-import { badRequest, type FhirResource, notSupported, OperationOutcomeError } from '@fhir-bulk/fhir';
+import { badRequest, type FhirResource, type FhirVersion, notSupported, OperationOutcomeError } from '@fhir-bulk/fhir';
 import { assertValidResource } from '@fhir-bulk/validation';
 import { randomUUID } from 'node:crypto';
 import { checkClientWritable, checkId } from './crud';
@@ -21,7 +21,7 @@ interface RawEntry {
 }
 
 /** Parses one entry; throws a 400 whose expression points into the Bundle (`Bundle.entry[3].resource.birthDate`). */
-export function planEntry(raw: unknown, index: number): PlannedEntry {
+export function planEntry(raw: unknown, index: number, fhirVersion: FhirVersion): PlannedEntry {
   const at = `Bundle.entry[${index}]`;
   const entry = (raw ?? {}) as RawEntry;
   const method = entry.request?.method;
@@ -45,7 +45,9 @@ export function planEntry(raw: unknown, index: number): PlannedEntry {
   const planned: PlannedEntry = { index, method, type, id: id ?? randomUUID(), ifMatch };
   if (method === 'POST' || method === 'PUT') {
     const resource = entry.resource;
-    withinEntry(at, () => assertValidResource(resource, { expectedType: type, requireId: method === 'PUT' }));
+    withinEntry(at, () =>
+      assertValidResource(resource, { expectedType: type, requireId: method === 'PUT', fhirVersion }),
+    );
     if (method === 'PUT' && (resource as FhirResource).id !== id) {
       throw badRequest(`${at}.resource.id differs from the id in request.url`, `${at}.resource.id`);
     }

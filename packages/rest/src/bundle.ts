@@ -41,7 +41,7 @@ const isBundleType = (type: unknown): type is BundleType =>
 
 /** Validates every entry before writing any; then all writes commit together or none remains. */
 async function transaction(ctx: RestContext, rawEntries: unknown[]): Promise<FhirResponse> {
-  const planned = rawEntries.map(planEntry);
+  const planned = rawEntries.map((raw, index) => planEntry(raw, index, ctx.fhirVersion));
   // All or nothing: one entry the caller may not do refuses the whole Bundle before anything is written.
   for (const entry of planned) authorizeEntry(ctx, entry);
   const seen = new Set<string>();
@@ -100,7 +100,7 @@ async function batch(ctx: RestContext, rawEntries: unknown[]): Promise<FhirRespo
   const entries = [];
   for (const [index, raw] of rawEntries.entries()) {
     try {
-      const entry = planEntry(raw, index);
+      const entry = planEntry(raw, index, ctx.fhirVersion);
       entries.push(toEntry(ctx, await runOne(ctx, entry)));
     } catch (error) {
       if (!(error instanceof OperationOutcomeError)) throw error;

@@ -29,7 +29,7 @@ export function checkClientWritable(type: string, expression?: string): void {
 export async function create(ctx: RestContext, type: string, body: unknown): Promise<FhirResponse> {
   checkClientWritable(type);
   ctx.authorize(type, 'create');
-  assertValidResource(body, { expectedType: type });
+  assertValidResource(body, { expectedType: type, fhirVersion: ctx.fhirVersion });
   return save(ctx, { ...body, id: randomUUID() });
 }
 
@@ -44,7 +44,7 @@ export async function update(
   checkClientWritable(type);
   ctx.authorize(type, 'update');
   checkId(id);
-  assertValidResource(body, { expectedType: type, requireId: true });
+  assertValidResource(body, { expectedType: type, requireId: true, fhirVersion: ctx.fhirVersion });
   const resource = body as FhirResource & { id: string };
   if (resource.id !== id)
     throw badRequest(`The resource id "${resource.id}" differs from the URL id "${id}"`, `${type}.id`);

@@ -76,7 +76,7 @@ export async function search(ctx: RestContext, type: string, params: Array<[stri
     if (ctx.lenient) return false;
     throw notSupported(`Search result parameter ${name} is not supported`, name);
   });
-  const { filter } = toMongoFilter(type, criteria, { lenient: ctx.lenient });
+  const { filter } = toMongoFilter(type, criteria, { lenient: ctx.lenient, version: ctx.fhirVersion });
   return searchPage(ctx, type, { filter, criteria, count, cursor });
 }
 

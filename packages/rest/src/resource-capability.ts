@@ -1,5 +1,5 @@
-import type { ResourceCapability } from '@fhir-bulk/fhir';
-import { declaredSearchParameters } from '@fhir-bulk/search';
+import type { FhirVersion, ResourceCapability } from '@fhir-bulk/fhir';
+import { searchDefinitions } from '@fhir-bulk/search';
 import { SEARCH_RESULT_PARAMETERS } from './history-and-search';
 import type { RestInteraction } from './rest-context';
 
@@ -9,7 +9,11 @@ import type { RestInteraction } from './rest-context';
  * version) and, for search, every parameter toMongoFilter translates plus the result parameters search() honours.
  * Conditional interactions (`?` URLs, If-None-Exist) are refused, so none is declared.
  */
-export function resourceCapability(type: string, interactions: readonly RestInteraction[]): ResourceCapability {
+export function resourceCapability(
+  type: string,
+  interactions: readonly RestInteraction[],
+  version: FhirVersion,
+): ResourceCapability {
   const has = (interaction: RestInteraction) => interactions.includes(interaction);
   return {
     type,
@@ -17,7 +21,12 @@ export function resourceCapability(type: string, interactions: readonly RestInte
     ...(has('update') ? { versioning: 'versioned-update', updateCreate: true } : {}),
     ...(has('vread') ? { readHistory: true } : {}),
     ...(has('search-type')
-      ? { searchParam: [...declaredSearchParameters(type), ...SEARCH_RESULT_PARAMETERS.map((p) => ({ ...p }))] }
+      ? {
+          searchParam: [
+            ...searchDefinitions(version).declared(type),
+            ...SEARCH_RESULT_PARAMETERS.map((p) => ({ ...p })),
+          ],
+        }
       : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { FhirVersion } from '@fhir-bulk/fhir';
 import type { ResourceStore, TransactionRunner } from '@fhir-bulk/store';
 
 /** The FHIR REST interactions a caller may or may not be allowed, per resource type (SMART scopes map onto these). */
@@ -7,6 +8,8 @@ export type RestInteraction =
 /** Everything a handler needs to know about where it runs; built by the API app per request. */
 export interface RestContext {
   tenant: string;
+  /** The tenant's FHIR version: what bodies are validated against and which search parameters exist. */
+  fhirVersion: FhirVersion;
   /** The [base] URL the client used, for fullUrl, Location and paging links. */
   baseUrl: string;
   store: ResourceStore;

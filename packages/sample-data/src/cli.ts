@@ -3,7 +3,7 @@
  * population through the store, on the configured MongoDB.
  */
 import { loadConfig } from '@fhir-bulk/config';
-import { connectMongo, ResourceStore } from '@fhir-bulk/store';
+import { connectMongo, ResourceStore, tenantVersionSettings } from '@fhir-bulk/store';
 import { parseArgs } from 'node:util';
 import { loadPopulation } from './load';
 
@@ -22,8 +22,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const mongo = await connectMongo(config.MONGODB_URL);
   try {
-    const store = new ResourceStore(mongo.db(config.MONGODB_DB));
+    const store = new ResourceStore(mongo.db(config.MONGODB_DB), undefined, {
+      tenantVersions: tenantVersionSettings(config),
+    });
     if (values.replace) await store.deleteTenant(values.tenant!);
+    // After the replace: an emptied tenant may take the version TENANT_FHIR_VERSIONS now gives it.
+    await store.tenantVersions.applyConfigured();
     const started = performance.now();
     const counts = await loadPopulation(store, values.tenant!, { patients, seed: Number(values.seed) });
     const total = Object.values(counts).reduce((a, b) => a + b, 0);

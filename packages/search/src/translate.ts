@@ -6,13 +6,13 @@
  * Parameters AND together (repeats included); comma-separated values OR. Values may escape `\,` `\|` `\$` `\\`.
  * An empty value is ignored, as FHIR asks.
  */
-import { badRequest, FHIR_ID, isResourceType } from '@fhir-bulk/fhir';
+import { badRequest, FHIR_ID, type FhirVersion, isResourceTypeOf } from '@fhir-bulk/fhir';
 import { and, type Condition, dateCondition, or } from './date-filter';
 import {
   isResourceSearchParameter,
   type ResourceSearchParameter,
   type SearchParameterDefinition,
-  searchParameter,
+  searchDefinitions,
 } from './definitions';
 import { DATES_PRESENT } from './extract';
 import {
@@ -27,6 +27,8 @@ import {
 export interface TranslateOptions {
   /** FHIR `Prefer: handling=lenient`: skip unknown parameters (listed in `ignored`) instead of failing. */
   lenient?: boolean;
+  /** The tenant's FHIR version, whose search parameters apply; R4 until every caller knows it (issue 15). */
+  version?: FhirVersion;
 }
 
 export interface SearchTranslation {
@@ -56,6 +58,7 @@ export function toMongoFilter(
   params: Array<[name: string, value: string]>,
   options: TranslateOptions = {},
 ): SearchTranslation {
+  const version = options.version ?? '4.0.1';
   const conditions: Condition[] = [];
   const ignored: string[] = [];
   const control: Record<string, string[]> = {};
@@ -69,20 +72,27 @@ export function toMongoFilter(
     }
     const definition: Definition | undefined = isResourceSearchParameter(code)
       ? { type: code }
-      : searchParameter(type, code);
+      : searchDefinitions(version).parameter(type, code);
     if (!definition) {
       if (!options.lenient) throw badRequest(`Unknown search parameter "${code}" for ${type}`, name);
       ignored.push(name);
       continue;
     }
     const values = splitUnescaped(value, ',').filter((v) => v !== '');
-    if (values.length > 0) conditions.push(translate(code, modifier, definition, values, name));
+    if (values.length > 0) conditions.push(translate(code, modifier, definition, values, name, version));
   }
   const filter = conditions.length === 0 ? {} : and(...conditions);
   return { filter, ignored, control };
 }
 
-function translate(code: string, modifier: string | undefined, def: Definition, values: string[], name: string) {
+function translate(
+  code: string,
+  modifier: string | undefined,
+  def: Definition,
+  values: string[],
+  name: string,
+  version: FhirVersion,
+) {
   const unsupported = () => badRequest(`Unsupported modifier ":${modifier}" on ${def.type} parameter "${code}"`, name);
   if (modifier === 'missing' && def.type !== '_id' && def.type !== '_lastUpdated') {
     return missing(code, def.type, values, name);
@@ -104,7 +114,7 @@ function translate(code: string, modifier: string | undefined, def: Definition, 
       if (modifier !== undefined && modifier !== 'exact' && modifier !== 'contains') throw unsupported();
       return stringCondition(`search.${code}`, values.map(unescapeValue), modifier);
     case 'reference':
-      if (modifier !== undefined && !isResourceType(modifier)) throw unsupported();
+      if (modifier !== undefined && !isResourceTypeOf(version, modifier)) throw unsupported();
       return referenceCondition(`search.${code}`, values.map(unescapeValue), modifier, def.targets, name);
   }
 }

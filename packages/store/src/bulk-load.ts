@@ -53,7 +53,10 @@ export async function bulkLoad(
       ? await readStamps(collection, tenant, batch, [...batch.keys()])
       : new Map<number, Stamp | null>();
     const absent = [...batch.keys()].filter((index) => !stamps.get(index));
-    const docs = absent.map((index) => toStored(toDocument(tenant, batch[index]!, { versionId: 1, lastUpdated })));
+    const version = await store.tenantVersions.versionOf(tenant);
+    const docs = absent.map((index) =>
+      toStored(toDocument(tenant, batch[index]!, { versionId: 1, lastUpdated }, version)),
+    );
     const inserted = await insertNew(collection, docs);
     for (const [j, reason] of inserted.unstorable) result.unstorable.push({ resource: batch[absent[j]!]!, reason });
     result.created += docs.length - inserted.existing.size - inserted.unstorable.size;

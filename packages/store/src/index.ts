@@ -8,6 +8,7 @@ export * from './transaction';
 export * from './server-kind';
 export * from './purge-older';
 export * from './tenant-collections';
+export * from './tenant-versions';
 export * from './migrate';
 export * from './version-claims';
 export * from './read-ahead';

@@ -1,4 +1,4 @@
-import type { FhirResource } from '@fhir-bulk/fhir';
+import type { FhirResource, FhirVersion } from '@fhir-bulk/fhir';
 import { createHash } from 'node:crypto';
 import { compartmentsOf, extractSearchKeys, type SearchKeys } from '@fhir-bulk/search';
 
@@ -72,13 +72,15 @@ export interface VersionStamp {
 }
 
 /**
- * The stored form of one version: meta.versionId/lastUpdated are the store's, never the client's. A tombstone keeps
- * the compartments of `deletedVersion`, the version it deletes (its content is gone, but whose it was still matters).
+ * The stored form of one version: meta.versionId/lastUpdated are the store's, never the client's. Its search keys
+ * and compartments are those of the tenant's FHIR `version`. A tombstone keeps the compartments of
+ * `deletedVersion`, the version it deletes (its content is gone, but whose it was still matters).
  */
 export function toDocument(
   tenant: string,
   resource: FhirResource & { id: string },
   stamp: VersionStamp,
+  version: FhirVersion,
   deletedVersion?: Pick<ResourceDocument, 'compartments'>,
 ): ResourceDocument {
   const deleted = stamp.deleted ?? false;
@@ -95,8 +97,8 @@ export function toDocument(
     deleted,
     text: JSON.stringify(stored),
     resource: stored,
-    search: deleted ? {} : extractSearchKeys(stored),
-    compartments: deleted ? (deletedVersion?.compartments ?? []) : compartmentsOf(stored),
+    search: deleted ? {} : extractSearchKeys(stored, version),
+    compartments: deleted ? (deletedVersion?.compartments ?? []) : compartmentsOf(stored, version),
     ...(deleted ? {} : { contentHash: contentHash(stored) }),
   };
 }

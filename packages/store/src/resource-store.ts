@@ -18,6 +18,7 @@ import { VersionConflictError } from './errors';
 import { detectServer } from './server-kind';
 import { streamFilter, type StreamOptions } from './stream-query';
 import { currentCollection, historyCollection, tenantCollections } from './tenant-collections';
+import { R4_TENANTS, type TenantVersionSettings, TenantVersions } from './tenant-versions';
 import { CLAIM_LEASE_MS, claimKey, VersionClaims } from './version-claims';
 
 const projectionOf = (omit: StreamOptions['omit'] = []) => Object.fromEntries(omit.map((field) => [field, 0]));
@@ -55,12 +56,16 @@ export interface ResourceStoreOptions {
    * MongoDB) or `claim` (version-claims.ts: `_id` operations only, for FerretDB). By default, the server decides.
    */
   compareAndSwap?: 'filter' | 'claim';
+  /** Which FHIR version a tenant speaks when first used (DEFAULT_FHIR_VERSION, TENANT_FHIR_VERSIONS); R4 if unset. */
+  tenantVersions?: TenantVersionSettings;
 }
 
 /** Reads and writes FHIR resources in MongoDB; knows nothing of HTTP or Temporal. */
 export class ResourceStore {
   private readonly claims: VersionClaims;
   private compareAndSwap?: Promise<'filter' | 'claim'>;
+  /** Each tenant's FHIR version: what its search keys and compartments are derived by. */
+  readonly tenantVersions: TenantVersions;
 
   constructor(
     readonly db: Db,
@@ -68,6 +73,7 @@ export class ResourceStore {
     options: ResourceStoreOptions = {},
   ) {
     this.claims = new VersionClaims(db);
+    this.tenantVersions = new TenantVersions(db, options.tenantVersions ?? R4_TENANTS, now);
     if (options.compareAndSwap) this.compareAndSwap = Promise.resolve(options.compareAndSwap);
   }
 
@@ -185,7 +191,7 @@ export class ResourceStore {
   ): Promise<WriteResult> {
     await this.prepare(tenant, resource.resourceType);
     const stamp = { versionId: (current?.versionId ?? 0) + 1, lastUpdated: this.now(), deleted };
-    const doc = toDocument(tenant, resource, stamp, current ?? undefined);
+    const doc = toDocument(tenant, resource, stamp, await this.tenantVersions.versionOf(tenant), current ?? undefined);
     const collection = this.collection(tenant, resource.resourceType);
     if (current) {
       const archived = toHistory(current);

@@ -1,3 +1,4 @@
+import type { FhirVersion } from '@fhir-bulk/fhir';
 import { toMongoFilter } from '@fhir-bulk/search';
 import type { Filter } from 'mongodb';
 import sift from 'sift';
@@ -56,9 +57,10 @@ export function streamFilter(tenant: string, options: StreamOptions): Filter<Sto
 export function anyOfSearches(
   type: string,
   searches: ReadonlyArray<Array<[name: string, value: string]>>,
+  version: FhirVersion,
 ): Filter<StoredDocument> | undefined {
   if (searches.length === 0) return undefined;
-  const filters = searches.map((parameters) => toMongoFilter(type, parameters).filter);
+  const filters = searches.map((parameters) => toMongoFilter(type, parameters, { version }).filter);
   return (filters.length === 1 ? filters[0] : { $or: filters }) as Filter<StoredDocument>;
 }
 

@@ -150,7 +150,10 @@ export class TransactionRunner {
       const current = await this.store.read(tenant, op.type, op.id);
       if (!current || current.versionId <= op.from) break;
       const previous = op.from > 0 ? await this.store.readVersion(tenant, op.type, op.id, op.from) : null;
-      const restored = previous ? toDocument(tenant, { ...previous.resource, id: op.id }, previous) : undefined;
+      const version = await this.store.tenantVersions.versionOf(tenant);
+      const restored = previous
+        ? toDocument(tenant, { ...previous.resource, id: op.id }, previous, version)
+        : undefined;
       const dropNewer = async () => {
         for (let version = current.versionId; version > op.from; version--) {
           await history.deleteOne({ _id: historyKey(tenant, op.id, version) });

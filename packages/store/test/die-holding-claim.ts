@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const [tenant, id] = [process.env.DIE_TENANT!, process.env.DIE_ID!];
   const current = (await store.read(tenant, 'Patient', id))!;
   const stamp = { versionId: current.versionId + 1, lastUpdated: new Date() };
-  const replacement = toDocument(tenant, { resourceType: 'Patient', id, gender: 'unknown' }, stamp);
+  const replacement = toDocument(tenant, { resourceType: 'Patient', id, gender: 'unknown' }, stamp, '4.0.1');
   await store.swapCurrent('Patient', {
     expected: current,
     replacement,

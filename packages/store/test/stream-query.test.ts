@@ -12,6 +12,7 @@ const observation = (id: string, code: string, patient: string, lastUpdated: str
       subject: { reference: `Patient/${patient}` },
     } as FhirResource & { id: string },
     { versionId: 1, lastUpdated: new Date(lastUpdated) },
+    '4.0.1',
   );
 
 const docs = [
@@ -23,9 +24,9 @@ const kept = (matches: (doc: ResourceDocument) => boolean) => docs.filter(matche
 
 describe('stream queries', () => {
   it('keep the resources that match any of several searches', () => {
-    const filter = anyOfSearches('Observation', [[['code', '1']], [['code', '3']]]);
+    const filter = anyOfSearches('Observation', [[['code', '1']], [['code', '3']]], '4.0.1');
     expect(kept(streamMatcher('t', { filter: filter! }))).toEqual(['a', 'c']);
-    expect(anyOfSearches('Observation', [])).toBeUndefined();
+    expect(anyOfSearches('Observation', [], '4.0.1')).toBeUndefined();
   });
 
   it('keep the resources in the given compartments, within the time window', () => {

@@ -73,11 +73,11 @@ export function stackEnv(stack: Pick<BulkStack, 'config'>): Record<string, strin
   return Object.fromEntries(Object.entries(stack.config).map(([name, value]) => [name, envValue(value)]));
 }
 
-/** A setting as the config module reads it: lists comma-separated, maps of lists as `key=item` pairs. */
+/** A setting as the config module reads it: lists comma-separated, maps (of values or lists) as `key=item` pairs. */
 function envValue(value: unknown): string {
   if (!(value instanceof Map)) return String(value);
-  return [...(value as Map<string, string[]>)]
-    .flatMap(([key, items]) => items.map((item) => `${key}=${item}`))
+  return [...(value as Map<string, string | string[]>)]
+    .flatMap(([key, items]) => (Array.isArray(items) ? items : [items]).map((item) => `${key}=${item}`))
     .join(',');
 }
 
@@ -131,6 +131,7 @@ export async function startBulkStack({ env = {}, inProcessWorker = true }: BulkS
       }),
       jobList: createJobListApi(config, services.store.db),
       rest: { store: services.store, transactions, viewRunBudget: viewRunBudget(config) },
+      tenantVersions: services.store.tenantVersions,
       bodyLimitBytes: 64 * 1024,
       publicBaseUrl: baseUrl,
       readiness: {

@@ -13,3 +13,4 @@ export * from './metrics-text';
 export * from './legacy-store';
 export * from './heartbeats';
 export * from './stack-processes';
+export * from './r5-resources';

@@ -56,6 +56,7 @@ function legacyDocument(
   previous: LegacyDocument | undefined,
 ): LegacyDocument {
   const deletedVersion = previous && { compartments: previous.compartments ?? [] };
-  const { text, ...doc } = toStored(toDocument(tenant, resource, stamp, deletedVersion));
+  // The layout before issue 18 predates FHIR versions: every tenant was R4.
+  const { text, ...doc } = toStored(toDocument(tenant, resource, stamp, '4.0.1', deletedVersion));
   return { ...doc, resource: JSON.parse(text) as LegacyDocument['resource'] };
 }

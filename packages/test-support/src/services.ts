@@ -1,6 +1,6 @@
 import { type Config, loadConfig } from '@fhir-bulk/config';
 import { objectStoreFromConfig, type S3ObjectStore, type ServerObjectStore } from '@fhir-bulk/object-store';
-import { connectMongo, ResourceStore } from '@fhir-bulk/store';
+import { connectMongo, ResourceStore, tenantVersionSettings } from '@fhir-bulk/store';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { MongoClient } from 'mongodb';
@@ -59,7 +59,7 @@ export async function connectTestServices(env: Record<string, string> = {}): Pro
   return {
     config,
     mongo,
-    store: new ResourceStore(db),
+    store: new ResourceStore(db, undefined, { tenantVersions: tenantVersionSettings(config) }),
     objects,
     inputs,
     client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),

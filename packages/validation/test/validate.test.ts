@@ -1,5 +1,6 @@
 import { OperationOutcomeError } from '@fhir-bulk/fhir';
 import { assertValidResource, MAX_ISSUES, validateResource, type ValidationIssue } from '../src';
+import { r5DeviceUsage, r5Encounter, r5MedicationRequest } from '@fhir-bulk/test-support/src/r5-resources';
 import { condition, copy, encounter, medicationRequest, observation, patient } from './fixtures';
 
 /** The only issue, failing with all issues printed if there is not exactly one. */
@@ -205,26 +206,10 @@ describe('assertValidResource', () => {
 
 describe('validateResource of FHIR R5 (5.0.0)', () => {
   const r5 = { fhirVersion: '5.0.0' } as const;
-  const r5Encounter = {
-    resourceType: 'Encounter',
-    id: 'enc-1',
-    status: 'completed',
-    class: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }] }],
-    subject: { reference: 'Patient/pat-1' },
-    actualPeriod: { start: '2026-01-01T10:00:00Z', end: '2026-01-01T11:00:00Z' },
-  };
-  const r5MedicationRequest = {
-    resourceType: 'MedicationRequest',
-    id: 'mr-1',
-    status: 'active',
-    intent: 'order',
-    medication: { concept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361' }] } },
-    subject: { reference: 'Patient/pat-1' },
-  };
-
   it.each([
     ['Encounter', r5Encounter],
     ['MedicationRequest', r5MedicationRequest],
+    ['DeviceUsage', r5DeviceUsage],
     ['Patient', patient],
     ['Observation', observation],
   ])('accepts a realistic R5 %s against the R5 schema and StructureDefinitions', (type, resource) => {
@@ -257,13 +242,8 @@ describe('validateResource of FHIR R5 (5.0.0)', () => {
       expression: 'resourceType',
       diagnostics: "Unknown resource type 'DeviceUseStatement' in FHIR 5.0.0",
     });
-    const deviceUsage = {
-      resourceType: 'DeviceUsage',
-      status: 'active',
-      patient: { reference: 'Patient/pat-1' },
-      device: { reference: { reference: 'Device/d-1' } },
-    };
-    expect(validateResource(deviceUsage, r5)).toEqual([]);
-    expect(single(validateResource(deviceUsage)).diagnostics).toBe("Unknown resource type 'DeviceUsage' in FHIR 4.0.1");
+    expect(single(validateResource(r5DeviceUsage)).diagnostics).toBe(
+      "Unknown resource type 'DeviceUsage' in FHIR 4.0.1",
+    );
   });
 });

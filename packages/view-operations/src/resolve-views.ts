@@ -1,11 +1,11 @@
 import {
   type ExportLevel,
   type ExportView,
-  PATIENT_EXPORT_TYPES,
+  patientExportTypes,
   VIEW_OUTPUT_NAME,
   type ViewRequest,
 } from '@fhir-bulk/export';
-import { type IssueCode, type OperationOutcome, OperationOutcomeError } from '@fhir-bulk/fhir';
+import { type FhirVersion, type IssueCode, type OperationOutcome, OperationOutcomeError } from '@fhir-bulk/fhir';
 import type { ResourceStore } from '@fhir-bulk/store';
 import { compileView, ViewDefinitionError } from '@fhir-bulk/view-definition';
 import { VIEW_DEFINITION } from './view-storage';
@@ -33,8 +33,14 @@ export async function resolveViews(
   store: ResourceStore,
   tenant: string,
   requests: readonly ViewRequest[],
-  { level, explicitTypes, statusOf }: { level: ExportLevel; explicitTypes: readonly string[]; statusOf: StatusOf },
+  {
+    level,
+    fhirVersion,
+    explicitTypes,
+    statusOf,
+  }: { level: ExportLevel; fhirVersion: FhirVersion; explicitTypes: readonly string[]; statusOf: StatusOf },
 ): Promise<ResolvedViews> {
+  const compartment = patientExportTypes(fhirVersion);
   const problems: Problem[] = [];
   const definitions = await Promise.all(requests.map((request) => definitionOf(store, tenant, request, problems)));
   const used = new Set(['OperationOutcome']); // the error file's stem
@@ -51,7 +57,7 @@ export async function resolveViews(
         problems.push({ code: 'invalid', message: `${p.path}: ${p.message}`, at: request.at });
       return;
     }
-    if (level !== 'system' && !PATIENT_EXPORT_TYPES.includes(type)) {
+    if (level !== 'system' && !compartment.includes(type)) {
       const message = `a ${level}-level export reads the Patient compartment, which holds no ${type}`;
       problems.push({ code: 'not-supported', message: `${describe(request)}: ${message}`, at: request.at });
       return;

@@ -49,7 +49,7 @@ export async function runView(
   }
   const filters = { patients: request.patients, since: request.since };
   const resources = request.resources
-    ? inlineResources(request.resources, evaluator.resourceType, filters)
+    ? inlineResources(request.resources, evaluator.resourceType, filters, ctx.fhirVersion)
     : storedResources(ctx.store, ctx.tenant, evaluator.resourceType, filters);
   const encoder = rowEncoder(request.format, evaluator.columns, request.header);
   const rows = budgetedRows(evaluator, resources, { limit: request.limit, maxRows: budget.maxRows, deadline });

@@ -1,4 +1,4 @@
-import type { FhirResource } from '@fhir-bulk/fhir';
+import type { FhirResource, FhirVersion } from '@fhir-bulk/fhir';
 import { compartmentsOf } from '@fhir-bulk/search';
 import { type ResourceStore, streamFilter } from '@fhir-bulk/store';
 import type { FhirJson } from '@fhir-bulk/view-definition';
@@ -35,18 +35,21 @@ export async function* storedResources(
 }
 
 /**
- * Inline resources of one type, under the same filters as stored ones: compartments computed as the store would,
- * and `_since` against `meta.lastUpdated`; a resource without one is kept, as the spec allows.
+ * Inline resources of one type, under the same filters as stored ones: compartments computed as the store would
+ * (by the tenant's FHIR `version`), and `_since` against `meta.lastUpdated`; a resource without one is kept, as the
+ * spec allows.
  */
 export function* inlineResources(
   resources: readonly FhirJson[],
   type: string,
   { patients, since }: SourceFilters,
+  version: FhirVersion,
 ): Generator<FhirJson> {
   const compartments = new Set(patients.map((id) => `Patient/${id}`));
   for (const resource of resources) {
     if (resource.resourceType !== type) continue;
-    if (compartments.size > 0 && !compartmentsOf(resource as FhirResource).some((c) => compartments.has(c))) continue;
+    const owners = compartments.size > 0 ? compartmentsOf(resource as FhirResource, version) : [];
+    if (compartments.size > 0 && !owners.some((c) => compartments.has(c))) continue;
     // NaN without a lastUpdated, which is never at or before `since`.
     const lastUpdated = Date.parse(String((resource.meta as FhirResource['meta'])?.lastUpdated));
     if (since && lastUpdated <= since.getTime()) continue;

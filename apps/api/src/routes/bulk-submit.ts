@@ -1,5 +1,5 @@
 import { mayBulkWrite, requirePermission } from '@fhir-bulk/auth';
-import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { type FhirVersion, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import {
   applySubmit,
   checkInput,
@@ -17,6 +17,7 @@ import { importTypesUnwritable } from '../async-jobs/job-outcomes';
 import { principalOf } from '../auth/principal-of';
 import type { ImportJobs, SubmissionStore } from '../job-interfaces';
 import { operationBody } from '../operation-body';
+import { fhirVersionOf } from '../tenant-version';
 
 export interface BulkSubmitDeps {
   jobs: ImportJobs;
@@ -47,7 +48,9 @@ export function bulkSubmitRoutes(deps: BulkSubmitDeps, publicBaseUrl: string): R
       return;
     }
     if (plan.replace) await refuseImported(deps.jobs, job.tenant, plan.replace);
-    const inputs = plan.add ? await submittedInputs(plan.add.manifestUrl, job.tenant, deps.manifests) : [];
+    const inputs = plan.add
+      ? await submittedInputs(plan.add.manifestUrl, job.tenant, deps.manifests, fhirVersionOf(req))
+      : [];
     const denied = [...new Set(inputs.map((input) => input.type))].filter((t) => !mayBulkWrite(principal, t));
     if (denied.length > 0) {
       throw importTypesUnwritable(denied);
@@ -77,8 +80,13 @@ export function bulkSubmitRoutes(deps: BulkSubmitDeps, publicBaseUrl: string): R
 }
 
 /** The manifest's files, each checked as an `$import` input is (`input[i]` is the manifest's i-th file). */
-async function submittedInputs(manifestUrl: string, tenant: string, source: ManifestSource): Promise<ImportInput[]> {
-  const inputs = await readSubmittedManifest(manifestUrl, tenant, source);
+async function submittedInputs(
+  manifestUrl: string,
+  tenant: string,
+  source: ManifestSource,
+  fhirVersion: FhirVersion,
+): Promise<ImportInput[]> {
+  const inputs = await readSubmittedManifest(manifestUrl, tenant, source, fhirVersion);
   await Promise.all(
     inputs.map((input, index) =>
       checkInput(tenant, input, index, source.checks).catch((error: unknown) => {

@@ -18,6 +18,7 @@ import type { ExportJobs } from '../job-interfaces';
 import { checkExportPatients } from '../export-patients';
 import { requestUrlOf } from '../fhir-base';
 import { operationBody } from '../operation-body';
+import { fhirVersionOf } from '../tenant-version';
 
 /** Kick-off endpoints: the IG's three, and `Patient/{id}/$export` (one patient, as FHIR R5 defines it). */
 const ENDPOINTS: Array<[path: string, level: ExportLevel]> = [
@@ -47,6 +48,7 @@ export function exportKickoffRoutes(deps: KickoffDeps): Router {
       const { groupId, patientId } = req.params as { groupId?: string; patientId?: string };
       const request = parseKickoff({
         level,
+        fhirVersion: fhirVersionOf(req),
         ...(groupId === undefined ? {} : { groupId }),
         ...(patientId === undefined ? {} : { patientId }),
         parameters: kickoffParameters(
@@ -84,16 +86,19 @@ export async function startExport(
 ): Promise<{ jobId: string; baseUrl: string }> {
   const principal = principalOf(req);
   requirePermission(principal, 'bulk-export/read');
+  const fhirVersion = fhirVersionOf(req);
   const job = newJob(req, deps.publicBaseUrl);
   await checkExportPatients(deps.store, job.tenant, request, (req.params as { patientId?: string }).patientId);
   const resolved = request.viewRequests
     ? await resolveViews(deps.store, job.tenant, request.viewRequests, {
         level: request.level,
+        fhirVersion,
         explicitTypes: request.types,
         statusOf: viewStatus,
       })
     : undefined;
-  const withViews = resolved ? { ...request, types: resolved.types, views: resolved.views } : request;
+  const versioned = { ...request, fhirVersion };
+  const withViews = resolved ? { ...versioned, types: resolved.types, views: resolved.views } : versioned;
   if (!mayReadAudit(principal, AUDIT_EVENT)) refuseAuditTrail(withViews);
   await deps.jobs.start({
     ...readableExport(withViews, (type) => mayBulkRead(principal, type)),

@@ -1,4 +1,4 @@
-import { isResourceType, notFound } from '@fhir-bulk/fhir';
+import { isResourceTypeOf, notFound } from '@fhir-bulk/fhir';
 import {
   BUNDLE_TYPES,
   create,
@@ -15,6 +15,7 @@ import {
 } from '@fhir-bulk/rest';
 import { type Request, Router } from 'express';
 import { ifMatch, queryPairs, restContext, type RestDeps, send } from '../rest-http';
+import { fhirVersionOf } from '../tenant-version';
 
 export type { RestDeps } from '../rest-http';
 
@@ -68,6 +69,8 @@ const id = (req: Request) => param(req, 'id');
 
 function type(req: Request): string {
   const name = param(req, 'type');
-  if (!isResourceType(name)) throw notFound(`Unknown resource type ${name}`);
+  const version = fhirVersionOf(req);
+  if (!isResourceTypeOf(version, name))
+    throw notFound(`Unknown resource type ${name} (this tenant speaks FHIR ${version})`);
   return name;
 }

@@ -8,6 +8,7 @@ import { principalOf } from '../auth/principal-of';
 import type { ImportJobs } from '../job-interfaces';
 import { checkInputs } from '../import-inputs';
 import { operationBody } from '../operation-body';
+import { fhirVersionOf } from '../tenant-version';
 
 /**
  * Bulk $import kick-off: validate the Parameters and every input's source, start the job, answer 202. Needs
@@ -18,7 +19,7 @@ export function importKickoffRoutes(jobs: ImportJobs, checks: InputChecks, publi
   router.post('/\\$import', async (req, res) => {
     const principal = principalOf(req);
     requirePermission(principal, 'bulk-import/write');
-    const request = parseImportKickoff(operationBody(req, '$import'), req.get('Prefer'));
+    const request = parseImportKickoff(operationBody(req, '$import'), req.get('Prefer'), fhirVersionOf(req));
     const denied = [...new Set(request.inputs.map((input) => input.type))].filter((t) => !mayBulkWrite(principal, t));
     if (denied.length > 0) {
       throw importTypesUnwritable(denied);

@@ -3,6 +3,7 @@ import {
   type ExportJobInput,
   type ExportPartition,
   fileLimitsFor,
+  jobFhirVersion,
   keptElements,
   needsTargetCompartments,
   outputKey,
@@ -54,9 +55,7 @@ async function writePartition(deps: PartitionDeps, { job, partition, patientSet 
   const inScope = patientScope(job, patients);
   const documents = (from: ScanPosition) => {
     const scanned = partitionDocuments(deps, job, partition, from);
-    const all = needsTargetCompartments(job, partition)
-      ? withProvenanceTargets(deps.store, job.tenant, scanned)
-      : scanned;
+    const all = needsTargetCompartments(job, partition) ? withProvenanceTargets(deps.store, job, scanned) : scanned;
     return inScopeOnly(all, inScope);
   };
   const organized = job.organizeOutputBy === 'Patient' && partition.kind === 'output';
@@ -106,7 +105,7 @@ async function* outputLines(
   job: ExportJobInput,
   partition: ExportPartition,
 ): AsyncGenerator<OutputLine> {
-  const kept = keptElements(partition.type, job.elements);
+  const kept = keptElements(partition.type, job.elements, jobFhirVersion(job));
   for await (const { doc, scanned } of documents) {
     const line =
       partition.kind === 'deleted' ? deletedBundleLine(partition.type, doc.id, doc.lastUpdated) : storedLine(doc, kept);

@@ -1,4 +1,4 @@
-import { type ExportJobInput, type ExportPartition, typeFilterParameters } from '@fhir-bulk/export';
+import { type ExportJobInput, type ExportPartition, jobFhirVersion, typeFilterParameters } from '@fhir-bulk/export';
 import { anyOfSearches, type ResourceDocument, type StreamOptions } from '@fhir-bulk/store';
 
 /**
@@ -12,7 +12,8 @@ export function partitionQuery(
 ): StreamOptions {
   const until = job.until && job.until < job.transactionTime ? job.until : job.transactionTime;
   // Parsed exactly as the kick-off validated them (URLSearchParams would turn a `+` offset into a space).
-  const filter = anyOfSearches(partition.type, (job.typeFilters[partition.type] ?? []).map(typeFilterParameters));
+  const searches = (job.typeFilters[partition.type] ?? []).map(typeFilterParameters);
+  const filter = anyOfSearches(partition.type, searches, jobFhirVersion(job));
   return {
     ...(partition.fromKey ? { fromKey: partition.fromKey } : {}),
     ...(partition.beforeKey ? { beforeKey: partition.beforeKey } : {}),

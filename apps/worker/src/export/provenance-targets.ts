@@ -1,4 +1,4 @@
-import { provenanceTargets, withTargetCompartments } from '@fhir-bulk/export';
+import { type ExportJobInput, jobFhirVersion, provenanceTargets, withTargetCompartments } from '@fhir-bulk/export';
 import type { ResourceStore } from '@fhir-bulk/store';
 import type { SourceDocument } from './partition-source';
 
@@ -14,32 +14,33 @@ const READS_IN_FLIGHT = 16;
  */
 export async function* withProvenanceTargets(
   store: Pick<ResourceStore, 'compartmentsOf'>,
-  tenant: string,
+  job: Pick<ExportJobInput, 'tenant' | 'fhirVersion'>,
   documents: AsyncIterable<SourceDocument>,
 ): AsyncGenerator<SourceDocument> {
   let batch: SourceDocument[] = [];
   for await (const source of documents) {
     batch.push(source);
     if (batch.length === BATCH) {
-      yield* await resolved(store, tenant, batch);
+      yield* await resolved(store, job, batch);
       batch = [];
     }
   }
-  if (batch.length > 0) yield* await resolved(store, tenant, batch);
+  if (batch.length > 0) yield* await resolved(store, job, batch);
 }
 
 async function resolved(
   store: Pick<ResourceStore, 'compartmentsOf'>,
-  tenant: string,
+  job: Pick<ExportJobInput, 'tenant' | 'fhirVersion'>,
   batch: SourceDocument[],
 ): Promise<SourceDocument[]> {
-  const targetsOf = batch.map(({ doc }) => (doc.deleted ? [] : provenanceTargets(doc.resource)));
+  const version = jobFhirVersion(job);
+  const targetsOf = batch.map(({ doc }) => (doc.deleted ? [] : provenanceTargets(doc.resource, version)));
   const pending = [...new Set(targetsOf.flat())];
   const known = new Map<string, string[]>();
   const read = async () => {
     for (let ref = pending.pop(); ref !== undefined; ref = pending.pop()) {
       const [type = '', id = ''] = ref.split('/');
-      known.set(ref, await store.compartmentsOf(tenant, type, id));
+      known.set(ref, await store.compartmentsOf(job.tenant, type, id));
     }
   };
   await Promise.all(Array.from({ length: READS_IN_FLIGHT }, read));

@@ -117,6 +117,8 @@ async function importFromCheckpoint(
   });
   const batches = parsedBatches(lines, {
     type: file.type,
+    // The tenant's recorded version: the kick-off checked the inputs' types against the same record.
+    fhirVersion: await deps.store.tenantVersions.versionOf(job.tenant),
     inputUrl: file.inputUrl,
     size: settings.batchSize,
     maxLineBytes: settings.maxLineBytes,

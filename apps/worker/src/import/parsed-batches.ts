@@ -1,5 +1,5 @@
 import { errorLine, notUtf8Problem, parseImportLine, type ReadLine, tooLongProblem } from '@fhir-bulk/import';
-import type { FhirResource } from '@fhir-bulk/fhir';
+import type { FhirResource, FhirVersion } from '@fhir-bulk/fhir';
 import type { ErrorLine } from './file-checkpoints';
 
 /** Up to `size` consecutive lines of a file: the resources to write and the reports of the bad lines among them. */
@@ -18,6 +18,8 @@ export interface ParsedBatch {
 
 export interface BatchOptions {
   type: string;
+  /** The tenant's FHIR version, which every line must be a resource of. */
+  fhirVersion: FhirVersion;
   inputUrl: string;
   size: number;
   maxLineBytes: number;
@@ -33,7 +35,7 @@ export interface BatchOptions {
  */
 export async function* parsedBatches(
   lines: AsyncIterable<ReadLine>,
-  { type, inputUrl, size, maxLineBytes, startOffset, onRejected }: BatchOptions,
+  { type, fhirVersion, inputUrl, size, maxLineBytes, startOffset, onRejected }: BatchOptions,
 ): AsyncGenerator<ParsedBatch> {
   let batchStart = startOffset;
   let batch = emptyBatch(0);
@@ -44,7 +46,7 @@ export async function* parsedBatches(
         ? { problem: tooLongProblem(read.tooLong, maxLineBytes) }
         : read.notUtf8
           ? { problem: notUtf8Problem() }
-          : parseImportLine(read.text ?? '', type);
+          : parseImportLine(read.text ?? '', type, fhirVersion);
     if ('resource' in parsed) {
       batch.resources.push(parsed.resource);
       batch.lines.push(read.line);
