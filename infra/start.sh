@@ -5,7 +5,8 @@
 # .data/object-encryption-keys), registers a sample SMART Backend Services client (.data/clients/sample.json), loads
 # a sample population into tenant `sample`, exports it with the CLI (packages/cli), imports its Patient files back
 # with the CLI's $import into tenant `sample-import` and checks the count, exports the sample as Parquet through the
-# sample views and reads it back with DuckDB, and prints Temporal UI links and how to call the API with a token.
+# sample views and reads it back with DuckDB, loads the same population in FHIR R5 into tenant `sample-r5` and exports
+# it, and prints Temporal UI links and how to call the API with a token.
 # The services keep running afterwards; `npm stop` stops them all.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,7 +107,8 @@ log "loading $patients sample patients (with their encounters, observations, con
 node_modules/.bin/tsx packages/sample-data/src/cli.ts --tenant sample --patients "$patients" --replace
 # The samples run through the CLI as any Bulk Data client would (packages/cli): export with progress, parallel
 # downloads and count checks against the manifest; the exported Patient files uploaded to the import bucket and
-# $import-ed into tenant `sample-import`; a Parquet export through the sample ViewDefinitions, read back by DuckDB.
+# $import-ed into tenant `sample-import`; a Parquet export through the sample ViewDefinitions, read back by DuckDB;
+# and the population in FHIR R5 in tenant `sample-r5`, exported too.
 fhir_bulk() { node_modules/.bin/fhir-bulk --api "$api_url" ${client_args[@]+"${client_args[@]}"} "$@"; }
 # The CLI uploads with the S3 credentials the local stack was started with (infra/stack.sh's defaults).
 export S3_ACCESS_KEY_ID=${S3_ACCESS_KEY_ID:-fhirbulk} S3_SECRET_ACCESS_KEY=${S3_SECRET_ACCESS_KEY:-fhirbulk-secret}
@@ -135,6 +137,27 @@ fhir_bulk export --tenant sample --parquet --view patient-demographics,observati
   --out "$samples_dir/parquet" 2>&1 | tee "$log_dir/sample-parquet.log"
 job_link "$log_dir/sample-parquet.log"
 node_modules/.bin/tsx infra/sample-parquet.ts check --dir "$samples_dir/parquet" --patients "$patients"
+
+# The same population in FHIR R5 (issue 15): the seed records tenant sample-r5 as R5, and it exports in R5's shapes.
+log "loading $patients sample patients in FHIR R5 into tenant sample-r5"
+node_modules/.bin/tsx packages/sample-data/src/cli.ts --tenant sample-r5 --patients "$patients" --replace --fhir-version 5.0.0
+fhir_bulk export --tenant sample-r5 --type Patient,Encounter,Observation,Condition,MedicationRequest,Group \
+  --out "$samples_dir/export-r5" 2>&1 | tee "$log_dir/sample-export-r5.log"
+job_link "$log_dir/sample-export-r5.log"
+node -e '
+  const { readFileSync } = require("node:fs");
+  const [dir, patients] = process.argv.slice(1);
+  const manifest = JSON.parse(readFileSync(`${dir}/manifest.json`, "utf8"));
+  const count = (type) => manifest.output.filter((o) => o.type === type).reduce((n, o) => n + o.count, 0);
+  const file = manifest.output.find((o) => o.type === "Encounter");
+  const name = decodeURIComponent(new URL(file.url).pathname.split("/").pop());
+  const encounter = JSON.parse(readFileSync(`${dir}/${name}`, "utf8").split("\n")[0]);
+  if (count("Patient") !== Number(patients) || !Array.isArray(encounter.class) || !encounter.actualPeriod) {
+    console.error(`the R5 export holds ${count("Patient")} patients and an Encounter not in R5 shape`);
+    process.exit(1);
+  }
+  console.log(`R5 export: ${count("Patient")} patients, Encounters with class lists and actualPeriod`);
+' "$samples_dir/export-r5" "$patients"
 log "services keep running: API $api_url, Temporal UI ${TEMPORAL_UI_URL:-http://127.0.0.1:8233}; stop them with: npm stop"
 if [[ "$auth_mode" == smart ]]; then
   if [[ -n "${AUTH_ADMIN_TOKEN:-}" ]]; then where="AUTH_ADMIN_TOKEN (from your environment)"; else where=$admin_token_file; fi

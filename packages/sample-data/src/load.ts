@@ -1,3 +1,4 @@
+import type { FhirVersion } from '@fhir-bulk/fhir';
 import { bulkLoad, type ResourceStore } from '@fhir-bulk/store';
 import { generatePopulation } from './population';
 
@@ -15,9 +16,11 @@ export async function loadPopulation(
   options: LoadOptions,
 ): Promise<Record<string, number>> {
   const batchSize = options.batchSize ?? 1_000;
+  // The tenant's version decides the shapes: its store derives search keys by the same version.
+  const fhirVersion: FhirVersion = await store.tenantVersions.versionOf(tenant);
   const counts: Record<string, number> = {};
   let batch = [];
-  for (const resource of generatePopulation({ patients: options.patients, seed: options.seed })) {
+  for (const resource of generatePopulation({ patients: options.patients, seed: options.seed, fhirVersion })) {
     counts[resource.resourceType] = (counts[resource.resourceType] ?? 0) + 1;
     batch.push(resource);
     if (batch.length >= batchSize) {

@@ -3,6 +3,8 @@ import { type FhirResource, patientKey, reference } from './fhir';
 import { buildPatient } from './patient';
 import { Body } from './physiology';
 import { conditionResource, medicationRequestResource, planConditions, planMedications } from './problems';
+import type { FhirVersion } from '@fhir-bulk/fhir';
+import { inFhirVersion } from './r5';
 import { deriveSeed, Random, YEAR_MS } from './random';
 
 export interface PopulationOptions {
@@ -13,6 +15,8 @@ export interface PopulationOptions {
   groups?: number;
   /** Every date is relative to this instant, so the output does not depend on when it is generated. */
   referenceDate?: string;
+  /** The FHIR version of the resources (default R4): the same population, in that version's shapes. */
+  fhirVersion?: FhirVersion;
 }
 
 export const DEFAULT_SEED = 20260101;
@@ -30,6 +34,11 @@ export const GROUP_MEMBER_LIMIT = 10_000;
  * between patients, so memory stays constant however large `patients` is.
  */
 export function* generatePopulation(options: PopulationOptions): Generator<FhirResource> {
+  const { fhirVersion = '4.0.1' } = options;
+  for (const resource of r4Population(options)) yield inFhirVersion(resource, fhirVersion);
+}
+
+function* r4Population(options: PopulationOptions): Generator<FhirResource> {
   const { patients, seed = DEFAULT_SEED, groups = 2, referenceDate = DEFAULT_REFERENCE_DATE } = options;
   if (!Number.isSafeInteger(patients) || patients < 0)
     throw new RangeError(`patients must be a whole number ≥ 0, got ${patients}`);

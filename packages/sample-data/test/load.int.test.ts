@@ -1,3 +1,5 @@
+import { toMongoFilter } from '@fhir-bulk/search';
+import { ResourceStore } from '@fhir-bulk/store';
 import { connectTestServices, type TestServices } from '@fhir-bulk/test-support';
 import { generatePopulation, loadPopulation } from '../src';
 
@@ -29,5 +31,18 @@ describe('loadPopulation on FerretDB', () => {
     await loadPopulation(services.store, 'pop', { patients: 40, seed: 7, batchSize: 100 });
     expect(await services.store.countCurrent('pop', 'Observation')).toBe(expected.Observation);
     expect(await services.store.history('pop', 'Observation').countDocuments({ tenant: 'pop' })).toBe(0);
+  });
+
+  it("loads an R5 tenant in R5's shapes, searchable by R5's parameters", async () => {
+    const store = new ResourceStore(services.store.db, undefined, {
+      tenantVersions: { defaultVersion: '4.0.1', configured: new Map([['pop-r5', '5.0.0']]) },
+    });
+    await loadPopulation(store, 'pop-r5', { patients: 5, seed: 7 });
+    const encounter = (await store.streamCurrent('pop-r5', 'Encounter').limit(1).next())!;
+    expect(Array.isArray(encounter.resource.class)).toBe(true);
+    const start = (encounter.resource.actualPeriod as { start: string }).start;
+    // R5's Encounter date reads actualPeriod; R4's would read `period`, which an R5 Encounter has not.
+    const { filter } = toMongoFilter('Encounter', [['date', start.slice(0, 10)]], { version: '5.0.0' });
+    expect(await store.countCurrent('pop-r5', 'Encounter', { filter })).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { FHIR_VERSIONS, type FhirVersion } from '@fhir-bulk/fhir';
+import { validateResource } from '@fhir-bulk/validation';
 import { type FhirResource, generatePopulation, GROUP_MEMBER_LIMIT } from '../src';
 
 /** The GC function without `node --expose-gc`: the flag set at run time shows `gc` to new contexts. */
@@ -175,5 +177,37 @@ describe('generatePopulation', () => {
     expect(resources).toBeGreaterThan(20_000 * 5);
     expect(growth).toBeLessThan(20 * 1024 * 1024);
     expect(groups.map((g) => g.quantity)).toEqual([GROUP_MEMBER_LIMIT / 2, Math.ceil(GROUP_MEMBER_LIMIT / 3)]);
+  });
+});
+
+describe('generatePopulation in each FHIR version', () => {
+  /** Every issue of every resource of 300 patients, as `Type/id: expression: diagnostics`. */
+  function invalid(fhirVersion: FhirVersion): string[] {
+    const problems: string[] = [];
+    for (const resource of generatePopulation({ patients: 300, fhirVersion })) {
+      for (const issue of validateResource(resource, { fhirVersion, requireId: true }))
+        problems.push(`${resource.resourceType}/${resource.id}: ${issue.expression}: ${issue.diagnostics}`);
+    }
+    return problems;
+  }
+
+  it.each(FHIR_VERSIONS)('makes only resources valid in FHIR %s (schema and required elements)', (fhirVersion) => {
+    expect(invalid(fhirVersion)).toEqual([]);
+  });
+
+  it("writes R5's shapes: Encounter class list and actualPeriod, a CodeableReference medication, Group membership", () => {
+    const r4 = collect(50);
+    const r5 = [...generatePopulation({ patients: 50, fhirVersion: '5.0.0' })];
+    expect(r5.map((r) => `${r.resourceType}/${r.id}`)).toEqual(r4.map((r) => `${r.resourceType}/${r.id}`));
+    const first = (resources: FhirResource[], type: string) => resources.find((r) => r.resourceType === type)!;
+    const [encounter4, encounter5] = [first(r4, 'Encounter'), first(r5, 'Encounter')];
+    expect(encounter5.class).toEqual([{ coding: [encounter4.class] }]);
+    expect(encounter5.actualPeriod).toEqual(encounter4.period);
+    expect(encounter5.status).toBe('completed');
+    const [request4, request5] = [first(r4, 'MedicationRequest'), first(r5, 'MedicationRequest')];
+    expect(request5.medication).toEqual({ concept: request4.medicationCodeableConcept });
+    expect(request5.reason).toEqual((request4.reasonReference as unknown[]).map((reference) => ({ reference })));
+    expect(first(r5, 'Group').membership).toBe('enumerated');
+    expect(first(r5, 'Observation')).toEqual(first(r4, 'Observation'));
   });
 });
