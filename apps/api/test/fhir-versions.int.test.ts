@@ -126,6 +126,56 @@ describe('an R5 tenant beside an R4 one', () => {
     );
   });
 
+  it("runs ViewDefinitions under the R5 model: R5's types and elements, stored and run", async () => {
+    const view = {
+      resourceType: 'ViewDefinition',
+      name: 'device_usage',
+      status: 'active',
+      resource: 'DeviceUsage',
+      select: [
+        {
+          column: [
+            { name: 'id', path: 'id' },
+            { name: 'patient', path: 'patient.reference' },
+          ],
+        },
+      ],
+    };
+    const encounterView = {
+      resourceType: 'ViewDefinition',
+      name: 'encounter_class',
+      status: 'active',
+      resource: 'Encounter',
+      select: [
+        {
+          column: [
+            { name: 'id', path: 'id' },
+            { name: 'start', path: 'actualPeriod.start' },
+          ],
+        },
+        { forEach: 'class.coding', column: [{ name: 'class', path: 'code' }] },
+      ],
+    };
+    expect((await fhir.put(`${R5}/ViewDefinition/device-usage`, { ...view, id: 'device-usage' })).status).toBe(201);
+    const refused = await fhir.put<Outcome>(`${R4}/ViewDefinition/device-usage`, { ...view, id: 'device-usage' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.issue[0]!.diagnostics).toContain('DeviceUsage is not a R4 resource type');
+    const run = async (viewResource: unknown) => {
+      const response = await stack.fetch(`${stack.baseUrl}${R5}/ViewDefinition/$viewdefinition-run`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/fhir+json', Accept: 'application/json' },
+        body: JSON.stringify({
+          resourceType: 'Parameters',
+          parameter: [{ name: 'viewResource', resource: viewResource }],
+        }),
+      });
+      expect(response.status).toBe(200);
+      return response.json();
+    };
+    expect(await run(view)).toEqual([{ id: 'du-1', patient: 'Patient/pat-1' }]);
+    expect(await run(encounterView)).toEqual([{ id: 'enc-1', start: '2026-01-01T10:00:00Z', class: 'AMB' }]);
+  });
+
   it('exports the R5 compartment at Patient level, and round-trips through $import into another R5 tenant', async () => {
     const exported = await exportAndWait(stack, `${R5}/Patient/$export`);
     expect(refsOf(exported.output)).toEqual(

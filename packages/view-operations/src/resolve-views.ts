@@ -5,7 +5,13 @@ import {
   VIEW_OUTPUT_NAME,
   type ViewRequest,
 } from '@fhir-bulk/export';
-import { type FhirVersion, type IssueCode, type OperationOutcome, OperationOutcomeError } from '@fhir-bulk/fhir';
+import {
+  type FhirVersion,
+  fhirRelease,
+  type IssueCode,
+  type OperationOutcome,
+  OperationOutcomeError,
+} from '@fhir-bulk/fhir';
 import type { ResourceStore } from '@fhir-bulk/store';
 import { compileView, ViewDefinitionError } from '@fhir-bulk/view-definition';
 import { VIEW_DEFINITION } from './view-storage';
@@ -50,7 +56,7 @@ export async function resolveViews(
     if (!definition) return;
     let type: string;
     try {
-      type = compileView(definition).resourceType;
+      type = compileView(definition, { fhirRelease: fhirRelease(fhirVersion) }).resourceType;
     } catch (error) {
       if (!(error instanceof ViewDefinitionError)) throw error;
       for (const p of error.problems)

@@ -1,4 +1,4 @@
-import { OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
+import { type FhirVersion, fhirRelease, OperationOutcomeError, outcome } from '@fhir-bulk/fhir';
 import { read, type RestContext } from '@fhir-bulk/rest';
 import {
   compileView,
@@ -40,7 +40,7 @@ export async function runView(
 ): Promise<ViewRun> {
   const deadline = Date.now() + budget.maxMillis;
   const view = 'id' in request.view ? (await read(ctx, VIEW_DEFINITION, request.view.id)).body : request.view.resource;
-  const evaluator = compiled(view, budget.maxRowsPerResource, deadline);
+  const evaluator = compiled(view, ctx.fhirVersion, budget.maxRowsPerResource, deadline);
   if (!request.resources) {
     // Rows of stored data reveal what a search and reads of the view's type would.
     ctx.authorize(evaluator.resourceType, 'search-type');
@@ -56,9 +56,10 @@ export async function runView(
   return { contentType: encoder.contentType, body: encode(rows, encoder, budget) };
 }
 
-function compiled(view: unknown, maxRowsPerResource: number, deadline: number): ViewEvaluator {
+/** The view under the FHIRPath model of the tenant's version, whose resources it reads. */
+function compiled(view: unknown, version: FhirVersion, maxRowsPerResource: number, deadline: number): ViewEvaluator {
   try {
-    return compileView(view, {}, { maxRowsPerResource, deadline });
+    return compileView(view, { fhirRelease: fhirRelease(version) }, { maxRowsPerResource, deadline });
   } catch (error) {
     if (error instanceof ViewDefinitionError) throw invalidView(error.problems, 422);
     throw error;

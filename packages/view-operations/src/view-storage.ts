@@ -1,4 +1,4 @@
-import { badRequest, type FhirResource, isObject, notSupported } from '@fhir-bulk/fhir';
+import { badRequest, type FhirResource, type FhirVersion, fhirRelease, isObject, notSupported } from '@fhir-bulk/fhir';
 import { checkId, type FhirResponse, parseCountValue, type RestContext, save, searchPage } from '@fhir-bulk/rest';
 import type { StoredDocument } from '@fhir-bulk/store';
 import type { Filter } from 'mongodb';
@@ -16,23 +16,26 @@ export const VIEW_DEFINITION = 'ViewDefinition';
 /** POST [base]/ViewDefinition: the server assigns the id. */
 export function createView(ctx: RestContext, body: unknown): Promise<FhirResponse> {
   ctx.authorize(VIEW_DEFINITION, 'create');
-  return save(ctx, { ...checkedView(body), id: randomUUID() });
+  return save(ctx, { ...checkedView(body, ctx.fhirVersion), id: randomUUID() });
 }
 
 /** PUT [base]/ViewDefinition/{id}: update, or create with the client's id. */
 export function updateView(ctx: RestContext, id: string, body: unknown, ifMatch?: number): Promise<FhirResponse> {
   ctx.authorize(VIEW_DEFINITION, 'update');
   checkId(id);
-  const view = checkedView(body);
+  const view = checkedView(body, ctx.fhirVersion);
   if (view.id !== id) {
     throw badRequest(`The resource id "${String(view.id)}" differs from the URL id "${id}"`, 'ViewDefinition.id');
   }
   return save(ctx, { ...view, id }, ifMatch);
 }
 
-/** What a stored view must be: runnable (`validateView`), typed, and with a `meta` the store can stamp. */
-function checkedView(body: unknown): FhirResource {
-  const problems = validateView(body);
+/**
+ * What a stored view must be: runnable (`validateView`) over the tenant's resources, so under its FHIR version's
+ * model, typed, and with a `meta` the store can stamp.
+ */
+function checkedView(body: unknown, version: FhirVersion): FhirResource {
+  const problems = validateView(body, { fhirRelease: fhirRelease(version) });
   if (isObject(body)) {
     // validateView accepts a view without resourceType (the conformance tests have none); a stored one needs it.
     if (body.resourceType === undefined) {

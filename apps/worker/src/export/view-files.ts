@@ -1,4 +1,5 @@
-import { CSV, type ExportJobInput, type ExportView, PARQUET } from '@fhir-bulk/export';
+import { CSV, type ExportJobInput, type ExportView, jobFhirVersion, PARQUET } from '@fhir-bulk/export';
+import { fhirRelease } from '@fhir-bulk/fhir';
 import { ParquetValueError, writeParquet } from '@fhir-bulk/parquet';
 import {
   compileView,
@@ -24,11 +25,13 @@ const PARQUET_ROW_GROUP = 50_000;
  * than `maxRowsPerResource` rows: stopped while it expands, before its rows could exhaust the worker's memory.
  */
 export function viewOutput(
-  job: Pick<ExportJobInput, 'outputFormat'>,
+  job: Pick<ExportJobInput, 'outputFormat' | 'fhirVersion'>,
   view: ExportView,
   maxRowsPerResource: number,
 ): PartitionOutput<unknown> {
-  const evaluator = compileView(view.definition, {}, { maxRowsPerResource });
+  // Under the FHIRPath model of the tenant's version, as the API checked the view at kick-off.
+  const release = fhirRelease(jobFhirVersion(job));
+  const evaluator = compileView(view.definition, { fhirRelease: release }, { maxRowsPerResource });
   if (job.outputFormat === PARQUET) return parquetOutput(view, evaluator) as PartitionOutput<unknown>;
   return textOutput(view, evaluator, job.outputFormat === CSV ? 'csv' : 'ndjson') as PartitionOutput<unknown>;
 }
