@@ -1,4 +1,4 @@
-import { type BulkStack, fhirClient, startBulkStack } from '@fhir-bulk/test-support';
+import { type BulkStack, fhirClient, inSuiteVersion, startBulkStack } from '@fhir-bulk/test-support';
 
 let stack: BulkStack;
 let fhir: ReturnType<typeof fhirClient>;
@@ -33,13 +33,13 @@ const patientEntry = (fullUrl: string, family: string) => ({
   request: { method: 'POST', url: 'Patient' },
 });
 const encounterEntry = (patientRef: string, extra: Record<string, unknown> = {}) => ({
-  resource: {
+  resource: inSuiteVersion({
     resourceType: 'Encounter',
     status: 'finished',
     class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
     subject: { reference: patientRef },
     ...extra,
-  },
+  }),
   request: { method: 'POST', url: 'Encounter' },
 });
 

@@ -1,6 +1,6 @@
 import type { OperationOutcome } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
-import { type BulkStack, exportAndWait, refsOf, startBulkStack } from '@fhir-bulk/test-support';
+import { type BulkStack, exportAndWait, inSuiteVersion, refsOf, startBulkStack } from '@fhir-bulk/test-support';
 
 // Patient- and Group-level $export (FHIR Bulk Data Access IG 3.0.0), end to end: kick-off over HTTP, the worker
 // runs the job, the files are read back through the manifest. Each test has its own tenant holding the data below.
@@ -23,10 +23,10 @@ const clinic = [
   { resourceType: 'Observation', id: 'o2', status: 'final', code, ...subject('p2') },
   { resourceType: 'Observation', id: 'o3', status: 'final', code, ...subject('p3') },
   { resourceType: 'Observation', id: 'o-nobody', status: 'final', code },
-  { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, ...subject('p1') },
+  inSuiteVersion({ resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'AMB' }, ...subject('p1') }),
   { resourceType: 'Practitioner', id: 'dr', name: [{ family: 'Who' }] },
   { resourceType: 'Organization', id: 'org', name: 'Clinic' },
-  {
+  inSuiteVersion({
     resourceType: 'Group',
     id: 'g1',
     type: 'person',
@@ -36,7 +36,7 @@ const clinic = [
       { entity: { reference: 'Patient/p2' }, inactive: true },
       { entity: { reference: 'Patient/p3' } },
     ],
-  },
+  }),
 ];
 
 const compartments: Record<string, string[]> = {

@@ -1,7 +1,7 @@
 import { type ExportManifest, manifestKey, NDJSON, outputKey } from '@fhir-bulk/export';
 import { bulkLoad } from '@fhir-bulk/store';
 import type { OperationOutcome } from '@fhir-bulk/fhir';
-import { type BulkStack, pollUntilDone, startBulkStack } from '@fhir-bulk/test-support';
+import { type BulkStack, pollUntilDone, startBulkStack, suiteFhirVersion } from '@fhir-bulk/test-support';
 
 let stack: BulkStack;
 beforeAll(async () => {
@@ -162,7 +162,11 @@ describe('service endpoints', () => {
     const response = await fetch(`${stack.baseUrl}/tenant/acme/metadata`); // open: no token
     expect(response.status).toBe(200);
     const statement = (await response.json()) as CapabilityStatement;
-    expect(statement).toMatchObject({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance' });
+    expect(statement).toMatchObject({
+      resourceType: 'CapabilityStatement',
+      fhirVersion: suiteFhirVersion(),
+      kind: 'instance',
+    });
     expect(statement.implementation.url).toBe(`${stack.baseUrl}/tenant/acme`);
     expect(statement.rest[0]?.operation).toContainEqual(expect.objectContaining({ name: 'export' }));
     expect(statement.rest[0]?.operation).toContainEqual(expect.objectContaining({ name: 'import' }));

@@ -10,3 +10,4 @@ export { Random, mulberry32, deriveSeed } from './random';
 export * from './vocabulary';
 export { loadPopulation, type LoadOptions } from './load';
 export { sampleView, SAMPLE_VIEW_IDS, type SampleViewId } from './views';
+export { inFhirVersion } from './r5';

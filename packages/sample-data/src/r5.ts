@@ -10,8 +10,11 @@ import type { FhirResource } from './fhir';
  * - Group: `actual: true` is `membership: enumerated`.
  * Patient, Observation and Condition (whose `clinicalStatus`, required in R5, the generator always sets) are the same.
  */
-export function inFhirVersion(resource: FhirResource, version: FhirVersion): FhirResource {
-  if (version === '4.0.1') return resource;
+export function inFhirVersion<T extends Pick<FhirResource, 'resourceType'>>(resource: T, version: FhirVersion): T {
+  return version === '4.0.1' ? resource : (inR5(resource) as T);
+}
+
+function inR5(resource: Pick<FhirResource, 'resourceType'> & Record<string, unknown>): Record<string, unknown> {
   switch (resource.resourceType) {
     case 'Encounter': {
       const { class: coding, period, status, ...rest } = resource;

@@ -14,3 +14,4 @@ export * from './legacy-store';
 export * from './heartbeats';
 export * from './stack-processes';
 export * from './r5-resources';
+export * from './suite-version';
