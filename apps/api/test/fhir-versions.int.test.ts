@@ -1,7 +1,9 @@
 import { importKickoffBody, type ImportResult } from '@fhir-bulk/import';
+import { generatePopulation, loadPopulation } from '@fhir-bulk/sample-data';
 import {
   type BulkStack,
   exportAndWait,
+  type ExportedLine,
   fhirClient,
   pollUntilDone,
   putInput,
@@ -22,7 +24,9 @@ import {
 let stack: BulkStack;
 let fhir: ReturnType<typeof fhirClient>;
 beforeAll(async () => {
-  stack = await startBulkStack({ env: { TENANT_FHIR_VERSIONS: 'clinic-r5=5.0.0,copy-r5=5.0.0' } });
+  stack = await startBulkStack({
+    env: { TENANT_FHIR_VERSIONS: 'clinic-r5=5.0.0,copy-r5=5.0.0,seed-r5=5.0.0,seed-copy-r5=5.0.0' },
+  });
   fhir = fhirClient(stack.baseUrl, stack.fetch);
 });
 afterAll(() => stack.stop());
@@ -181,19 +185,7 @@ describe('an R5 tenant beside an R4 one', () => {
     expect(refsOf(exported.output)).toEqual(
       ['DeviceUsage/du-1', 'Encounter/enc-1', 'MedicationRequest/mr-1', 'Patient/pat-1'].sort(),
     );
-    const inputs = [];
-    for (const type of ['Patient', 'Encounter', 'MedicationRequest', 'DeviceUsage']) {
-      const lines = exported.output.filter((line) => line.resourceType === type).map((line) => JSON.stringify(line));
-      inputs.push({ type, url: await putInput(stack.inputs, `copy-r5/${type}.ndjson`, `${lines.join('\n')}\n`) });
-    }
-    const ndjsonOfR5 = { name: 'inputFormat', valueString: 'application/fhir+ndjson; fhirVersion=5.0' };
-    const kickoff = importKickoffBody(inputs);
-    const body = { ...kickoff, parameter: [ndjsonOfR5, ...kickoff.parameter.filter((p) => p.name !== 'inputFormat')] };
-    const { statusUrl } = await startImport(`${stack.baseUrl}/tenant/copy-r5`, stack.fetch, body);
-    const done = await pollUntilDone(statusUrl, stack.fetch);
-    expect(done.status).toBe(200);
-    const result = (await done.json()) as ImportResult;
-    expect(result.error).toEqual([]);
+    expect(await importAsR5('copy-r5', exported.output)).toEqual([]);
     for (const resource of r5Resources) {
       const copy = await fhir.get<Record<string, unknown>>(`/tenant/copy-r5/${resource.resourceType}/${resource.id}`);
       expect(withoutMeta(copy.body)).toEqual(resource);
@@ -202,8 +194,53 @@ describe('an R5 tenant beside an R4 one', () => {
     const refused = await stack.fetch(`${stack.baseUrl}${R4}/$import`, {
       method: 'POST',
       headers: { Prefer: 'respond-async', 'Content-Type': 'application/fhir+json' },
-      body: JSON.stringify(body),
+      body: JSON.stringify(r5ImportBody([{ type: 'Patient', url: 's3://x/clinic-r4/p.ndjson' }])),
     });
     expect(refused.status).toBe(400);
+    expect(((await refused.json()) as Outcome).issue[0]!.diagnostics).toBe(
+      'inputFormat application/fhir+ndjson; fhirVersion=5.0 names FHIR 5.0.0, but this tenant speaks FHIR 4.0.1',
+    );
   });
 });
+
+describe('the R5 sample population', () => {
+  it('round-trips: seeded in R5, exported, imported into a fresh R5 tenant, every resource identical but meta', async () => {
+    const population = { patients: 15, seed: 3 };
+    await loadPopulation(stack.store, 'seed-r5', population);
+    const types = ['Patient', 'Encounter', 'Observation', 'Condition', 'MedicationRequest', 'Group'];
+    const exported = await exportAndWait(stack, `/tenant/seed-r5/$export?_type=${types.join(',')}`);
+    expect(await importAsR5('seed-copy-r5', exported.output)).toEqual([]);
+
+    const generated = [...generatePopulation({ ...population, fhirVersion: '5.0.0' })];
+    expect(generated.filter((r) => r.resourceType === 'Encounter').every((r) => Array.isArray(r.class))).toBe(true);
+    const copied: unknown[] = [];
+    for (const type of types) {
+      for await (const doc of stack.store.streamCurrent('seed-copy-r5', type)) copied.push(withoutMeta(doc.resource));
+    }
+    const byRef = (resources: unknown[]) =>
+      resources.map((r) => r as { resourceType: string; id: string }).sort((a, b) => ref(a).localeCompare(ref(b)));
+    expect(byRef(copied)).toEqual(byRef(generated));
+  });
+});
+
+const ref = (r: { resourceType: string; id: string }) => `${r.resourceType}/${r.id}`;
+
+/** An $import kick-off whose inputFormat says the files are FHIR R5 NDJSON. */
+function r5ImportBody(inputs: Array<{ type: string; url: string }>) {
+  const kickoff = importKickoffBody(inputs);
+  const ndjsonOfR5 = { name: 'inputFormat', valueString: 'application/fhir+ndjson; fhirVersion=5.0' };
+  return { ...kickoff, parameter: [ndjsonOfR5, ...kickoff.parameter.filter((p) => p.name !== 'inputFormat')] };
+}
+
+/** Imports exported lines into `tenant` (a file per type, under its input prefix) as R5; answers the error files. */
+async function importAsR5(tenant: string, lines: ExportedLine[]): Promise<ImportResult['error']> {
+  const inputs = [];
+  for (const type of new Set(lines.map((line) => line.resourceType))) {
+    const text = lines.filter((line) => line.resourceType === type).map((line) => `${JSON.stringify(line)}\n`);
+    inputs.push({ type, url: await putInput(stack.inputs, `${tenant}/${type}.ndjson`, text.join('')) });
+  }
+  const { statusUrl } = await startImport(`${stack.baseUrl}/tenant/${tenant}`, stack.fetch, r5ImportBody(inputs));
+  const done = await pollUntilDone(statusUrl, stack.fetch);
+  expect(done.status).toBe(200);
+  return ((await done.json()) as ImportResult).error;
+}
