@@ -1,5 +1,5 @@
 import type { ExportJobInput } from '@fhir-bulk/export';
-import { type OperationOutcome, R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
+import { type OperationOutcome, resourceTypesOf } from '@fhir-bulk/fhir';
 import { bulkLoad } from '@fhir-bulk/store';
 import { type BulkStack, startBulkStack } from '@fhir-bulk/test-support';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -193,7 +193,7 @@ describe('kick-off', () => {
     const response = await kickoffGet('/tenant/all/$export');
     contentLocation(response, `${stack.baseUrl}/tenant/all`);
     const { types } = await startedWith(response);
-    expect(types).toEqual(R4_RESOURCE_TYPES.filter((type) => type !== 'AuditEvent'));
+    expect(types).toEqual(resourceTypesOf('4.0.1').filter((type) => type !== 'AuditEvent'));
     expect(types).toHaveLength(145);
   });
 

@@ -1,7 +1,6 @@
 export * from './outcome';
 export * from './capability-statement';
 export * from './resource';
-export * from './resource-types';
 export * from './fhir-versions';
 export * from './audit-event';
 export * from './prefer';

@@ -76,15 +76,6 @@ const definitions: Record<FhirVersion, SearchDefinitions> = {
 
 export const searchDefinitions = (version: FhirVersion): SearchDefinitions => definitions[version];
 
-// R4's, for the code that does not yet know its tenant's version (issue 15 moves it onto searchDefinitions).
-const R4 = definitions['4.0.1'];
-export const SEARCH_PARAMETERS_SOURCE = R4.source;
-export const searchParameter = (type: string, code: string) => R4.parameter(type, code);
-export const searchParameters = (type: string) => R4.parameters(type);
-export const declaredSearchParameters = (type: string) => R4.declared(type);
-export const patientCompartmentParams = (type: string) => R4.patientCompartmentParams(type);
-export const patientCompartmentPaths = (type: string) => R4.patientCompartmentPaths(type);
-
 /**
  * The parameters of every resource type (FHIR's `Resource-*`), which translate.ts reads from the stored document
  * itself rather than from extracted keys.

@@ -29,7 +29,7 @@ export const DATES_PRESENT = '_dates';
 export const dateStartKey = (code: string) => `${code}__start`;
 export const dateEndKey = (code: string) => `${code}__end`;
 
-/** The keys of `resource` under its version's parameters (R4 until every writer knows its tenant's version). */
+/** The keys of `resource` under its version's parameters (R4, the default version, when not given). */
 export function extractSearchKeys(resource: FhirResource, version: FhirVersion = '4.0.1'): SearchKeys {
   if (resource.resourceType === 'ViewDefinition') return viewDefinitionKeys(resource);
   const keys: SearchKeys = {};

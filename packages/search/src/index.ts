@@ -1,16 +1,10 @@
 export { compartmentsOf, extractSearchKeys, DATES_PRESENT, dateEndKey, dateStartKey, type SearchKeys } from './extract';
 export { toMongoFilter, CONTROL_PARAMETERS, type SearchTranslation, type TranslateOptions } from './translate';
 export {
-  declaredSearchParameters,
   isResourceSearchParameter,
-  patientCompartmentParams,
   RESOURCE_SEARCH_PARAMETERS,
-  patientCompartmentPaths,
-  searchParameter,
-  searchParameters,
   searchDefinitions,
   SearchDefinitions,
-  SEARCH_PARAMETERS_SOURCE,
   type DeclaredSearchParameter,
   type SearchParameterDefinition,
   type SearchParamType,

@@ -27,7 +27,7 @@ import {
 export interface TranslateOptions {
   /** FHIR `Prefer: handling=lenient`: skip unknown parameters (listed in `ignored`) instead of failing. */
   lenient?: boolean;
-  /** The tenant's FHIR version, whose search parameters apply; R4 until every caller knows it (issue 15). */
+  /** The tenant's FHIR version, whose search parameters apply; R4, the default version, when not given. */
   version?: FhirVersion;
 }
 

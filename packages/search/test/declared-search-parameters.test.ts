@@ -1,5 +1,7 @@
-import { R4_RESOURCE_TYPES } from '@fhir-bulk/fhir';
-import { declaredSearchParameters, type SearchParamType, toMongoFilter } from '../src';
+import { FHIR_VERSIONS, resourceTypesOf } from '@fhir-bulk/fhir';
+import { searchDefinitions, type SearchParamType, toMongoFilter } from '../src';
+
+const declaredSearchParameters = (type: string) => searchDefinitions('4.0.1').declared(type);
 
 /** A value each kind of parameter accepts. */
 const SAMPLE: Record<SearchParamType, string> = {
@@ -28,13 +30,13 @@ describe('declaredSearchParameters', () => {
     });
   });
 
-  it('declares only what toMongoFilter translates, for every R4 type', () => {
-    for (const type of R4_RESOURCE_TYPES) {
-      const declared = declaredSearchParameters(type);
+  it.each(FHIR_VERSIONS)('declares only what toMongoFilter translates, for every %s type', (version) => {
+    for (const type of resourceTypesOf(version)) {
+      const declared = searchDefinitions(version).declared(type);
       expect(new Set(declared.map((p) => p.name)).size).toBe(declared.length);
       for (const { name, type: kind, definition } of declared) {
         expect(definition).toMatch(/^http:\/\/hl7\.org\/fhir\/SearchParameter\/[A-Za-z-]+$/);
-        expect(() => toMongoFilter(type, [[name, SAMPLE[kind]]])).not.toThrow();
+        expect(() => toMongoFilter(type, [[name, SAMPLE[kind]]], { version })).not.toThrow();
       }
     }
   });

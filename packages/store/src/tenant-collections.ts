@@ -1,4 +1,4 @@
-import { isResourceType } from '@fhir-bulk/fhir';
+import { isResourceTypeOf } from '@fhir-bulk/fhir';
 import type { Collection, Db } from 'mongodb';
 import type { StoredDocument, StoredHistoryDocument } from './resource-document';
 
@@ -49,8 +49,11 @@ export async function legacyCollections(db: Db): Promise<string[]> {
     .sort();
 }
 
-/** The types stored as resources: R4's, and ViewDefinition (SQL on FHIR's logical model, stored all the same). */
-const isStoredType = (type: string) => isResourceType(type) || type === 'ViewDefinition';
+/**
+ * The types the old layout stored as resources: R4's (every tenant was R4 then), and ViewDefinition (SQL on FHIR's
+ * logical model, stored all the same).
+ */
+const isStoredType = (type: string) => isResourceTypeOf('4.0.1', type) || type === 'ViewDefinition';
 
 /** Thrown at start by the API and the worker when the store still holds data in the old layout. */
 export class StoreNeedsMigrationError extends Error {

@@ -21,7 +21,7 @@ const tables: Record<FhirVersion, Record<string, readonly RequiredElement[] | un
   '5.0.0': r5.elements,
 };
 
-/** The type's required elements in `version` (R4 until every caller knows its tenant's version, issue 15). */
+/** The type's required elements in `version` (R4, the default version, when not given). */
 export function requiredElements(resourceType: string, version: FhirVersion = '4.0.1'): readonly RequiredElement[] {
   return tables[version][resourceType] ?? [];
 }

@@ -18,7 +18,7 @@ export interface ValidateOptions {
   requireId?: boolean;
   /** The body must not carry an id (e.g. where the server assigns it). */
   forbidId?: boolean;
-  /** The FHIR version the resource must be of (its tenant's); R4 until every caller knows it (issue 15). */
+  /** The FHIR version the resource must be of (its tenant's); R4, the default version, when not given. */
   fhirVersion?: FhirVersion;
 }
 
