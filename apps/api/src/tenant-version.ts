@@ -17,15 +17,20 @@ const resolved = new WeakMap<Request, FhirVersion>();
 export function resolveFhirVersion(versions: TenantVersionLookup): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const version = await versions.versionOf(tenantOf(req));
-    const body = mediaTypeVersions(req.get('Content-Type'));
-    if (body.length > 0 && !body.includes(version))
-      throw versionMismatch(415, 'Content-Type', `the body is FHIR ${body.join(', ')}`, version);
-    const accepted = mediaTypeVersions(req.get('Accept'));
-    if (accepted.length > 0 && !accepted.includes(version))
-      throw versionMismatch(406, 'Accept', `the client accepts only FHIR ${accepted.join(', ')}`, version);
+    checkMediaTypeVersions(req, version);
     resolved.set(req, version);
     next();
   };
+}
+
+/** Refuses a request whose media types name another FHIR version than `version`: 415 for the body, 406 for Accept. */
+export function checkMediaTypeVersions(req: Request, version: FhirVersion): void {
+  const body = mediaTypeVersions(req.get('Content-Type'));
+  if (body.length > 0 && !body.includes(version))
+    throw versionMismatch(415, 'Content-Type', `the body is FHIR ${body.join(', ')}`, version);
+  const accepted = mediaTypeVersions(req.get('Accept'));
+  if (accepted.length > 0 && !accepted.includes(version))
+    throw versionMismatch(406, 'Accept', `the client accepts only FHIR ${accepted.join(', ')}`, version);
 }
 
 /** The tenant's FHIR version, as resolveFhirVersion found it for this request. */

@@ -68,6 +68,10 @@ describe('an R5 tenant beside an R4 one', () => {
     );
     expect(r4.body.fhirVersion).toBe('4.0.1');
     expect(r4.body.rest[0]!.resource.map((r) => r.type)).toContain('DeviceUseStatement');
+    // A client asking the R4 tenant for R5 learns it cannot have it.
+    const accept = { Accept: 'application/fhir+json; fhirVersion=5.0' };
+    expect((await fhir.get(`${R4}/metadata`, accept)).status).toBe(406);
+    expect((await fhir.get(`${R5}/metadata`, accept)).status).toBe(200);
   });
 
   it('stores R5 resources as written and refuses them on the R4 tenant', async () => {

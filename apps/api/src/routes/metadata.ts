@@ -10,7 +10,7 @@ import { resourceCapability } from '@fhir-bulk/rest';
 import { type Request, Router } from 'express';
 import type { AuthApi } from '../auth-api';
 import { baseUrlOf, tenantOf } from '../fhir-base';
-import type { TenantVersionLookup } from '../tenant-version';
+import { checkMediaTypeVersions, type TenantVersionLookup } from '../tenant-version';
 import { EXPORT_LEVELS } from './export-kickoff';
 import { READ_INTERACTIONS, SYSTEM_INTERACTIONS, TYPE_INTERACTIONS } from './fhir-rest';
 
@@ -49,6 +49,7 @@ export function metadataRoutes(
   router.get('/metadata', async (req, res) => {
     // Not recorded: an open request must not create a tenant.
     const fhirVersion = await versions.presumedVersionOf(tenantOf(req));
+    checkMediaTypeVersions(req, fhirVersion);
     res.type('application/fhir+json').send(
       capabilityStatement({
         baseUrl: baseUrlOf(publicBaseUrl, req),
