@@ -4,19 +4,19 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { tenantOf } from './fhir-base';
 
 /** What the API reads of the tenants' versions (a TenantVersions, or a fixed answer in route tests). */
-export type TenantVersionLookup = Pick<TenantVersions, 'versionOf' | 'presumedVersionOf'>;
+export type TenantVersionLookup = Pick<TenantVersions, 'presumedVersionOf'>;
 
 const resolved = new WeakMap<Request, FhirVersion>();
 
 /**
- * Resolves the tenant's FHIR version for the routes after it (issue 15), after authentication: a tenant is recorded
- * at its first use, and only a caller allowed into it may be that use. Refuses a request whose media types name
- * another version (FHIR's `fhirVersion` parameter, http://hl7.org/fhir/R5/http.html#version-parameter): 406 when
- * `Accept` asks only for others, 415 when the body is said to be of another.
+ * Resolves the tenant's FHIR version for the routes after it (issue 15), without recording it: the store records a
+ * tenant's version at its first write, so a refused request changes nothing. Refuses a request whose media types
+ * name another version (FHIR's `fhirVersion` parameter, http://hl7.org/fhir/R5/http.html#version-parameter): 406
+ * when `Accept` asks only for others, 415 when the body is said to be of another.
  */
 export function resolveFhirVersion(versions: TenantVersionLookup): RequestHandler {
   return async (req: Request, _res: Response, next: NextFunction) => {
-    const version = await versions.versionOf(tenantOf(req));
+    const version = await versions.presumedVersionOf(tenantOf(req));
     checkMediaTypeVersions(req, version);
     resolved.set(req, version);
     next();

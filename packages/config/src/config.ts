@@ -75,7 +75,7 @@ const tenantPrefixes = tenantPairs<string[]>('tenant=prefix', tenantPrefixProble
   taken.set(tenant, [...(taken.get(tenant) ?? []), prefix]),
 );
 
-/** `tenant=version` pairs: the FHIR version each named tenant speaks from its first use (issue 15). */
+/** `tenant=version` pairs: the FHIR version each named tenant speaks from its first write (issue 15). */
 const tenantVersions = tenantPairs<FhirVersion>(
   'tenant=version',
   (version, tenant, taken) =>
@@ -312,7 +312,7 @@ const schema = z.object({
   DEFAULT_FHIR_VERSION: z.enum(FHIR_VERSIONS).default('4.0.1'),
   /**
    * Tenants that speak another FHIR version than the default, e.g. `clinic-r5=5.0.0,lab=4.0.1`. A tenant's version is
-   * recorded at its first use; it can be changed here only while the tenant holds no resources (start-up refuses).
+   * recorded at its first write; it can be changed here only while the tenant holds no resources (start-up refuses).
    */
   TENANT_FHIR_VERSIONS: tenantVersions.default(new Map()),
   /**

@@ -56,7 +56,7 @@ export interface ResourceStoreOptions {
    * MongoDB) or `claim` (version-claims.ts: `_id` operations only, for FerretDB). By default, the server decides.
    */
   compareAndSwap?: 'filter' | 'claim';
-  /** Which FHIR version a tenant speaks when first used (DEFAULT_FHIR_VERSION, TENANT_FHIR_VERSIONS); R4 if unset. */
+  /** Which FHIR version a tenant speaks when first written (DEFAULT_FHIR_VERSION, TENANT_FHIR_VERSIONS); R4 if unset. */
   tenantVersions?: TenantVersionSettings;
 }
 

@@ -11,7 +11,7 @@ interface TenantRecord {
   since: Date;
 }
 
-/** What decides a tenant's version when it is first used: its configured one, else the default. */
+/** What decides a tenant's version when it is first written: its configured one, else the default. */
 export interface TenantVersionSettings {
   /** DEFAULT_FHIR_VERSION */
   defaultVersion: FhirVersion;
@@ -38,10 +38,11 @@ export class TenantVersionLockedError extends Error {
 }
 
 /**
- * Each tenant's FHIR version (issue 15). It is recorded in the database the first time anything asks for it (a
- * request, a job, a write), so every API and worker process agrees, and a later change of DEFAULT_FHIR_VERSION does
- * not turn an existing tenant into another version. A recorded version never changes while the tenant holds
- * resources (`applyConfigured` refuses at start-up), so processes may keep what they read.
+ * Each tenant's FHIR version (issue 15). It is recorded in the database when the tenant is first written (a resource
+ * stored, or its configured version applied at start-up), so every API and worker process agrees, and a later change
+ * of DEFAULT_FHIR_VERSION does not turn an existing tenant into another version. Requests only read it: a refused
+ * request writes nothing, and an unknown tenant asked about creates nothing. A recorded version never changes while
+ * the tenant holds resources (`applyConfigured` refuses at start-up), so processes may keep what they read.
  */
 export class TenantVersions {
   private readonly records: Collection<TenantRecord>;
@@ -55,7 +56,7 @@ export class TenantVersions {
     this.records = db.collection<TenantRecord>(TENANTS_COLLECTION);
   }
 
-  /** The tenant's version, recorded now if this is its first use. */
+  /** The tenant's version, recorded now if nothing is yet: for what writes to the tenant. */
   versionOf(tenant: string): Promise<FhirVersion> {
     let version = this.known.get(tenant);
     if (!version) {
@@ -67,14 +68,16 @@ export class TenantVersions {
   }
 
   /**
-   * The tenant's version, or the one it would get at its first use, without recording it: for open requests
-   * (metadata), which must not create tenants.
+   * The tenant's version, or the one its first write will record, without recording it: for requests, which must
+   * not write before they are accepted. A recorded version is kept (it does not change while processes run).
    */
   async presumedVersionOf(tenant: string): Promise<FhirVersion> {
     const known = this.known.get(tenant);
     if (known) return known;
     const recorded = await this.records.findOne({ _id: tenant });
-    return recorded?.fhirVersion ?? this.settings.configured.get(tenant) ?? this.settings.defaultVersion;
+    if (!recorded) return this.settings.configured.get(tenant) ?? this.settings.defaultVersion;
+    this.known.set(tenant, Promise.resolve(recorded.fhirVersion));
+    return recorded.fhirVersion;
   }
 
   private async recordedOrFirst(tenant: string): Promise<FhirVersion> {

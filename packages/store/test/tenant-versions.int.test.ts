@@ -17,7 +17,7 @@ const recorded = async (tenant: string) =>
     ?.fhirVersion;
 
 describe('tenant FHIR versions', () => {
-  it('records a tenant at its first use, from its configured version or else the default', async () => {
+  it('records a tenant at its first write, from its configured version or else the default', async () => {
     const lookup = versions('4.0.1', { 'first-r5': '5.0.0' });
     expect(await lookup.versionOf('first-r5')).toBe('5.0.0');
     expect(await lookup.versionOf('first-r4')).toBe('4.0.1');
@@ -34,9 +34,14 @@ describe('tenant FHIR versions', () => {
     expect(await recorded('raced')).toBe(a);
   });
 
-  it('does not record a tenant an open request only asks about', async () => {
-    expect(await versions('5.0.0').presumedVersionOf('never-used')).toBe('5.0.0');
+  it('does not record a tenant a request only asks about', async () => {
+    expect(await versions('5.0.0', { 'configured-r4': '4.0.1' }).presumedVersionOf('never-used')).toBe('5.0.0');
+    expect(await versions('5.0.0', { 'configured-r4': '4.0.1' }).presumedVersionOf('configured-r4')).toBe('4.0.1');
     expect(await recorded('never-used')).toBeUndefined();
+    expect(await recorded('configured-r4')).toBeUndefined();
+    // Once written, the record wins over a default that changed.
+    await versions('4.0.1').versionOf('written');
+    expect(await versions('5.0.0').presumedVersionOf('written')).toBe('4.0.1');
   });
 
   it('moves an empty tenant to its newly configured version, and refuses one that holds resources', async () => {

@@ -126,7 +126,7 @@ export async function startRouteApp({
         temporalNamespace: 'default',
       },
       // Every route-test tenant speaks R4; tenants of other versions are the integration suites'.
-      tenantVersions: { versionOf: async () => '4.0.1', presumedVersionOf: async () => '4.0.1' },
+      tenantVersions: { presumedVersionOf: async () => '4.0.1' },
       rest: {
         store: unreachable('resource store (MongoDB)'),
         transactions: unreachable('transactions (MongoDB)'),

@@ -47,7 +47,6 @@ export function metadataRoutes(
   const definitionUrl = (req: Request, id: string) => `${baseUrlOf(publicBaseUrl, req)}/OperationDefinition/${id}`;
   const router = Router({ mergeParams: true });
   router.get('/metadata', async (req, res) => {
-    // Not recorded: an open request must not create a tenant.
     const fhirVersion = await versions.presumedVersionOf(tenantOf(req));
     checkMediaTypeVersions(req, fhirVersion);
     res.type('application/fhir+json').send(
