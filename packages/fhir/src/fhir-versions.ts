@@ -25,23 +25,19 @@ export const resourceTypesOf = (version: FhirVersion): readonly string[] => type
 
 export const isResourceTypeOf = (version: FhirVersion, type: string): boolean => typeSets[version].has(type);
 
-/** FHIR names a version in media types by its major.minor (`fhirVersion=4.0`); the full version is taken too. */
-const BY_PARAMETER: Record<string, FhirVersion> = {
-  '4.0': '4.0.1',
-  '4.0.1': '4.0.1',
-  '5.0': '5.0.0',
-  '5.0.0': '5.0.0',
-};
+/** FHIR names a version in media types by its major.minor (`fhirVersion=4.0`); a full one (4.0.1) names its release. */
+const BY_RELEASE: Record<string, FhirVersion> = { '4.0': '4.0.1', '5.0': '5.0.0' };
 
 /**
  * The version one media type names with FHIR's `fhirVersion` parameter (`application/fhir+json; fhirVersion=5.0`,
- * http://hl7.org/fhir/R5/http.html#version-parameter): a version this server speaks, the text as given when it
- * speaks no such version, or undefined when the media type names none.
+ * http://hl7.org/fhir/R5/http.html#version-parameter): a version this server speaks (any 4.0.x is R4, 5.0.x R5), the
+ * text as given when it speaks no such version, or undefined when the media type names none.
  */
 export function mediaTypeFhirVersion(mediaType: string): string | undefined {
   const named = /;\s*fhirVersion\s*=\s*"?([^";,\s]+)"?/i.exec(mediaType)?.[1];
   if (named === undefined) return undefined;
-  return Object.hasOwn(BY_PARAMETER, named) ? BY_PARAMETER[named] : named;
+  const release = /^(\d+\.\d+)(\.\d+)?$/.exec(named)?.[1];
+  return release !== undefined && Object.hasOwn(BY_RELEASE, release) ? BY_RELEASE[release] : named;
 }
 
 /** The media type without its parameters, lower case: `application/fhir+ndjson`. */

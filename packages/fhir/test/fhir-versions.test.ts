@@ -34,6 +34,9 @@ describe('FHIR versions', () => {
     expect(mediaTypeFhirVersion('application/fhir+ndjson;fhirversion="4.0"')).toBe('4.0.1');
     expect(mediaTypeFhirVersion('application/fhir+json; charset=utf-8; fhirVersion=4.0.1')).toBe('4.0.1');
     expect(mediaTypeFhirVersion('application/fhir+json; fhirVersion=3.0')).toBe('3.0');
+    // A release's technical versions name the release, as the $bulk-submit format check always took them.
+    expect(mediaTypeFhirVersion('application/fhir+ndjson; fhirVersion=4.0.0')).toBe('4.0.1');
+    expect(mediaTypeFhirVersion('application/fhir+json; fhirVersion=4.3.0')).toBe('4.3.0');
     expect(mediaTypeFhirVersion('application/fhir+json')).toBeUndefined();
     expect(mediaTypeEssence(' Application/FHIR+NDJSON ; fhirVersion=5.0')).toBe('application/fhir+ndjson');
   });

@@ -18,6 +18,18 @@ import type { ImportInput, ImportMode, ImportRequest } from './import-job';
 const NDJSON: ImportRequest['inputFormat'] = 'application/fhir+ndjson';
 /** The abbreviations the Bulk Data IG accepts for NDJSON on export, accepted here too so clients can use one set. */
 export const IMPORT_INPUT_FORMATS: ReadonlySet<string> = new Set([NDJSON, 'application/ndjson', 'ndjson']);
+
+/** Whether `format` is NDJSON in any of its spellings, whatever its parameters (media types ignore case). */
+export const isNdjson = (format: string): boolean => IMPORT_INPUT_FORMATS.has(mediaTypeEssence(format));
+
+/**
+ * The FHIR version `format` names with its `fhirVersion` parameter when that is not the tenant's (the lines are
+ * validated and stored as the tenant's version); undefined when it names the tenant's, or none.
+ */
+export function otherFhirVersion(format: string, fhirVersion: FhirVersion): string | undefined {
+  const named = mediaTypeFhirVersion(format);
+  return named === fhirVersion ? undefined : named;
+}
 export const IMPORT_MODES: readonly ImportMode[] = ['InitialLoad', 'IncrementalLoad'];
 export const DEFAULT_IMPORT_MODE: ImportMode = 'IncrementalLoad';
 /** Every input is checked at kick-off and travels through workflow history, so their number is bounded. */
@@ -51,17 +63,13 @@ export function parseImportKickoff(body: unknown, prefer: string | undefined, fh
   };
 }
 
-/**
- * NDJSON, whose `fhirVersion` parameter (`application/fhir+ndjson; fhirVersion=5.0`), when given, must be the
- * tenant's: the lines are validated as, and stored as, resources of the tenant's version.
- */
+/** NDJSON, whose `fhirVersion` parameter (`application/fhir+ndjson; fhirVersion=5.0`), if any, is the tenant's. */
 function parseInputFormat(parameter: NamedElement | undefined, fhirVersion: FhirVersion): ImportRequest['inputFormat'] {
   if (!parameter) throw required('inputFormat');
   const format = parameter.value(CODE);
-  if (!IMPORT_INPUT_FORMATS.has(mediaTypeEssence(format)))
-    throw notSupported(`inputFormat ${format} is not supported; use ${NDJSON}`, parameter.at);
-  const named = mediaTypeFhirVersion(format);
-  if (named !== undefined && named !== fhirVersion) {
+  if (!isNdjson(format)) throw notSupported(`inputFormat ${format} is not supported; use ${NDJSON}`, parameter.at);
+  const named = otherFhirVersion(format, fhirVersion);
+  if (named !== undefined) {
     const message = `inputFormat ${format} names FHIR ${named}, but this tenant speaks FHIR ${fhirVersion}`;
     throw badRequest(message, parameter.at);
   }

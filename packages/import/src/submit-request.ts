@@ -1,5 +1,6 @@
 import {
   badRequest,
+  type FhirVersion,
   type NamedElement,
   type NamedElements,
   notSupported,
@@ -7,7 +8,7 @@ import {
   outcome,
   parametersOf,
 } from '@fhir-bulk/fhir';
-import { IMPORT_INPUT_FORMATS } from './kickoff';
+import { isNdjson, otherFhirVersion } from './kickoff';
 
 /**
  * `$bulk-submit` and `$bulk-submit-status` requests (Bulk Data IG 4.0.0-ballot, submit.html and the two
@@ -49,14 +50,14 @@ const STRING = ['valueString'];
  */
 const UNSUPPORTED = ['oauthMetadataUrl', 'fileRequestHeader', 'fileEncryptionKey', 'import'];
 
-export function parseBulkSubmit(body: unknown): BulkSubmitRequest {
+export function parseBulkSubmit(body: unknown, fhirVersion: FhirVersion): BulkSubmitRequest {
   const parameters = parametersOf(body, 'a $bulk-submit request');
   const key = parseSubmissionKey(parameters);
   const status = parameters.one('submissionStatus');
   const manifestUrl = absoluteUrl(parameters.one('manifestUrl'));
   const fhirBaseUrl = absoluteUrl(parameters.one('fhirBaseUrl'));
   const replacesManifestUrl = absoluteUrl(parameters.one('replacesManifestUrl'));
-  checkOutputFormat(parameters.one('outputFormat'));
+  checkOutputFormat(parameters.one('outputFormat'), fhirVersion);
   for (const name of UNSUPPORTED) {
     const [given] = parameters.all(name);
     if (given) throw notSupported(`${name} is not supported by this server's $bulk-submit`, name);
@@ -78,10 +79,10 @@ export function parseBulkSubmit(body: unknown): BulkSubmitRequest {
 }
 
 /** `$bulk-submit-status`: the submission to report on, and `_outputFormat` (NDJSON is the only one). */
-export function parseBulkSubmitStatus(body: unknown): SubmissionKey {
+export function parseBulkSubmitStatus(body: unknown, fhirVersion: FhirVersion): SubmissionKey {
   const parameters = parametersOf(body, 'a $bulk-submit-status request');
   const key = parseSubmissionKey(parameters);
-  checkOutputFormat(parameters.one('_outputFormat'));
+  checkOutputFormat(parameters.one('_outputFormat'), fhirVersion);
   parameters.refuseRemaining('$bulk-submit-status');
   return key;
 }
@@ -118,17 +119,12 @@ function absoluteUrl(parameter: NamedElement | undefined): string | undefined {
   return url;
 }
 
-/** NDJSON in any of its spellings, optionally with an R4 `fhirVersion` MIME parameter. */
-function checkOutputFormat(parameter: NamedElement | undefined): void {
+/** NDJSON in any of its spellings, optionally with a `fhirVersion` MIME parameter naming the tenant's version. */
+function checkOutputFormat(parameter: NamedElement | undefined, fhirVersion: FhirVersion): void {
   if (!parameter) return;
   const format = parameter.value(STRING);
-  if (!isNdjson(format)) throw notSupported(`${parameter.at} ${format} is not supported; use ndjson`, parameter.at);
-}
-
-export function isNdjson(format: string): boolean {
-  const [type = '', ...mimeParameters] = format.split(';').map((part) => part.trim());
-  const version = mimeParameters.find((p) => p.startsWith('fhirVersion='))?.slice('fhirVersion='.length);
-  return IMPORT_INPUT_FORMATS.has(type) && (version === undefined || /^4\.0(\.\d+)?$/.test(version));
+  if (!isNdjson(format) || otherFhirVersion(format, fhirVersion) !== undefined)
+    throw notSupported(`${parameter.at} ${format} is not supported; use ndjson`, parameter.at);
 }
 
 const required = (at: string, message = `${at} is required`) =>

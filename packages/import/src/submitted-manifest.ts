@@ -12,7 +12,7 @@ import type { ImportInput } from './import-job';
 import { MAX_IMPORT_INPUTS } from './kickoff';
 import { type InputChecks } from './input-check';
 import { fetchAllowedJson, resolveImportSource } from './source-policy';
-import { isNdjson } from './submit-request';
+import { isNdjson, otherFhirVersion } from './kickoff';
 import { tenantSourcePolicy } from './tenant-sources';
 
 /**
@@ -39,8 +39,9 @@ export interface ManifestPage {
 export function manifestPage(manifest: unknown, manifestUrl: string, fhirVersion: FhirVersion): ManifestPage {
   const invalid = (problem: string) => badRequest(`manifestUrl ${manifestUrl}: ${problem}`, 'manifestUrl');
   if (!isObject(manifest)) throw invalid('the manifest is not a JSON object');
-  if (typeof manifest.outputFormat === 'string' && !isNdjson(manifest.outputFormat)) {
-    throw unsupported(manifestUrl, `outputFormat ${manifest.outputFormat} (only NDJSON is imported)`);
+  const format = manifest.outputFormat;
+  if (typeof format === 'string' && (!isNdjson(format) || otherFhirVersion(format, fhirVersion) !== undefined)) {
+    throw unsupported(manifestUrl, `outputFormat ${format} (only FHIR ${fhirVersion} NDJSON is imported)`);
   }
   if (manifest.outputOrganizedBy !== undefined) {
     throw unsupported(manifestUrl, 'outputOrganizedBy (files must each hold one resource type)');

@@ -36,7 +36,7 @@ function refusedAt(run: () => unknown): string | undefined {
 
 describe('parseBulkSubmit', () => {
   it('reads a manifest submission, in-progress by default', () => {
-    expect(parseBulkSubmit(body(...key, manifest, fhirBase))).toEqual({
+    expect(parseBulkSubmit(body(...key, manifest, fhirBase), '4.0.1')).toEqual({
       submitter: SUBMITTER,
       submissionId: 's1',
       submissionStatus: 'in-progress',
@@ -46,8 +46,8 @@ describe('parseBulkSubmit', () => {
   });
 
   it('reads completed and stopped without a manifest', () => {
-    expect(parseBulkSubmit(body(...key, status('completed'))).submissionStatus).toBe('completed');
-    expect(parseBulkSubmit(body(...key, status('stopped'))).submissionStatus).toBe('stopped');
+    expect(parseBulkSubmit(body(...key, status('completed')), '4.0.1').submissionStatus).toBe('completed');
+    expect(parseBulkSubmit(body(...key, status('stopped')), '4.0.1').submissionStatus).toBe('stopped');
   });
 
   it.each([
@@ -63,19 +63,28 @@ describe('parseBulkSubmit', () => {
     ['fileRequestHeader', body(...key, status('completed'), { name: 'fileRequestHeader', part: [] })],
     ['unknown', body(...key, status('completed'), { name: 'unknown', valueString: 'x' })],
   ])('refuses a request whose %s is missing or invalid', (at, request) => {
-    expect(refusedAt(() => parseBulkSubmit(request))).toBe(at);
+    expect(refusedAt(() => parseBulkSubmit(request, '4.0.1'))).toBe(at);
   });
 
   it('takes NDJSON with an R4 fhirVersion, and metadata parts', () => {
     const metadata = { name: 'metadata', part: [{ name: 'parameterUrl', valueUri: 'https://x.example/p' }] };
     const format = { name: 'outputFormat', valueString: 'application/fhir+ndjson; fhirVersion=4.0' };
-    expect(parseBulkSubmit(body(...key, manifest, fhirBase, format, metadata)).manifestUrl).toBe(manifest.valueUrl);
+    expect(parseBulkSubmit(body(...key, manifest, fhirBase, format, metadata), '4.0.1').manifestUrl).toBe(
+      manifest.valueUrl,
+    );
+  });
+
+  it("takes NDJSON of the tenant's version only: 5.0 on an R5 tenant, not on an R4 one", () => {
+    const format = { name: 'outputFormat', valueString: 'application/fhir+ndjson; fhirVersion=5.0' };
+    const request = body(...key, manifest, fhirBase, format);
+    expect(parseBulkSubmit(request, '5.0.0').manifestUrl).toBe(manifest.valueUrl);
+    expect(refusedAt(() => parseBulkSubmit(request, '4.0.1'))).toBe('outputFormat');
   });
 });
 
 describe('parseBulkSubmitStatus', () => {
   it('reads the submission key', () => {
-    expect(parseBulkSubmitStatus(body(...key))).toEqual({ submitter: SUBMITTER, submissionId: 's1' });
+    expect(parseBulkSubmitStatus(body(...key), '4.0.1')).toEqual({ submitter: SUBMITTER, submissionId: 's1' });
   });
 });
 
@@ -105,6 +114,12 @@ describe('manifestPage', () => {
     ['deleted files', { output: [], deleted: [{ type: 'Bundle', url: 's3://b/t/d' }] }],
     ['another format', { outputFormat: 'application/vnd.apache.parquet', output: [] }],
   ])('refuses a manifest with %s, naming manifestUrl', (_, json) => {
+    expect(refusedAt(() => manifestPage(json, url, '4.0.1'))).toBe('manifestUrl');
+  });
+
+  it("takes a manifest's outputFormat of the tenant's version only", () => {
+    const json = { outputFormat: 'application/fhir+ndjson; fhirVersion=5.0', output: [] };
+    expect(manifestPage(json, url, '5.0.0').inputs).toEqual([]);
     expect(refusedAt(() => manifestPage(json, url, '4.0.1'))).toBe('manifestUrl');
   });
 });

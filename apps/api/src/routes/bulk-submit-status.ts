@@ -20,6 +20,7 @@ import { baseUrlOf, JOB_ID, tenantOf } from '../fhir-base';
 import type { ImportJobs, SubmissionStore } from '../job-interfaces';
 import { operationBody } from '../operation-body';
 import type { PollThrottle } from '../poll-throttle';
+import { fhirVersionOf } from '../tenant-version';
 
 export interface BulkSubmitStatusDeps {
   jobs: ImportJobs;
@@ -39,7 +40,7 @@ export function bulkSubmitStatusRoutes(deps: BulkSubmitStatusDeps, publicBaseUrl
   const router = Router({ mergeParams: true });
   router.post('/\\$bulk-submit-status', async (req, res) => {
     requirePermission(principalOf(req), 'bulk-import/write');
-    const key = parseBulkSubmitStatus(operationBody(req, '$bulk-submit-status'));
+    const key = parseBulkSubmitStatus(operationBody(req, '$bulk-submit-status'), fhirVersionOf(req));
     const submission = await ownSubmission(deps, req, submissionRecordId(tenantOf(req), key));
     res
       .status(202)

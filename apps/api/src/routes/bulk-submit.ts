@@ -38,7 +38,7 @@ export function bulkSubmitRoutes(deps: BulkSubmitDeps, publicBaseUrl: string): R
   router.post('/\\$bulk-submit', async (req, res) => {
     const principal = principalOf(req);
     requirePermission(principal, 'bulk-import/write');
-    const request = parseBulkSubmit(operationBody(req, '$bulk-submit'));
+    const request = parseBulkSubmit(operationBody(req, '$bulk-submit'), fhirVersionOf(req));
     const job = newJob(req, publicBaseUrl);
     const id = submissionRecordId(job.tenant, request);
     const submission = (await deps.submissions.find(id)) ?? undefined;
