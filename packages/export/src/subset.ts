@@ -1,5 +1,5 @@
-import type { FhirVersion } from '@fhir-bulk/fhir';
 import { requiredElements } from '@fhir-bulk/validation';
+import { type ExportRequest, jobFhirVersion } from './export-job';
 
 /** The tag `_elements` output carries, as the Bulk Data IG and FHIR search (`_elements`) require. */
 export const SUBSETTED = {
@@ -12,17 +12,16 @@ export const SUBSETTED = {
 const ALWAYS = ['resourceType', 'id', 'meta'];
 
 /**
- * The element names `_elements` keeps for one type: those asked for that type, those asked for every type (`*`),
- * and the mandatory ones. `undefined` when the request did not subset this type at all.
+ * The element names the job's `_elements` keeps for one type: those asked for that type, those asked for every type
+ * (`*`), and the ones the job's FHIR version makes mandatory. `undefined` when the job does not subset this type.
  */
 export function keptElements(
   type: string,
-  elements: Record<string, string[]> | undefined,
-  version: FhirVersion,
+  job: Pick<ExportRequest, 'elements' | 'fhirVersion'>,
 ): Set<string> | undefined {
-  const asked = [...(elements?.[type] ?? []), ...(elements?.['*'] ?? [])];
+  const asked = [...(job.elements?.[type] ?? []), ...(job.elements?.['*'] ?? [])];
   if (asked.length === 0) return undefined;
-  const mandatory = requiredElements(type, version).flatMap((e) => e.oneOf ?? [e.name]);
+  const mandatory = requiredElements(type, jobFhirVersion(job)).flatMap((e) => e.oneOf ?? [e.name]);
   return new Set([...ALWAYS, ...mandatory, ...asked]);
 }
 

@@ -58,14 +58,16 @@ export class SearchDefinitions {
 
   /** The parameter codes linking `type` to a Patient compartment (CompartmentDefinition/patient); [] if none. */
   patientCompartmentParams(type: string): string[] {
-    const entry = Object.hasOwn(this.table.patientCompartment, type) ? this.table.patientCompartment[type] : undefined;
-    return entry?.params ?? [];
+    return this.compartmentEntry(type)?.params ?? [];
   }
 
   /** The element paths of those parameters: the references whose Patient targets own the resource. */
   patientCompartmentPaths(type: string): string[] {
-    const entry = Object.hasOwn(this.table.patientCompartment, type) ? this.table.patientCompartment[type] : undefined;
-    return entry?.paths ?? [];
+    return this.compartmentEntry(type)?.paths ?? [];
+  }
+
+  private compartmentEntry(type: string): GeneratedTable['patientCompartment'][string] | undefined {
+    return Object.hasOwn(this.table.patientCompartment, type) ? this.table.patientCompartment[type] : undefined;
   }
 }
 

@@ -75,7 +75,7 @@ export class TenantVersions {
     const known = this.known.get(tenant);
     if (known) return known;
     const recorded = await this.records.findOne({ _id: tenant });
-    if (!recorded) return this.settings.configured.get(tenant) ?? this.settings.defaultVersion;
+    if (!recorded) return this.firstVersionOf(tenant);
     this.known.set(tenant, Promise.resolve(recorded.fhirVersion));
     return recorded.fhirVersion;
   }
@@ -83,7 +83,7 @@ export class TenantVersions {
   private async recordedOrFirst(tenant: string): Promise<FhirVersion> {
     const recorded = await this.records.findOne({ _id: tenant });
     if (recorded) return recorded.fhirVersion;
-    const fhirVersion = this.settings.configured.get(tenant) ?? this.settings.defaultVersion;
+    const fhirVersion = this.firstVersionOf(tenant);
     try {
       await this.records.insertOne({ _id: tenant, fhirVersion, since: this.now() });
       return fhirVersion;
@@ -94,6 +94,11 @@ export class TenantVersions {
       if (!winner) throw error;
       return winner.fhirVersion;
     }
+  }
+
+  /** What a tenant's first write records: its configured version, else the default. */
+  private firstVersionOf(tenant: string): FhirVersion {
+    return this.settings.configured.get(tenant) ?? this.settings.defaultVersion;
   }
 
   /**

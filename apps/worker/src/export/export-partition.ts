@@ -3,7 +3,6 @@ import {
   type ExportJobInput,
   type ExportPartition,
   fileLimitsFor,
-  jobFhirVersion,
   keptElements,
   needsTargetCompartments,
   outputKey,
@@ -105,7 +104,7 @@ async function* outputLines(
   job: ExportJobInput,
   partition: ExportPartition,
 ): AsyncGenerator<OutputLine> {
-  const kept = keptElements(partition.type, job.elements, jobFhirVersion(job));
+  const kept = keptElements(partition.type, job);
   for await (const { doc, scanned } of documents) {
     const line =
       partition.kind === 'deleted' ? deletedBundleLine(partition.type, doc.id, doc.lastUpdated) : storedLine(doc, kept);

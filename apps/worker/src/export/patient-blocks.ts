@@ -1,4 +1,4 @@
-import { type ExportJobInput, jobFhirVersion, keptElements, PROVENANCE, storedLine } from '@fhir-bulk/export';
+import { type ExportJobInput, keptElements, PROVENANCE, storedLine } from '@fhir-bulk/export';
 import { type ResourceDocument, type StreamOptions, streamMatcher } from '@fhir-bulk/store';
 import type { PartitionDeps } from './deps';
 import { partitionQuery } from './partition-query';
@@ -42,13 +42,13 @@ async function* blockLines(
 ) {
   const lines = new Map(block.map(({ doc }) => [`Patient/${doc.id}`, [] as string[]]));
   for (const type of job.types.filter((t) => t !== 'Patient')) {
-    const kept = keptElements(type, job.elements, jobFhirVersion(job));
+    const kept = keptElements(type, job);
     for await (const doc of compartmentDocuments(deps, job, type, [...lines.keys()])) {
       const owner = doc.compartments.filter((c) => !scope || scope.has(c)).sort()[0];
       lines.get(owner ?? '')?.push(storedLine(doc, kept));
     }
   }
-  const keptPatient = keptElements('Patient', job.elements, jobFhirVersion(job));
+  const keptPatient = keptElements('Patient', job);
   for (const { doc, scanned } of block) {
     const ref = `Patient/${doc.id}`;
     const resources = [storedLine(doc, keptPatient), ...(lines.get(ref) ?? [])];
