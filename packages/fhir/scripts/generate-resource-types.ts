@@ -3,11 +3,10 @@
  * from the official StructureDefinitions (scripts/fhir-definitions.ts). Checked in; run time reads only the table.
  * Run from the repository root: npx tsx packages/fhir/scripts/generate-resource-types.ts
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { FHIR_VERSIONS, type FhirVersion } from '../src/fhir-versions';
 import { fhirDefinitions } from './fhir-definitions';
+import { writeGeneratedJson } from './generated-json';
 
 async function main(): Promise<void> {
   const sources: Record<string, string> = {};
@@ -18,8 +17,7 @@ async function main(): Promise<void> {
     types[version] = concreteTypes(version);
   }
   const out = join(__dirname, '..', 'src', 'generated', 'resource-types.json');
-  const text = await format(JSON.stringify({ sources, types }), { ...(await resolveConfig(out)), filepath: out });
-  writeFileSync(out, text);
+  await writeGeneratedJson(out, { sources, types });
   console.log(`${out}: ${FHIR_VERSIONS.map((v) => `${v} ${types[v]?.length} types`).join(', ')}`);
 }
 

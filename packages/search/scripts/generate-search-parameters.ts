@@ -7,9 +7,8 @@
  * The output is checked in, so the server never loads the definition packages at runtime (nor this script's inputs).
  * Run from the repository root: npx tsx packages/search/scripts/generate-search-parameters.ts
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { format, resolveConfig } from 'prettier';
+import { join } from 'node:path';
+import { writeGeneratedJson } from '../../fhir/scripts/generated-json';
 import { FHIR_VERSIONS } from '../../fhir/src/fhir-versions';
 import {
   fhirDefinitions,
@@ -203,13 +202,7 @@ async function main(): Promise<void> {
     const definitions = fhirDefinitions(version);
     const { params, patientCompartment, warnings } = tablesFor(definitions);
     const out = join(__dirname, '..', 'src', 'generated', `search-parameters-${version}.json`);
-    // Formatted as the repository's Prettier would (one line per parameter), so `prettier --check .` passes as is.
-    const text = await format(JSON.stringify({ source: definitions.source, params, patientCompartment }), {
-      ...(await resolveConfig(out)),
-      filepath: out,
-    });
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, text);
+    const text = await writeGeneratedJson(out, { source: definitions.source, params, patientCompartment });
 
     const count = Object.values(params).reduce((n, defs) => n + Object.keys(defs).length, 0);
     console.log(`${out}: ${Object.keys(params).length} types, ${count} params, ${text.length} bytes`);

@@ -8,9 +8,8 @@
  * checked in, so the server never loads those packages at runtime.
  * Run from the repository root: npx tsx packages/validation/scripts/generate-required-elements.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { format, resolveConfig } from 'prettier';
+import { join } from 'node:path';
+import { writeGeneratedJson } from '../../fhir/scripts/generated-json';
 import { FHIR_VERSIONS, isResourceTypeOf, type FhirVersion } from '../../fhir/src/fhir-versions';
 import { fhirDefinitions } from '../../fhir/scripts/fhir-definitions';
 
@@ -48,10 +47,7 @@ async function main(): Promise<void> {
     const elements = requiredElements(version);
     const source = `${fhirDefinitions(version).source}, resource StructureDefinitions, elements with min >= 1`;
     const out = join(__dirname, '..', 'src', 'generated', `required-elements-${version}.json`);
-    // Formatted as `prettier --write` would (one line per type), so regenerating and formatting agree.
-    const text = await format(JSON.stringify({ source, elements }), { ...(await resolveConfig(out)), parser: 'json' });
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, text);
+    const text = await writeGeneratedJson(out, { source, elements });
     const count = Object.values(elements).reduce((n, list) => n + list.length, 0);
     console.log(`${out}: ${Object.keys(elements).length} types, ${count} required elements, ${text.length} bytes`);
   }
