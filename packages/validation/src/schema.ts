@@ -25,8 +25,16 @@ interface JsonSchema {
 // strict: false because the FHIR schema carries keywords ajv does not know; allErrors to report every problem.
 const AJV_OPTIONS: Options = { strict: false, allErrors: true, discriminator: true };
 
-/** One version's ajv (made only when something must be compiled) and validators, once loaded. */
-const loaded = new Map<FhirVersion, { ajv?: Ajv; validators: Validators }>();
+/**
+ * One version's validators once loaded, the schema's own name (`http://hl7.org/fhir/json-schema/4.0`, `…/5.0`)
+ * that its references start from, and its ajv (made only when something must be compiled).
+ */
+interface LoadedSchema {
+  id: string;
+  ajv?: Ajv;
+  validators: Validators;
+}
+const loaded = new Map<FhirVersion, LoadedSchema>();
 
 /** The version's schema document as published (draft-06). */
 function readFhirSchema(version: FhirVersion): JsonSchema {
@@ -109,21 +117,19 @@ function newAjv(schema: JsonSchema, options: Options = {}): Ajv {
   return instance;
 }
 
-/** The schema's own name (`http://hl7.org/fhir/json-schema/4.0`, `…/5.0`), which its references start from. */
-const schemaId = (schema: JsonSchema) => String(schema.$id);
-
 /** Every resource type's validator: generated code from an earlier process, else compiled now (and cached). */
-function loadValidators(version: FhirVersion): { ajv?: Ajv; validators: Validators } {
+function loadValidators(version: FhirVersion): LoadedSchema {
   const schema = loadFhirSchema(version);
+  const id = String(schema.$id);
   const resourceList = (schema.definitions.ResourceList?.oneOf ?? []) as Array<{ $ref: string }>;
   const refs = Object.fromEntries(
-    resourceList.map(({ $ref }) => [$ref.slice($ref.lastIndexOf('/') + 1), `${schemaId(schema)}${$ref}`]),
+    resourceList.map(({ $ref }) => [$ref.slice($ref.lastIndexOf('/') + 1), `${id}${$ref}`]),
   );
   const key = validatorCacheKey([schema, ajvVersion, AJV_OPTIONS]);
   const cached = readCachedValidators(key);
-  if (cached) return { validators: cached };
+  if (cached) return { id, validators: cached };
   const ajv = newAjv(schema, { code: { source: true } });
-  return { ajv, validators: compileAndCacheValidators(ajv, refs, key) };
+  return { id, ajv, validators: compileAndCacheValidators(ajv, refs, key) };
 }
 
 /** The compiled validator for one resource type; the caller has already checked that the type exists in `version`. */
@@ -132,10 +138,9 @@ export function validatorFor(resourceType: string, version: FhirVersion): Valida
   if (!state) loaded.set(version, (state = loadValidators(version)));
   let validate = state.validators.get(resourceType);
   if (!validate) {
-    // A type the schema's resource list lacks: compiled on its own.
-    const schema = loadFhirSchema(version);
-    state.ajv ??= newAjv(schema);
-    validate = state.ajv.compile({ $ref: `${schemaId(schema)}#/definitions/${resourceType}` });
+    // A type the schema's resource list lacks: compiled on its own (the schema read again only if no ajv holds it).
+    state.ajv ??= newAjv(loadFhirSchema(version));
+    validate = state.ajv.compile({ $ref: `${state.id}#/definitions/${resourceType}` });
     state.validators.set(resourceType, validate);
   }
   return validate;
