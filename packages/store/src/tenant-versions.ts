@@ -106,24 +106,19 @@ export class TenantVersions {
    * the configured one only while it holds no resources; otherwise TenantVersionLockedError.
    */
   async applyConfigured(): Promise<void> {
-    const collections = await tenantCollections(this.db);
     for (const [tenant, configured] of this.settings.configured) {
       const recorded = await this.versionOf(tenant);
       if (recorded === configured) continue;
-      if (await holdsResources(this.db, collections, tenant))
-        throw new TenantVersionLockedError(tenant, recorded, configured);
+      if (await holdsResources(this.db, tenant)) throw new TenantVersionLockedError(tenant, recorded, configured);
       await this.records.updateOne({ _id: tenant }, { $set: { fhirVersion: configured, since: this.now() } });
       this.known.set(tenant, Promise.resolve(configured));
     }
   }
 }
 
-async function holdsResources(
-  db: Db,
-  collections: Awaited<ReturnType<typeof tenantCollections>>,
-  tenant: string,
-): Promise<boolean> {
-  for (const { name } of collections.filter((c) => c.tenant === tenant)) {
+/** Whether any of the tenant's collections holds a document: read only when a version would move. */
+async function holdsResources(db: Db, tenant: string): Promise<boolean> {
+  for (const { name } of (await tenantCollections(db)).filter((c) => c.tenant === tenant)) {
     if (await db.collection(name).findOne({}, { projection: { _id: 1 } })) return true;
   }
   return false;
